@@ -1,0 +1,128 @@
+# tlsreport — a Pelican blog whose posts carry TLS scan reports.
+# Targets follow pelican-quickstart's Makefile; `make help` lists them.
+
+PY ?= python3
+VENV ?= .venv
+VPY := $(VENV)/bin/python
+PELICAN ?= $(VENV)/bin/pelican
+PELICANOPTS ?=
+
+BASEDIR = $(CURDIR)
+INPUTDIR = $(BASEDIR)/content
+OUTPUTDIR = $(BASEDIR)/output
+CONFFILE = $(BASEDIR)/pelican.conf.py
+PUBLISHCONF = $(BASEDIR)/publish.conf.py
+
+# Where `make scan` reads target lists and keeps history (never touched by clean or upload).
+TARGETS_DIR ?= $(BASEDIR)/data/targets
+HISTORY_DIR ?= $(BASEDIR)/data/history
+
+# Upload settings: set these (here or on the command line) for your host.
+SSH_HOST ?= localhost
+SSH_PORT ?= 22
+SSH_USER ?= root
+SSH_TARGET_DIR ?= /var/www/tlsreport
+SSH_OPTS ?=
+GITHUB_PAGES_BRANCH ?= gh-pages
+GITHUB_PAGES_COMMIT_MESSAGE ?= Generate tlsreport site
+
+# The lab (real weak TLS servers on 127.0.0.1) keeps its state here while it runs.
+LAB_DIR ?= $(BASEDIR)/.lab
+DEMO_DIR ?= $(BASEDIR)/.demo
+
+PYTESTOPTS ?= -n 2
+
+DEBUG ?= 0
+ifeq ($(DEBUG), 1)
+	PELICANOPTS += -D
+endif
+RELATIVE ?= 0
+ifeq ($(RELATIVE), 1)
+	PELICANOPTS += --relative-urls
+endif
+SERVER ?= 127.0.0.1
+PORT ?= 8000
+
+# The virtualenv is rebuilt only when a requirements file (or this Makefile) changes.
+STAMP := $(VENV)/.installed
+
+.PHONY: help venv html clean regenerate serve devserver publish scan lab lab-stop demo \
+	test lint rsync_upload ssh_upload github
+
+help:
+	@echo 'Makefile for tlsreport'
+	@echo ''
+	@echo 'Usage:'
+	@echo '   make html            (re)generate the web site into output/'
+	@echo '   make test            run the whole test suite (starts the lab itself)'
+	@echo '   make demo            start the lab, scan it, build the site with a demo post'
+	@echo '   make scan            scan every target list with scan = true (writes history)'
+	@echo '   make clean           remove the generated files (never the history)'
+	@echo '   make regenerate      regenerate files upon modification'
+	@echo '   make publish         generate using production settings'
+	@echo '   make serve [PORT=8000]   serve site at http://127.0.0.1:8000'
+	@echo '   make devserver [PORT=8000]  serve and regenerate together'
+	@echo '   make lab / lab-stop  start / stop the lab of weak TLS servers in the background'
+	@echo '   make lint            ruff'
+	@echo '   make ssh_upload      upload the web site via SSH (scp)'
+	@echo '   make rsync_upload    upload the web site via rsync+ssh'
+	@echo '   make github          upload the web site via gh-pages'
+	@echo ''
+	@echo 'Set the DEBUG variable to 1 to enable debugging, e.g. make DEBUG=1 html'
+	@echo 'Set the RELATIVE variable to 1 to enable relative urls'
+
+$(STAMP): requirements.txt requirements-dev.txt Makefile
+	@test -x $(VPY) || $(PY) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	@# Make the plugin importable as `tlsreport` (python -m tlsreport) without packaging it.
+	$(VPY) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "tlsreport-plugins.pth").write_text("$(BASEDIR)/plugins\n")'
+	@touch $@
+
+venv: $(STAMP)
+
+html: $(STAMP)
+	"$(PELICAN)" "$(INPUTDIR)" -o "$(OUTPUTDIR)" -s "$(CONFFILE)" $(PELICANOPTS)
+
+clean:
+	[ ! -d "$(OUTPUTDIR)" ] || rm -rf "$(OUTPUTDIR)"
+	rm -rf "$(BASEDIR)/cache" "$(DEMO_DIR)"
+
+regenerate: $(STAMP)
+	"$(PELICAN)" -r "$(INPUTDIR)" -o "$(OUTPUTDIR)" -s "$(CONFFILE)" $(PELICANOPTS)
+
+serve: $(STAMP)
+	"$(PELICAN)" -l "$(INPUTDIR)" -o "$(OUTPUTDIR)" -s "$(CONFFILE)" $(PELICANOPTS) -b $(SERVER) -p $(PORT)
+
+devserver: $(STAMP)
+	"$(PELICAN)" -lr "$(INPUTDIR)" -o "$(OUTPUTDIR)" -s "$(CONFFILE)" $(PELICANOPTS) -b $(SERVER) -p $(PORT)
+
+publish: $(STAMP)
+	"$(PELICAN)" "$(INPUTDIR)" -o "$(OUTPUTDIR)" -s "$(PUBLISHCONF)" $(PELICANOPTS)
+
+scan: $(STAMP)
+	$(VPY) -m tlsreport scan-all "$(TARGETS_DIR)" --out "$(HISTORY_DIR)"
+
+lab: $(STAMP)
+	$(VPY) -m tlsreport.lab start --dir "$(LAB_DIR)"
+
+lab-stop: $(STAMP)
+	$(VPY) -m tlsreport.lab stop --dir "$(LAB_DIR)"
+
+demo: $(STAMP)
+	$(VPY) -m tlsreport.demo --dir "$(DEMO_DIR)" --content "$(INPUTDIR)" --output "$(OUTPUTDIR)" --settings "$(CONFFILE)"
+
+test: $(STAMP)
+	$(VPY) -m pytest $(PYTESTOPTS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check plugins tests bench pelican.conf.py publish.conf.py
+
+ssh_upload: publish
+	scp -P $(SSH_PORT) $(SSH_OPTS) -r "$(OUTPUTDIR)"/* "$(SSH_USER)@$(SSH_HOST):$(SSH_TARGET_DIR)"
+
+rsync_upload: publish
+	rsync -e "ssh -p $(SSH_PORT) $(SSH_OPTS)" -P -rvzc --include tags --cvs-exclude --delete "$(OUTPUTDIR)"/ "$(SSH_USER)@$(SSH_HOST):$(SSH_TARGET_DIR)"
+
+github: publish
+	$(VENV)/bin/ghp-import -m "$(GITHUB_PAGES_COMMIT_MESSAGE)" -b $(GITHUB_PAGES_BRANCH) "$(OUTPUTDIR)" --no-jekyll
+	git push origin $(GITHUB_PAGES_BRANCH)

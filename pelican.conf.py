@@ -1,0 +1,40 @@
+"""Pelican settings for the example tlsreport site (Belgian banks & SSL, mail servers)."""
+
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+AUTHOR = "tlsreport"
+SITENAME = "tlsreport — who is secure and who is not"
+SITEURL = ""
+TIMEZONE = "Europe/Brussels"
+DEFAULT_LANG = "en"
+PATH = "content"
+ARTICLE_PATHS = ["posts"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS: list[str] = []
+THEME = str(HERE / "theme")
+
+# Feeds: one Atom feed for the whole site is what readers subscribe to.
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+CATEGORY_FEED_ATOM = None
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+
+DEFAULT_PAGINATION = 10
+RELATIVE_URLS = True
+DEFAULT_DATE = None
+
+# The tlsreport plugin (plugins/tlsreport). PLUGINS fixes the load order and turns off
+# namespace-plugin auto-discovery.
+PLUGIN_PATHS = [str(HERE / "plugins")]
+PLUGINS = ["tlsreport"]
+
+# tlsreport settings (see README.md, "Settings").
+TLSREPORT_TARGETS_DIR = str(HERE / "data" / "targets")
+TLSREPORT_HISTORY_DIR = str(HERE / "data" / "history")
+# "auto": scan lists with `scan = true` whose newest snapshot is older than TLSREPORT_MAX_AGE;
+# "never": only read history (what `make html` does for the example site); "always".
+TLSREPORT_SCAN = "auto"
+TLSREPORT_MAX_AGE = 24 * 3600

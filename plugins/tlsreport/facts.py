@@ -1,0 +1,310 @@
+"""The facts a scan yields: the one schema every other room of tlsreport reads.
+
+The scanner writes these, the grader and the reports read them, and history stores them as
+plain JSON. Keeping the schema in one module (and versioned) is what lets a snapshot taken
+years ago be loaded, regraded under new rules, and diffed against today's without rescanning.
+
+Conventions:
+- Protocol keys are ``PROTOCOLS`` ("SSLv2" … "TLSv1.3"). A protocol whose scan command did not
+  complete is absent from ``Facts.protocols`` (and named in ``Facts.errors``): "not tested" is
+  never confused with "not offered" (an empty list).
+- ``None`` in a boolean field means "not tested / unknown", never "no".
+- Dates and times are ISO 8601 strings in UTC (``2026-11-26T10:00:00Z``) so the JSON diffs well.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+PROTOCOLS: tuple[str, ...] = ("SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+
+# Target states. "ok" means facts were gathered; every other state is a reason the target
+# could not be scanned, which reports show as such and never as a grade.
+STATE_OK = "ok"
+UNREACHABLE_STATES: dict[str, str] = {
+    "dns-failure": "host name could not be resolved",
+    "refused": "connection refused",
+    "timeout": "connection timed out",
+    "no-tls": "server does not speak TLS",
+    "handshake-failure": "TLS handshake failed",
+    "starttls-refused": "server refused STARTTLS",
+    "untestable": "target could not be tested",
+    "error": "scan failed",
+}
+STATES: tuple[str, ...] = (STATE_OK, *UNREACHABLE_STATES)
+
+
+class SchemaError(ValueError):
+    """Data that does not fit the facts schema; the message names the field path."""
+
+
+@dataclass(frozen=True)
+class CipherSuite:
+    """One cipher suite the server accepted for one protocol version."""
+
+    name: str  # RFC/IANA name, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+    openssl_name: str = ""
+    bits: int = 0  # symmetric key size; 0 for NULL ciphers
+    kex: str = ""  # "ECDHE" | "DHE" | "RSA" | "ECDH" | "DH" | "PSK" | "ANON" | "TLS13" | ...
+    kex_bits: int | None = None  # ephemeral key size (DH modulus or EC bits), None if not seen
+    curve: str | None = None  # ECDHE group name, e.g. "X25519", "prime256v1"
+    forward_secrecy: bool = False
+    aead: bool = False
+    rc4: bool = False
+    cbc: bool = False
+    block_64: bool = False  # 3DES, DES, IDEA, RC2: SWEET32
+    export: bool = False
+    anonymous: bool = False
+    null: bool = False
+    # sslyze accepts a DHE suite whose group its own client refuses (< 1024 bits) and then
+    # reports no key at all; we keep that fact instead of losing it (lab notes, pitfall 5).
+    dh_key_unreadable: bool = False
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """One certificate as the server sent it (leaf first in a chain)."""
+
+    subject: str
+    issuer: str
+    sans: tuple[str, ...] = ()
+    signature_hash: str | None = None  # "sha256", "sha1", "md5", ... (lower case)
+    key_type: str = ""  # "RSA" | "EC" | "DSA" | "Ed25519" | "Ed448"
+    key_bits: int = 0
+    rsa_exponent: int | None = None
+    curve: str | None = None
+    not_before: str = ""
+    not_after: str = ""
+    serial: str = ""
+    fingerprint_sha256: str = ""
+
+
+@dataclass(frozen=True)
+class TrustResult:
+    """Path validation against one trust store ("Mozilla", "Supplied CA file", ...)."""
+
+    store: str
+    trusted: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class CertificateFacts:
+    chain: tuple[Certificate, ...] = ()  # as received, leaf first
+    trust: tuple[TrustResult, ...] = ()
+    hostname: str = ""  # the name checked (the SNI name)
+    hostname_matches: bool | None = None
+    # Our reading of the validation errors: None when trusted by at least one store, else one
+    # of "expired", "not-yet-valid", "self-signed", "untrusted", "mismatch", "weak-signature",
+    # "incomplete-chain".
+    problem: str | None = None
+    chain_in_order: bool | None = None
+    ocsp_stapled: bool | None = None
+    ocsp_status: str | None = None  # "GOOD" | "REVOKED" | "UNKNOWN" when stapled
+
+    @property
+    def leaf(self) -> Certificate | None:
+        return self.chain[0] if self.chain else None
+
+    @property
+    def trusted(self) -> bool:
+        return any(t.trusted for t in self.trust)
+
+
+@dataclass(frozen=True)
+class Renegotiation:
+    secure: bool | None = None  # RFC 5746 supported
+    client_initiated: bool | None = None  # server honours client-initiated renegotiation
+
+
+@dataclass(frozen=True)
+class Hsts:
+    """The Strict-Transport-Security header as read on the target's path."""
+
+    present: bool = False
+    max_age: int | None = None
+    include_subdomains: bool = False
+    preload: bool = False
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything tlsreport knows about one endpoint from one scan."""
+
+    protocols: dict[str, tuple[CipherSuite, ...]] = field(default_factory=dict)
+    certificate: CertificateFacts | None = None
+    renegotiation: Renegotiation | None = None
+    compression: bool | None = None
+    fallback_scsv: bool | None = None
+    heartbleed: bool | None = None
+    ccs_injection: bool | None = None
+    robot: str | None = None  # sslyze's RobotScanResultEnum name
+    extended_master_secret: bool | None = None
+    curves: tuple[str, ...] | None = None
+    hsts: Hsts | None = None  # None: not an https target or headers not read
+    http_error: str | None = None  # why headers could not be read (≠ "no HSTS")
+    ip: str | None = None
+    highest_version: str | None = None
+    # scan command name -> error text, for commands that did not complete
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def offered(self, protocol: str) -> bool | None:
+        """True/False when tested, None when the protocol's scan did not complete."""
+        if protocol not in self.protocols:
+            return None
+        return bool(self.protocols[protocol])
+
+    def all_suites(self) -> list[tuple[str, CipherSuite]]:
+        return [(p, s) for p in PROTOCOLS for s in self.protocols.get(p, ())]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A grade as published by someone else (e.g. SSL Labs in 2015), with its reasons.
+
+    Recorded history has no facts; the grader derives the facts the reasons imply.
+    """
+
+    grade: str | None  # None: the target was listed but its grade was not recorded
+    reasons: tuple[str, ...] = ()  # the labels as published, e.g. "RC4 (insecure)"
+    source: str = ""  # where it was published
+
+
+@dataclass(frozen=True)
+class TargetRef:
+    """The target as it was scanned (a copy, so history survives edits to the list)."""
+
+    name: str
+    host: str
+    port: int = 443
+    service: str = "https"
+    path: str = "/"
+    address: str | None = None
+    group: tuple[str, ...] = ()
+    note: str = ""
+
+    @property
+    def key(self) -> str:
+        """Stable identity of a target across snapshots."""
+        return f"{self.host}:{self.port}/{self.service}"
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    target: TargetRef
+    state: str = STATE_OK  # one of STATES
+    reason: str | None = None  # human text for a non-ok state
+    facts: Facts | None = None
+    recorded: Recorded | None = None
+    duration: float | None = None  # seconds spent on this target
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One run over one list: the unit history stores (one file each)."""
+
+    list_slug: str
+    title: str
+    taken: str  # ISO 8601 UTC, e.g. "2026-11-26T10:00:00Z"
+    kind: str = "scan"  # "scan" | "recorded"
+    results: tuple[TargetResult, ...] = ()
+    versions: dict[str, str] = field(default_factory=dict)  # tlsreport, sslyze, schema
+    note: str = ""
+    schema: int = SCHEMA_VERSION
+
+    def result_for(self, key: str) -> TargetResult | None:
+        for r in self.results:
+            if r.target.key == key:
+                return r
+        return None
+
+
+# --- JSON (de)serialisation -------------------------------------------------------------
+
+def to_json(obj: Any) -> Any:
+    """Plain JSON-able data (dicts, lists, str, int, bool, None) from any schema object."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_json(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): to_json(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_json(v) for v in obj]
+    return obj
+
+
+def from_json(cls: type, data: Any, where: str = "") -> Any:
+    """Rebuild a schema object of class ``cls`` from plain JSON data.
+
+    Unknown keys and wrong types raise SchemaError naming the field path, so a hand-edited or
+    damaged snapshot says exactly what is wrong instead of failing later in the grader.
+    """
+    return _convert(cls, data, where or cls.__name__)
+
+
+def _convert(tp: Any, data: Any, where: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if data is None:
+            if type(None) in args:
+                return None
+            raise SchemaError(f"{where}: must not be null")
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _convert(arg, data, where)
+            except SchemaError as exc:
+                errors.append(str(exc))
+        raise SchemaError(errors[0] if errors else f"{where}: bad value")
+    if tp is Any:
+        return data
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(data, dict):
+            raise SchemaError(f"{where}: expected an object, got {type(data).__name__}")
+        hints = typing.get_type_hints(tp)
+        names = {f.name for f in dataclasses.fields(tp)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise SchemaError(f"{where}: unknown field {unknown[0]!r}")
+        kwargs = {}
+        for f in dataclasses.fields(tp):
+            if f.name in data:
+                kwargs[f.name] = _convert(hints[f.name], data[f.name], f"{where}.{f.name}")
+            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise SchemaError(f"{where}: missing field {f.name!r}")
+        return tp(**kwargs)
+    if origin is tuple:
+        if not isinstance(data, list):
+            raise SchemaError(f"{where}: expected a list, got {type(data).__name__}")
+        (item,) = typing.get_args(tp)[:1]
+        return tuple(_convert(item, v, f"{where}[{i}]") for i, v in enumerate(data))
+    if origin is dict:
+        if not isinstance(data, dict):
+            raise SchemaError(f"{where}: expected an object, got {type(data).__name__}")
+        _, val = typing.get_args(tp)
+        return {k: _convert(val, v, f"{where}.{k}") for k, v in data.items()}
+    if tp is bool:
+        if not isinstance(data, bool):
+            raise SchemaError(f"{where}: expected true/false, got {data!r}")
+        return data
+    if tp is int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            raise SchemaError(f"{where}: expected an integer, got {data!r}")
+        return data
+    if tp is float:
+        if isinstance(data, bool) or not isinstance(data, (int, float)):
+            raise SchemaError(f"{where}: expected a number, got {data!r}")
+        return float(data)
+    if tp is str:
+        if not isinstance(data, str):
+            raise SchemaError(f"{where}: expected a string, got {data!r}")
+        return data
+    raise SchemaError(f"{where}: unsupported type {tp!r}")
