@@ -1,0 +1,238 @@
+"""The post directive ``[tlsreport VIEW key=value key="quoted value" ...]``: parse and locate.
+
+Pure functions only. The Markdown extension (pelican_glue.py) merely recognises a paragraph
+that *looks* like a directive and leaves a placeholder; everything that can be wrong with it
+(unknown view, unknown option, bad date) is decided here, later, when the post's file is known,
+so the error can say ``content/posts/x.md:12: unknown option 'lst'`` instead of vanishing inside
+Pelican's reader (which logs reader exceptions and carries on).
+
+Markdown does not tell a block processor which source line a paragraph came from, so
+``directive_lines`` scans the source text the way Markdown would see it (skipping fenced and
+indented code) and returns the directives in order; the glue pairs the n-th placeholder of a
+given text with the n-th such occurrence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+PREFIX = "[tlsreport"
+
+YES = ("yes", "true", "1", "on")
+NO = ("no", "false", "0", "off")
+
+# view -> option -> kind of value. "list" is required for every view.
+VIEWS: dict[str, dict[str, str]] = {
+    "grades": {"list": "slug", "compact": "bool", "group": "text", "as_of": "date"},
+    "changes": {"list": "slug", "since": "since", "group": "text", "as_of": "date"},
+    "chart": {
+        "list": "slug",
+        "kind": "kind",
+        "target": "text",
+        "group": "text",
+        "as_of": "date",
+    },
+    "target": {"list": "slug", "target": "text", "as_of": "date"},
+}
+CHART_KINDS = ("history", "timeline", "distribution")
+DEFAULT_CHART_KIND = "distribution"
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
+_TOKEN = re.compile(
+    r"""\s*(?P<key>[A-Za-z_][A-Za-z0-9_-]*)
+        (?:=(?:"(?P<quoted>(?:[^"\\]|\\.)*)"|(?P<bare>[^\s"\]]*)))?""",
+    re.X,
+)
+
+
+class DirectiveError(ValueError):
+    """A directive that cannot be rendered; ``str()`` is the message without the location."""
+
+
+@dataclass(frozen=True)
+class Directive:
+    """One parsed directive: what to show (view) and how (options, typed and defaulted)."""
+
+    view: str
+    options: dict[str, object] = field(default_factory=dict)
+    text: str = ""  # the directive as written (normalised whitespace)
+
+    @property
+    def list_slug(self) -> str:
+        return str(self.options["list"])
+
+
+def looks_like_directive(block: str) -> bool:
+    """True when a Markdown paragraph is exactly one ``[tlsreport ...]`` and nothing else.
+
+    Deliberately loose: a paragraph that starts with ``[tlsreport`` and ends with ``]`` is
+    taken, so that a mistyped directive becomes a located error rather than silent text.
+    """
+    stripped = block.strip()
+    if not stripped.startswith(PREFIX) or not stripped.endswith("]"):
+        return False
+    rest = stripped[len(PREFIX) :]
+    return rest == "]" or rest[0].isspace()
+
+
+def normalise(text: str) -> str:
+    """One spelling per directive: whitespace runs (line breaks too) become one space."""
+    return " ".join(text.split())
+
+
+def parse_directive(text: str) -> Directive:
+    """Parse and validate one directive; raise DirectiveError saying what is wrong."""
+    norm = normalise(text)
+    if not looks_like_directive(norm):
+        raise DirectiveError(f"not a directive: {norm!r}")
+    body = norm[len(PREFIX) : -1]
+    pos = 0
+    words: list[tuple[str, str | None]] = []
+    while pos < len(body):
+        if body[pos:].strip() == "":
+            break
+        m = _TOKEN.match(body, pos)
+        if not m or m.end() == pos:
+            raise DirectiveError(f"cannot read the directive from {body[pos:].strip()!r} on")
+        if m.group("quoted") is not None:
+            value: str | None = re.sub(r"\\(.)", r"\1", m.group("quoted"))
+        else:
+            value = m.group("bare")
+        words.append((m.group("key"), value))
+        pos = m.end()
+        if pos < len(body) and not body[pos].isspace():
+            raise DirectiveError(f"cannot read the directive from {body[pos:].strip()!r} on")
+    if not words or words[0][1] is not None:
+        raise DirectiveError(
+            f"the directive needs a view first: one of {', '.join(VIEWS)}"
+        )
+    view = words[0][0]
+    if view not in VIEWS:
+        raise DirectiveError(f"unknown view {view!r} (known views: {', '.join(VIEWS)})")
+    allowed = VIEWS[view]
+    options: dict[str, object] = {}
+    for key, raw in words[1:]:
+        if key not in allowed:
+            raise DirectiveError(
+                f"unknown option {key!r} for view {view!r} (known: {', '.join(allowed)})"
+            )
+        if raw is None:
+            raise DirectiveError(f"option {key!r} needs a value ({key}=...)")
+        if key in options:
+            raise DirectiveError(f"option {key!r} given twice")
+        options[key] = _convert(key, allowed[key], raw)
+    if "list" not in options:
+        raise DirectiveError(f"view {view!r} needs list=SLUG")
+    if view == "grades":
+        options.setdefault("compact", False)
+    if view == "changes":
+        options.setdefault("since", "previous")
+    if view == "chart":
+        options.setdefault("kind", DEFAULT_CHART_KIND)
+        if options["kind"] == "timeline" and "target" not in options:
+            raise DirectiveError("chart kind=timeline needs target=NAME")
+        if options["kind"] != "timeline" and "target" in options:
+            raise DirectiveError("option 'target' only goes with chart kind=timeline")
+    if view == "target" and "target" not in options:
+        raise DirectiveError("view 'target' needs target=NAME")
+    return Directive(view=view, options=options, text=norm)
+
+
+def _convert(key: str, kind: str, raw: str) -> object:
+    if kind == "slug":
+        if not _SLUG.match(raw):
+            raise DirectiveError(f"option {key!r}: {raw!r} is not a list slug")
+        return raw
+    if kind == "bool":
+        if raw.lower() in YES:
+            return True
+        if raw.lower() in NO:
+            return False
+        raise DirectiveError(f"option {key!r}: expected yes or no, got {raw!r}")
+    if kind == "date":
+        return _date(key, raw)
+    if kind == "since":
+        return "previous" if raw == "previous" else _date(key, raw, extra="previous or ")
+    if kind == "kind":
+        if raw not in CHART_KINDS:
+            raise DirectiveError(
+                f"option {key!r}: unknown chart kind {raw!r} (known: {', '.join(CHART_KINDS)})"
+            )
+        return raw
+    if not raw:
+        raise DirectiveError(f"option {key!r} must not be empty")
+    return raw
+
+
+def _date(key: str, raw: str, extra: str = "") -> dt.date:
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            raise ValueError
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise DirectiveError(f"option {key!r}: expected {extra}YYYY-MM-DD, got {raw!r}") from None
+
+
+# --- where directives are in a Markdown source ------------------------------------------------
+
+_FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
+
+
+def directive_lines(source: str) -> list[tuple[int, str]]:
+    """(1-based line, normalised text) of every directive paragraph outside code, in order.
+
+    Mirrors what Markdown's block parser sees closely enough for locating errors: a paragraph
+    starts after a blank line (or a fence end / file start); fenced blocks (``` or ~~~) and
+    indented code (4 spaces or a tab after a blank line) are skipped. A metadata header is
+    harmless: its lines are not paragraphs that start with ``[tlsreport``.
+    """
+    lines = source.splitlines()
+    found: list[tuple[int, str]] = []
+    fence: str | None = None
+    prev_blank = True
+    in_indented_code = False
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if fence is not None:
+            stripped = line.strip()
+            if stripped.startswith(fence) and set(stripped) <= set(fence[0]):
+                fence = None
+                prev_blank = True
+            i += 1
+            continue
+        m = _FENCE.match(line)
+        if m:
+            fence = m.group("fence")
+            i += 1
+            continue
+        blank = line.strip() == ""
+        if blank:
+            prev_blank = True
+            i += 1
+            continue
+        indented = line.startswith("    ") or line.startswith("\t")
+        if indented and (prev_blank or in_indented_code):
+            in_indented_code = True
+            prev_blank = False
+            i += 1
+            continue
+        in_indented_code = False
+        if prev_blank and line.lstrip().startswith(PREFIX):
+            # Gather the paragraph (until a blank line) and test it as a whole.
+            j = i
+            para = []
+            while j < len(lines) and lines[j].strip() != "":
+                para.append(lines[j])
+                j += 1
+            text = "\n".join(para)
+            if looks_like_directive(text):
+                found.append((i + 1, normalise(text)))
+            prev_blank = False
+            i = j
+            continue
+        prev_blank = False
+        i += 1
+    return found
