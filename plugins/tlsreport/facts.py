@@ -153,6 +153,11 @@ class Facts:
     highest_version: str | None = None
     # scan command name -> error text, for commands that did not complete
     errors: dict[str, str] = field(default_factory=dict)
+    # Results of tests sslyze does not run (POODLE-TLS, Ticketbleed, the 2019 CBC oracles, ...),
+    # keyed by the grader's finding id ("poodle-tls", "ticketbleed", "cbc-oracles-2019", ...):
+    # True vulnerable, False tested and fine; absent = not tested. Filled from recorded reasons
+    # (grade.facts_from_reasons) or by a future probe; the grader lists absent ones as not tested.
+    other_tests: dict[str, bool] = field(default_factory=dict)
 
     def offered(self, protocol: str) -> bool | None:
         """True/False when tested, None when the protocol's scan did not complete."""
