@@ -1,0 +1,260 @@
+"""Grade charts as deterministic SVG bytes, each with alt text and its data as a table.
+
+Why deterministic: chart files are named by the hash of their bytes and a rebuild of the site
+must give byte-identical output (old posts never change, `make regenerate` never loops). So we
+draw on a bare ``matplotlib.figure.Figure`` (no pyplot global state), with a fixed font that
+ships inside matplotlib, fixed sizes, a fixed ``svg.hashsalt`` for element ids and no date in
+the metadata. Text is drawn as paths so the chart looks the same in every browser and needs no
+font files.
+
+Why a table: a chart is an image; screen-reader users and feed readers get the same numbers
+from ``Chart.table_head``/``table_rows`` (rendered next to the image) and a summary in ``alt``.
+Colour is never the only carrier: every colour comes with its grade letter (legend or axis).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import matplotlib
+from matplotlib.figure import Figure
+
+NOT_TESTED = "not tested"
+
+# Chart order of the categories: best grade first, then the out-of-scope grades, then targets
+# without a grade. Kept here (not imported from grade.py) only as the drawing order; any other
+# category a caller passes is drawn after these, sorted.
+ORDER: tuple[str, ...] = ("A+", "A", "A-", "B", "C", "D", "E", "F", "T", "M", NOT_TESTED)
+
+# One colour per grade: greens for A, yellow to dark red down to F, violet for the trust
+# grades, grey for "not tested". Neighbours differ in lightness too, so the stack stays
+# readable in greyscale; the letter is always printed next to the colour.
+COLOURS: dict[str, str] = {
+    "A+": "#0b6e2e",
+    "A": "#2e9e4f",
+    "A-": "#8cc63f",
+    "B": "#f2c12e",
+    "C": "#f08c2b",
+    "D": "#d9542b",
+    "E": "#b8312f",
+    "F": "#7a1315",
+    "T": "#6a3fb5",
+    "M": "#b48ee0",
+    NOT_TESTED: "#9aa0a6",
+}
+OTHER_COLOUR = "#5f6368"
+
+WIDTH_PX = 700
+HEIGHT_PX = 360
+_DPI = 72  # 1 pt = 1 px, so the SVG's size in pt is its size in CSS px
+_FONT = 13
+_TEXT = "#1f2328"
+_GRID = "#d0d7de"
+
+_RC = {
+    "svg.hashsalt": "tlsreport",
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+    "font.size": _FONT,
+    "axes.titlesize": _FONT + 2,
+    "axes.labelsize": _FONT,
+    "xtick.labelsize": _FONT - 1,
+    "ytick.labelsize": _FONT,
+    "legend.fontsize": _FONT - 1,
+    "text.color": _TEXT,
+    "axes.labelcolor": _TEXT,
+    "xtick.color": _TEXT,
+    "ytick.color": _TEXT,
+    "axes.edgecolor": "#8c959f",
+    "path.simplify": False,
+}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """An SVG chart plus everything needed to show it accessibly."""
+
+    svg: bytes
+    alt: str
+    width: int
+    height: int
+    table_head: tuple[str, ...]
+    table_rows: tuple[tuple[str, ...], ...]
+
+    def name(self) -> str:
+        """The file name the chart is written to: the same data always gives the same name."""
+        return hashlib.sha256(self.svg).hexdigest()[:12] + ".svg"
+
+
+def colour(category: str) -> str:
+    """The chart colour of a grade (or of "not tested")."""
+    return COLOURS.get(category, OTHER_COLOUR)
+
+
+def history_chart(points: Sequence[tuple[date, Mapping[str, int]]], *, title: str) -> Chart:
+    """How many targets had each grade at each snapshot, as stacked bars (one per snapshot).
+
+    Snapshots are spaced evenly, not by time: a series' snapshots bunch up (part 4 has six in
+    two weeks, then nothing for nine months) and proportional spacing would hide the bunch.
+    """
+    points = sorted(points, key=lambda p: p[0])
+    cats = _categories(k for _, counts in points for k, v in counts.items() if v)
+    head = ("Date", *cats, "Total")
+    rows = tuple(
+        (d.isoformat(), *(str(counts.get(c, 0)) for c in cats), str(sum(counts.get(c, 0)
+                                                                        for c in cats)))
+        for d, counts in points
+    )
+    with matplotlib.rc_context(_RC):
+        fig, ax = _figure(title)
+        xs = list(range(len(points)))
+        bottoms = [0] * len(points)
+        for cat in cats:
+            heights = [counts.get(cat, 0) for _, counts in points]
+            ax.bar(xs, heights, bottom=bottoms, width=0.72, color=colour(cat), label=cat,
+                   edgecolor="white", linewidth=0.6)
+            bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
+        step = max(1, -(-len(points) // 8))  # at most 8 date labels
+        ax.set_xticks(xs[::step], [d.isoformat() for d, _ in points][::step],
+                      rotation=30, ha="right", rotation_mode="anchor")
+        ax.set_xlim(-0.6, max(len(points) - 0.4, 0.6))
+        ax.set_ylabel("targets")
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.set_ylim(0, max([*bottoms, 1]) * 1.05)
+        _legend(ax, cats)
+        svg = _svg(fig)
+    if points:
+        first, last = points[0], points[-1]
+        alt = (f"{title}: stacked bar chart of the number of targets per grade in "
+               f"{len(points)} snapshot{'s' if len(points) != 1 else ''} from "
+               f"{first[0].isoformat()} to {last[0].isoformat()}. "
+               f"{first[0].isoformat()}: {_counts_text(first[1], cats)}.")
+        if len(points) > 1:
+            alt += f" {last[0].isoformat()}: {_counts_text(last[1], cats)}."
+    else:
+        alt = f"{title}: no snapshots yet."
+    return Chart(svg, alt, WIDTH_PX, HEIGHT_PX, head, rows)
+
+
+def timeline_chart(points: Sequence[tuple[date, str | None]], *, title: str) -> Chart:
+    """One target's grade over time, as a step line on a grade axis (best at the top).
+
+    None means the target had no grade on that date (unreachable, untestable, not recorded)
+    and is drawn on a "not tested" row, not as a gap, so the reader sees it.
+    """
+    points = sorted(points, key=lambda p: p[0])
+    labels = [g if g is not None else NOT_TESTED for _, g in points]
+    levels = [c for c in ORDER if c in labels or c in ORDER[:8]]
+    levels += sorted(set(labels) - set(levels))
+    y_of = {c: len(levels) - 1 - i for i, c in enumerate(levels)}  # best grade on top
+    with matplotlib.rc_context(_RC):
+        fig, ax = _figure(title)
+        if points:
+            xs = [matplotlib.dates.date2num(d) for d, _ in points]
+            ys = [y_of[g] for g in labels]
+            ax.plot(xs, ys, drawstyle="steps-post", color="#57606a", linewidth=2, zorder=2)
+            ax.scatter(xs, ys, s=110, c=[colour(g) for g in labels], edgecolors=_TEXT,
+                       linewidths=0.8, zorder=3)
+            lo, hi = min(xs), max(xs)
+            pad = max((hi - lo) * 0.05, 15)
+            ax.set_xlim(lo - pad, hi + pad)
+            locator = matplotlib.dates.AutoDateLocator(minticks=3, maxticks=7)
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(matplotlib.dates.ConciseDateFormatter(
+                locator, formats=["%Y", "%b %Y", "%d %b", "%H:%M", "%H:%M", "%S"],
+                show_offset=False))
+        ax.set_yticks([y_of[c] for c in levels], [c.replace(" ", "\n") for c in levels])
+        for tick, cat in zip(ax.get_yticklabels(), levels, strict=True):
+            tick.set_bbox({"boxstyle": "round,pad=0.25", "facecolor": colour(cat),
+                           "edgecolor": "none", "alpha": 0.35})
+        ax.set_ylim(-0.6, len(levels) - 0.4)
+        ax.grid(axis="y", color=_GRID, linewidth=0.8, zorder=0)
+        svg = _svg(fig)
+    runs = []
+    for (d, _), g in zip(points, labels, strict=True):
+        if not runs or runs[-1][1] != g:
+            runs.append((d, g))
+    if runs:
+        alt = f"{title}: grade over time. " + "; ".join(
+            f"{g} from {d.isoformat()}" for d, g in runs) + "."
+    else:
+        alt = f"{title}: no grades yet."
+    rows = tuple((d.isoformat(), g) for (d, _), g in zip(points, labels, strict=True))
+    return Chart(svg, alt, WIDTH_PX, HEIGHT_PX, ("Date", "Grade"), rows)
+
+
+def distribution_chart(counts: Mapping[str, int], *, title: str) -> Chart:
+    """How many targets have each grade now: one bar per grade, every grade A+ … F shown."""
+    present = [c for c, v in counts.items() if v]
+    cats = [c for c in ORDER if c in ORDER[:8] or c in present]
+    cats += sorted(set(present) - set(cats))
+    values = [int(counts.get(c, 0)) for c in cats]
+    with matplotlib.rc_context(_RC):
+        fig, ax = _figure(title)
+        xs = list(range(len(cats)))
+        bars = ax.bar(xs, values, width=0.7, color=[colour(c) for c in cats],
+                      edgecolor=_TEXT, linewidth=0.6, zorder=2)
+        ax.bar_label(bars, labels=[str(v) for v in values], padding=3, fontsize=_FONT)
+        ax.set_xticks(xs, [c.replace(" ", "\n") for c in cats])
+        ax.set_ylabel("targets")
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.set_ylim(0, max([*values, 1]) * 1.18)
+        ax.grid(axis="y", color=_GRID, linewidth=0.8, zorder=0)
+        svg = _svg(fig)
+    total = sum(values)
+    alt = (f"{title}: bar chart of {total} target{'s' if total != 1 else ''} by grade: "
+           f"{_counts_text(counts, cats)}.")
+    rows = tuple((c, str(v)) for c, v in zip(cats, values, strict=True))
+    return Chart(svg, alt, WIDTH_PX, HEIGHT_PX, ("Grade", "Targets"), rows)
+
+
+# --- internals ------------------------------------------------------------------------------
+
+
+def _categories(keys: object) -> list[str]:
+    seen = set(keys)  # type: ignore[call-overload]
+    return [c for c in ORDER if c in seen] + sorted(seen - set(ORDER))
+
+
+def _counts_text(counts: Mapping[str, int], cats: Sequence[str]) -> str:
+    parts = [f"{counts[c]} {c}" for c in cats if counts.get(c)]
+    return ", ".join(parts) if parts else "no targets"
+
+
+def _figure(title: str) -> tuple[Figure, matplotlib.axes.Axes]:
+    fig = Figure(figsize=(WIDTH_PX / _DPI, HEIGHT_PX / _DPI), dpi=_DPI, layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_title(title, loc="left", fontweight="bold")
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig, ax
+
+
+def _legend(ax: matplotlib.axes.Axes, cats: Sequence[str]) -> None:
+    """A legend beside the plot, best grade on top like the stack it explains."""
+    handles, labels = ax.get_legend_handles_labels()
+    order = {c: i for i, c in enumerate(cats)}
+    pairs = sorted(zip(handles, labels, strict=True), key=lambda p: order.get(p[1], 0))
+    ax.legend([h for h, _ in pairs], [lab for _, lab in pairs], loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), frameon=False, title="grade",
+              handlelength=1.2, borderaxespad=0.0)
+
+
+_SIZE = re.compile(rb'(<svg[^>]*?) width="([0-9.]+)pt" height="([0-9.]+)pt"')
+
+
+def _svg(fig: Figure) -> bytes:
+    """Serialise a figure to SVG with nothing that varies between runs or machines."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    data = buf.getvalue()
+    # Sizes in px, not pt, so the file's intrinsic size is the size we tell <img>.
+    data = _SIZE.sub(lambda m: m.group(1) + b' width="%d" height="%d"' % (
+        round(float(m.group(2))), round(float(m.group(3)))), data, count=1)
+    if b"<script" in data or b'xlink:href="http' in data or b'href="http' in data:
+        raise ValueError("chart SVG contains a script or an external reference")
+    return data
