@@ -1,0 +1,324 @@
+"""Start and stop the lab: one server process per profile, each in its own process group.
+
+The Lab is the I/O edge of the lab package: it makes the PKI, binds the ports, starts the
+server processes, waits until each one answers, and stops exactly the processes it started,
+by PID and process group, never by name. A stopped lab leaves nothing behind, which the
+tests check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import select
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from types import TracebackType
+
+from .pki import make_pki, write_dh_params
+from .profiles import PROFILES, Profile, profile
+
+READY_TIMEOUT = 30.0  # seconds for every server to say "ready" (a slow CI box, many servers)
+PROBE_TIMEOUT = 10.0
+STOP_TIMEOUT = 5.0
+IMPLICIT_TLS = ("https", "imaps", "pop3s")
+
+
+class LabError(RuntimeError):
+    """A lab server could not be started or stopped; the message names the profile."""
+
+
+@dataclass(frozen=True)
+class LabTarget:
+    """One started lab server, as a scanner needs it."""
+
+    profile: str  # "rc4"
+    name: str  # "Lab rc4"
+    host: str  # SNI / certificate name; never resolved, ``address`` is used
+    port: int
+    service: str  # "https" | "smtp" | "imap" | "pop3" | "imaps" | "pop3s"
+    address: str = "127.0.0.1"
+    path: str = "/"
+    weakness: str = ""
+
+
+@dataclass(frozen=True)
+class ProcessRecord:
+    """A started server process; ``start_time`` guards against a recycled PID."""
+
+    profile: str
+    pid: int
+    start_time: int
+
+
+def _plugins_dir() -> str:
+    return str(Path(__file__).resolve().parent.parent.parent)
+
+
+def process_start_time(pid: int) -> int | None:
+    """The kernel's start time of ``pid`` (clock ticks since boot); None if gone or a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+    fields = stat[stat.rindex(")") + 2:].split()
+    if fields[0] == "Z":
+        return None
+    return int(fields[19])
+
+
+def is_alive(record: ProcessRecord) -> bool:
+    return process_start_time(record.pid) == record.start_time
+
+
+def stop_processes(records: Iterable[ProcessRecord],
+                   children: dict[int, subprocess.Popen[bytes]] | None = None) -> list[str]:
+    """Stop each recorded process group (TERM, then KILL); return what could not be stopped.
+
+    ``children`` are Popen objects of the same PIDs when this process started them: they
+    are waited for, so no zombie is left. Otherwise (the detached lab of ``make lab``) the
+    processes' parent is init, which reaps them; we poll until they are gone.
+    """
+    records = [r for r in records if is_alive(r)]
+    children = children or {}
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for record in records:
+            if is_alive(record):
+                try:
+                    os.killpg(record.pid, sig)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for record in records:
+            child = children.get(record.pid)
+            if child is not None:
+                try:
+                    child.wait(timeout=max(0.0, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    pass
+            else:
+                while is_alive(record) and time.monotonic() < deadline:
+                    time.sleep(0.02)
+        records = [r for r in records if is_alive(r)]
+        if not records:
+            break
+    return [f"{r.profile} (pid {r.pid})" for r in records]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _toml_string(value: str) -> str:
+    # A TOML basic string accepts JSON's escapes for everything a path or name holds.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def targets_toml(targets: Iterable[LabTarget], ca_file: Path, *, title: str,
+                 slug: str) -> str:
+    """The target list in the scanner's TOML format (pure: the caller writes it)."""
+    lines = [f"title = {_toml_string(title)}", f"slug = {_toml_string(slug)}", "scan = true",
+             f"ca_file = {_toml_string(str(ca_file))}"]
+    for t in targets:
+        lines += ["", "[[target]]", f"name = {_toml_string(t.name)}",
+                  f"host = {_toml_string(t.host)}", f"port = {t.port}",
+                  f"address = {_toml_string(t.address)}",
+                  f"service = {_toml_string(t.service)}", f"path = {_toml_string(t.path)}"]
+    return "\n".join(lines) + "\n"
+
+
+class Lab:
+    """Real TLS servers on 127.0.0.1, one per profile, each showing one weakness."""
+
+    def __init__(self, directory: Path, profiles: Iterable[str] | None = None) -> None:
+        self.directory = Path(directory)
+        wanted = set(PROFILES if profiles is None else profiles)
+        for name in wanted:
+            profile(name)  # KeyError naming the known profiles
+        self._profiles: list[Profile] = [profile(n) for n in PROFILES if n in wanted]
+        self.ca_file: Path = self.directory / "pki" / "ca.pem"
+        self.targets: list[LabTarget] = []
+        self._children: dict[int, subprocess.Popen[bytes]] = {}
+        self._records: list[ProcessRecord] = []
+        self._started = False
+
+    # --- life cycle -------------------------------------------------------------------
+
+    def __enter__(self) -> Lab:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Start every server and return once each one answers; LabError if one does not."""
+        if self._started:
+            raise LabError(f"{self.directory}: this lab is already started")
+        self._started = True
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
+        pki_dir = self.directory / "pki"
+        logs = self.directory / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        tls_profiles = [p for p in self._profiles if p.speaks_tls]
+        pki = make_pki(pki_dir, {p.name: (p.host, p.certificate) for p in tls_profiles},
+                       dt.datetime.now(dt.UTC))
+        if any(p.name in ("weak-dh", "anon") for p in tls_profiles):
+            write_dh_params(pki_dir)
+        self.ca_file = pki.ca_file
+
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [_plugins_dir(), *filter(None, [env.get("PYTHONPATH")])])
+        waiting: dict[int, Profile] = {}  # ready pipe -> profile
+        targets: list[LabTarget] = []
+        for prof in self._profiles:
+            if prof.implementation == "closed":
+                port = _free_port()
+            else:
+                port, ready_fd = self._spawn(prof, pki.credentials.get(prof.name), pki_dir,
+                                             logs, env)
+                waiting[ready_fd] = prof
+            targets.append(LabTarget(prof.name, prof.human_name, prof.host, port, prof.service,
+                                     weakness=prof.weakness))
+        self.targets = targets
+        self._wait_ready(waiting, logs)
+        for target in self.targets:
+            self._probe(profile(target.profile), target, logs)
+
+    def _spawn(self, prof: Profile, creds: object, pki_dir: Path, logs: Path,
+               env: dict[str, str]) -> tuple[int, int]:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(128)
+        port = int(listener.getsockname()[1])
+        ready_r, ready_w = os.pipe()
+        command = [sys.executable, "-m", "tlsreport.lab.serve", prof.name,
+                   "--listen-fd", str(listener.fileno()), "--ready-fd", str(ready_w),
+                   "--dh-dir", str(pki_dir)]
+        if creds is not None:
+            command += ["--chain", str(creds.chain_file), "--key", str(creds.key_file)]
+        log = (logs / f"{prof.name}.log").open("wb")
+        try:
+            child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                     pass_fds=(listener.fileno(), ready_w), env=env,
+                                     start_new_session=True, cwd=self.directory)
+        finally:
+            log.close()
+            listener.close()
+            os.close(ready_w)
+        self._children[child.pid] = child
+        start_time = process_start_time(child.pid)
+        self._records.append(ProcessRecord(prof.name, child.pid, start_time or -1))
+        return port, ready_r
+
+    def _failure(self, prof: Profile, what: str, logs: Path) -> LabError:
+        try:
+            stderr = (logs / f"{prof.name}.log").read_text(errors="replace").strip()
+        except OSError:
+            stderr = ""
+        return LabError(f"lab profile {prof.name!r}: {what}"
+                        + (f"; server stderr:\n{stderr}" if stderr else ""))
+
+    def _wait_ready(self, waiting: dict[int, Profile], logs: Path) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        buffers = dict.fromkeys(waiting, b"")
+        try:
+            while waiting:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    prof = next(iter(waiting.values()))
+                    raise self._failure(prof, f"not ready after {READY_TIMEOUT:.0f} s", logs)
+                readable, _, _ = select.select(list(waiting), [], [], left)
+                for fd in readable:
+                    chunk = os.read(fd, 64)
+                    buffers[fd] += chunk
+                    if b"ready" in buffers[fd]:
+                        os.close(fd)
+                        del waiting[fd]
+                    elif not chunk:
+                        prof = waiting.pop(fd)
+                        os.close(fd)
+                        raise self._failure(prof, "server exited before it was ready", logs)
+        finally:
+            for fd in waiting:
+                os.close(fd)
+
+    def _probe(self, prof: Profile, target: LabTarget, logs: Path) -> None:
+        """A real exchange with each server (handshake or banner), so "ready" means ready."""
+        if prof.implementation in ("closed", "silent"):
+            return
+        try:
+            with socket.create_connection((target.address, target.port),
+                                          timeout=PROBE_TIMEOUT) as sock:
+                if target.service in IMPLICIT_TLS:
+                    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                    ctx.check_hostname = False
+                    ctx.verify_mode = ssl.CERT_NONE
+                    ctx.minimum_version = ssl.TLSVersion.TLSv1
+                    ctx.set_ciphers("ALL:@SECLEVEL=0")
+                    with ctx.wrap_socket(sock, server_hostname=target.host):
+                        pass
+                elif not sock.recv(512):
+                    raise OSError("connection closed without a greeting")
+        except (OSError, ssl.SSLError) as exc:
+            raise self._failure(prof, f"probe of 127.0.0.1:{target.port} failed: {exc}",
+                                logs) from exc
+
+    def stop(self) -> None:
+        """Stop every process this lab started and wait for them; LabError if one stays."""
+        left = stop_processes(self._records, self._children)
+        self._children.clear()
+        if left:
+            raise LabError(f"{self.directory}: could not stop {', '.join(left)}")
+
+    # --- what callers read ------------------------------------------------------------
+
+    def target(self, name: str) -> LabTarget:
+        for t in self.targets:
+            if t.profile == name:
+                return t
+        raise KeyError(f"lab profile {name!r} is not started "
+                       f"(started: {', '.join(t.profile for t in self.targets) or 'none'})")
+
+    def pids(self) -> list[int]:
+        """PIDs of the processes this lab started that are still alive."""
+        return [r.pid for r in self._records if is_alive(r)]
+
+    def processes(self) -> list[ProcessRecord]:
+        return list(self._records)
+
+    def write_targets_toml(self, path: Path, *, title: str = "TLS lab",
+                           slug: str = "lab") -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(targets_toml(self.targets, self.ca_file.resolve(), title=title,
+                                     slug=slug))
+        return path
+
+    def state(self) -> dict[str, object]:
+        """What ``python -m tlsreport.lab stop`` needs to find this lab again."""
+        return {
+            "directory": str(self.directory.resolve()),
+            "ca_file": str(self.ca_file.resolve()),
+            "targets": [asdict(t) for t in self.targets],
+            "processes": [asdict(r) for r in self._records],
+        }
