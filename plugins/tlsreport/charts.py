@@ -85,6 +85,7 @@ class Chart:
     height: int
     table_head: tuple[str, ...]
     table_rows: tuple[tuple[str, ...], ...]
+    title: str = ""  # the caption under the image
 
     def name(self) -> str:
         """The file name the chart is written to: the same data always gives the same name."""
@@ -138,7 +139,7 @@ def history_chart(points: Sequence[tuple[date, Mapping[str, int]]], *, title: st
             alt += f" {last[0].isoformat()}: {_counts_text(last[1], cats)}."
     else:
         alt = f"{title}: no snapshots yet."
-    return Chart(svg, alt, WIDTH_PX, HEIGHT_PX, head, rows)
+    return Chart(svg, alt, WIDTH_PX, HEIGHT_PX, head, rows, title)
 
 
 def timeline_chart(points: Sequence[tuple[date, str | None]], *, title: str) -> Chart:
@@ -185,7 +186,7 @@ def timeline_chart(points: Sequence[tuple[date, str | None]], *, title: str) -> 
     else:
         alt = f"{title}: no grades yet."
     rows = tuple((d.isoformat(), g) for (d, _), g in zip(points, labels, strict=True))
-    return Chart(svg, alt, WIDTH_PX, HEIGHT_PX, ("Date", "Grade"), rows)
+    return Chart(svg, alt, WIDTH_PX, HEIGHT_PX, ("Date", "Grade"), rows, title)
 
 
 def distribution_chart(counts: Mapping[str, int], *, title: str) -> Chart:
@@ -210,7 +211,7 @@ def distribution_chart(counts: Mapping[str, int], *, title: str) -> Chart:
     alt = (f"{title}: bar chart of {total} target{'s' if total != 1 else ''} by grade: "
            f"{_counts_text(counts, cats)}.")
     rows = tuple((c, str(v)) for c, v in zip(cats, values, strict=True))
-    return Chart(svg, alt, WIDTH_PX, HEIGHT_PX, ("Grade", "Targets"), rows)
+    return Chart(svg, alt, WIDTH_PX, HEIGHT_PX, ("Grade", "Targets"), rows, title)
 
 
 # --- internals ------------------------------------------------------------------------------

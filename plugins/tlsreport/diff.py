@@ -1,0 +1,312 @@
+"""What changed for each target between two snapshots of a list, and why (pure).
+
+A post's "changed since the last post" list is not a diff of two files: readers want to know
+*when* each bank moved (the part 4 post dated every change), and whether the bank moved at
+all or only the rules did (part 5: a 2015-02 B for "no TLS 1.2" is a C at the end of 2015 with
+the very same server). So this module:
+
+- grades every snapshot under the rules of its own date, walks the history between ``since``
+  and ``until`` and dates each change by the first snapshot from which the target kept its
+  final grade or state (a fluke that came and went before ``until`` is not a change);
+- regrades the *old* result under the *new* snapshot's rules: if that alone yields the new
+  grade, the rules changed, not the bank.
+
+No clock, disk or network here: callers pass snapshots in and get plain data back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from .facts import STATE_OK, Snapshot, TargetRef, TargetResult
+from .grade import Grade, Reason, grade_result
+
+# Change kinds.
+CHANGED = "changed"  # graded before and after, grade or reasons differ
+ADDED = "added"  # on the list now, not before
+REMOVED = "removed"  # on the list before, not now
+STATE = "state"  # became or stopped being unreachable / untestable
+
+# Causes.
+CAUSE_SERVER = "server"
+CAUSE_RULES = "rules"
+CAUSE_BOTH = "server+rules"
+CAUSE_STATE = "state"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One target's change between two snapshots, dated by when it was first seen."""
+
+    key: str
+    name: str
+    kind: str  # "changed" | "added" | "removed" | "state"
+    old_grade: str | None
+    new_grade: str | None
+    gained: tuple[Reason, ...]  # reasons the target has now and did not have (by Reason.id)
+    lost: tuple[Reason, ...]  # reasons it had and no longer has
+    first_seen: str  # ISO date of the first snapshot after `since` showing the new state
+    cause: str  # "server" | "rules" | "server+rules" | "state"
+    old_state: str | None = None  # the target's state ("ok", "refused", ...) before; None if absent
+    new_state: str | None = None  # … and after; None if absent
+    target: TargetRef | None = None  # the target as last listed (for links to its page)
+
+    @property
+    def rules_only(self) -> bool:
+        """True when the same server would have kept its grade under the old rules."""
+        return self.cause == CAUSE_RULES
+
+
+def snapshot_date(snapshot: Snapshot) -> date:
+    """The UTC calendar date a snapshot was taken: the date whose rules grade it."""
+    return _taken(snapshot).date()
+
+
+def graded(
+    snapshot: Snapshot, *, rules_on: date | None = None
+) -> dict[str, tuple[TargetResult, Grade | None]]:
+    """Grade every result of a snapshot, keyed by target key.
+
+    The rules are those of the snapshot's own date unless ``rules_on`` says otherwise (that is
+    how a change is tested for being caused by the rules alone). A recorded target whose grade
+    was not recorded gets None, like an unreachable one: there is nothing to grade.
+    """
+    taken = snapshot_date(snapshot)
+    on = rules_on or taken
+    out: dict[str, tuple[TargetResult, Grade | None]] = {}
+    for result in snapshot.results:
+        out[result.target.key] = (result, _grade(result, on, taken))
+    return out
+
+
+def changes_between(
+    snapshots: Sequence[Snapshot], since: Snapshot | None, until: Snapshot
+) -> list[Change]:
+    """The changes of each target from ``since`` to ``until``, sorted by date, then name.
+
+    ``snapshots`` is the list's history (any order is accepted; snapshots outside
+    (since, until] only serve to know a target's last recorded grade). ``since`` None means
+    "from the beginning": every target of ``until`` is then new.
+
+    A recorded target whose grade was not recorded (``recorded.grade`` None) carries its last
+    known grade forward: it is neither a change nor a removal, and a target whose old grade is
+    unknown is not reported as changed (there is no "before" to show).
+    """
+    since_at = _taken(since) if since is not None else None
+    until_at = _taken(until)
+    ordered = sorted(
+        {_identity(s): s for s in (*snapshots, until, *(x for x in (since,) if x))}.values(),
+        key=_taken,
+    )
+    ordered = [s for s in ordered if _taken(s) <= until_at]
+    window = [s for s in ordered if since_at is None or _taken(s) > since_at]
+    if not window:
+        return []
+    before = [s for s in ordered if since_at is not None and _taken(s) <= since_at]
+
+    # Per target: its graded view in every snapshot up to `until` (None where absent).
+    views = [_views(s) for s in ordered]
+    keys: dict[str, None] = {}  # an ordered set: targets on the list at `since` or after it
+    for v in views[max(len(before) - 1, 0):]:
+        keys.update(dict.fromkeys(v))
+
+    rules_now = snapshot_date(until)
+    changes: list[Change] = []
+    for key in keys:
+        old = _state_at(views, len(before) - 1, key) if before else None
+        track = [_state_at(views, len(before) + i, key) for i in range(len(window))]
+        new = track[-1]
+        if old is None and new is not None:
+            # Added: dated by its arrival. A target that arrived and then changed grade
+            # before `until` gets both entries ("added, C" on 02-18, "C → B" on 03-02).
+            arrived = len(track) - 1
+            while arrived > 0 and track[arrived - 1] is not None:
+                arrived -= 1
+            on_arrival = track[arrived]
+            day = snapshot_date(window[arrived]).isoformat()
+            if not isinstance(on_arrival, _View) or _same_state(on_arrival, new):
+                on_arrival = new
+            added = _change(key, _name(new), ADDED, None, on_arrival, CAUSE_STATE)
+            changes.append(replace(added, first_seen=day))
+            if on_arrival is new:
+                continue
+            old = on_arrival
+        change = _compare(key, old, new, rules_now)
+        if change is None:
+            continue
+        # Date it: the earliest snapshot of the last unbroken run showing the final state.
+        first = len(track) - 1
+        while first > 0 and _same_state(track[first - 1], new):
+            first -= 1
+        changes.append(replace(change, first_seen=snapshot_date(window[first]).isoformat()))
+    changes.sort(key=lambda c: (c.first_seen, c.name.casefold(), c.key))
+    return changes
+
+
+# --- internals ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _View:
+    """A target as one snapshot shows it: its result, its grade, and when."""
+
+    result: TargetResult
+    grade: Grade | None
+    taken: date
+
+    @property
+    def state(self) -> str:
+        return self.result.state
+
+    @property
+    def letter(self) -> str | None:
+        return self.grade.letter if self.grade is not None else None
+
+
+@dataclass(frozen=True)
+class _Unknown:
+    """The target is listed (``result``) but its grade was not recorded."""
+
+    result: TargetResult
+
+
+_State = _View | _Unknown | None  # None: the target is not on the list
+
+
+def _views(snapshot: Snapshot) -> dict[str, _View | _Unknown]:
+    out: dict[str, _View | _Unknown] = {}
+    taken = snapshot_date(snapshot)
+    for key, (result, grade) in graded(snapshot).items():
+        out[key] = _Unknown(result) if _not_recorded(result) else _View(result, grade, taken)
+    return out
+
+
+def _not_recorded(result: TargetResult) -> bool:
+    return (
+        result.state == STATE_OK
+        and result.facts is None
+        and result.recorded is not None
+        and result.recorded.grade is None
+    )
+
+
+def _state_at(views: list[dict[str, _View | _Unknown]], index: int, key: str) -> _State:
+    """The target's state in snapshot ``index``; its last known grade when not recorded there.
+
+    Walking back stops where the target was off the list: a grade from before a gap says
+    nothing about the target that came back.
+    """
+    here = views[index].get(key)
+    for j in range(index, -1, -1):
+        s = views[j].get(key)
+        if s is None:
+            return here
+        if isinstance(s, _View):
+            return s
+    return here
+
+
+def _same_state(a: _State, b: _State) -> bool:
+    """Whether two views show the same grade/state, the identity a change is dated by."""
+    if not isinstance(a, _View) or not isinstance(b, _View):
+        return type(a) is type(b)
+    if a.state != b.state:
+        return False
+    if a.state != STATE_OK or a.letter != b.letter:
+        return a.letter == b.letter
+    return _ids(a.grade) == _ids(b.grade)
+
+
+def _compare(key: str, old: _State, new: _State, rules_now: date) -> Change | None:
+    if old is None and new is not None:
+        return _change(key, _name(new), ADDED, None, new, CAUSE_STATE)
+    if not isinstance(old, _View) or not isinstance(new, _View):
+        # Not on the list at either end, or a grade that was not recorded at either end:
+        # no "before" or no "after" to show, so no change (and never a removal).
+        if isinstance(old, _View) and new is None:
+            return _change(key, old.result.target.name, REMOVED, old, None, CAUSE_STATE)
+        return None
+    name = new.result.target.name
+    old_graded = old.state == STATE_OK and old.grade is not None
+    new_graded = new.state == STATE_OK and new.grade is not None
+    if not (old_graded and new_graded):
+        if old.state == new.state and old.letter == new.letter:
+            return None
+        return _change(key, name, STATE, old, new, CAUSE_STATE)
+    if old.letter == new.letter and _ids(old.grade) == _ids(new.grade):
+        return None
+    return _change(key, name, CHANGED, old, new, _cause(old, new, rules_now))
+
+
+def _cause(old: _View, new: _View, rules_now: date) -> str:
+    """Did the server move the grade, the rules, or both?
+
+    Regrade the old result under the new snapshot's rules: if that gives the new grade, the
+    server did nothing; if it leaves the old grade, the server did everything; otherwise both
+    moved it. When the letter stayed and only the reasons moved, the reasons decide the same way.
+    """
+    regraded = _grade(old.result, rules_now, old.taken)
+    if regraded is None:
+        return CAUSE_SERVER
+    if old.letter == new.letter:
+        return CAUSE_RULES if _ids(regraded) == _ids(new.grade) else CAUSE_SERVER
+    if regraded.letter == new.letter:
+        return CAUSE_RULES
+    if regraded.letter == old.letter:
+        return CAUSE_SERVER
+    return CAUSE_BOTH
+
+
+def _change(key: str, name: str, kind: str, old: _State, new: _State, cause: str) -> Change:
+    old_reasons = old.grade.reasons if isinstance(old, _View) and old.grade is not None else ()
+    new_reasons = new.grade.reasons if isinstance(new, _View) and new.grade is not None else ()
+    old_ids = {r.id for r in old_reasons}
+    new_ids = {r.id for r in new_reasons}
+    both = kind == CHANGED
+    return Change(
+        key=key,
+        name=name,
+        kind=kind,
+        old_grade=old.letter if isinstance(old, _View) else None,
+        new_grade=new.letter if isinstance(new, _View) else None,
+        gained=tuple(r for r in new_reasons if r.id not in old_ids) if both else (),
+        lost=tuple(r for r in old_reasons if r.id not in new_ids) if both else (),
+        first_seen="",
+        cause=cause,
+        old_state=old.result.state if old is not None else None,
+        new_state=new.result.state if new is not None else None,
+        target=(new or old).result.target if (new or old) is not None else None,
+    )
+
+
+def _name(state: _View | _Unknown) -> str:
+    return state.result.target.name
+
+
+def _ids(grade: Grade | None) -> frozenset[str]:
+    return frozenset(r.id for r in grade.reasons) if grade is not None else frozenset()
+
+
+def _grade(result: TargetResult, on: date, taken: date) -> Grade | None:
+    if result.state != STATE_OK or _not_recorded(result):
+        return None
+    return grade_result(result, on, taken=taken)
+
+
+def _taken(snapshot: Snapshot) -> datetime:
+    text = snapshot.taken
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(
+            f"snapshot {snapshot.list_slug!r}: field 'taken' is not an ISO date/time: "
+            f"{snapshot.taken!r}"
+        ) from exc
+
+
+def _identity(snapshot: Snapshot) -> tuple[str, str]:
+    return (snapshot.list_slug, snapshot.taken)

@@ -1,0 +1,376 @@
+"""HTML fragments for posts and pages: grades, changes, charts, target cards (Jinja2).
+
+Why templates and not string building: a theme must be able to restyle or reword a fragment by
+dropping a same-named file into ``theme/templates/tlsreport/``, and Jinja2's autoescape makes
+every value coming from a scanned server (certificate subjects, header values, target names)
+text, never markup — a lab server whose certificate subject is ``<script>`` must show up as
+those characters. Python here only shapes plain data for the templates; the class names are
+the contract the theme styles (see the package README / issue 5).
+
+Decisions stay elsewhere: grades come from ``grade.grade_result``, changes from ``diff``;
+this module only lays them out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from .charts import Chart
+from .diff import ADDED, CAUSE_RULES, CHANGED, REMOVED, Change
+from .facts import PROTOCOLS, STATE_OK, UNREACHABLE_STATES, Facts, Snapshot, TargetRef, TargetResult
+from .grade import GRADES, Grade, grade_result
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+NOT_TESTED = "not tested"
+NOT_RECORDED = "not recorded"
+RULES_CHANGED = "the rules changed, not the bank"
+
+# Badge class slug per grade letter (the CSS contract).
+GRADE_SLUGS: dict[str, str] = {
+    "A+": "a-plus",
+    "A": "a",
+    "A-": "a-minus",
+    "B": "b",
+    "C": "c",
+    "D": "d",
+    "E": "e",
+    "F": "f",
+    "T": "t",
+    "M": "m",
+}
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+_PROTOCOL_NAMES = {"SSLv2": "SSL 2", "SSLv3": "SSL 3", "TLSv1.0": "TLS 1.0",
+                   "TLSv1.1": "TLS 1.1", "TLSv1.2": "TLS 1.2", "TLSv1.3": "TLS 1.3"}
+DASH = "—"
+
+TargetUrl = Callable[[TargetRef], str | None]
+
+
+def _no_url(target: TargetRef) -> str | None:
+    return None
+
+
+# --- the environment ------------------------------------------------------------------------
+
+
+def environment(theme_templates: Path | None = None) -> jinja2.Environment:
+    """A Jinja2 environment with autoescape on, theme templates first, then ours.
+
+    ``theme_templates`` is a theme's ``templates`` folder: a file
+    ``theme_templates/tlsreport/grades.html`` replaces our ``tlsreport/grades.html``.
+    """
+    loaders: list[jinja2.BaseLoader] = []
+    if theme_templates is not None:
+        loaders.append(jinja2.FileSystemLoader(str(theme_templates)))
+    loaders.append(jinja2.FileSystemLoader(str(TEMPLATES)))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["tls_badge"] = badge
+    env.filters["human_date"] = human_date
+    env.globals["RULES_CHANGED"] = RULES_CHANGED
+    return env
+
+
+# --- small helpers (also filters) -----------------------------------------------------------
+
+
+def grade_slug(letter: str | None) -> str:
+    """The CSS slug of a grade: ``A+`` → ``a-plus``; no grade (or an unknown one) → ``na``."""
+    return GRADE_SLUGS.get(letter or "", "na")
+
+
+def badge(letter: str | None) -> Markup:
+    """A grade badge: colour from the class, the letter as text, the full name as title."""
+    if letter is None:
+        return Markup('<span class="tls-grade tls-grade-na" title="No grade">n/a</span>')
+    return Markup('<span class="tls-grade tls-grade-{}" title="Grade {}">{}</span>').format(
+        grade_slug(letter), letter, letter)
+
+
+def human_date(value: date | datetime | str) -> str:
+    """``2015-02-16`` → ``16 February 2015`` (English, whatever the machine's locale)."""
+    d = _as_date(value)
+    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def cert_expiry(result: TargetResult) -> date | None:
+    """The leaf certificate's expiry date, None when no certificate was seen."""
+    facts = result.facts
+    if facts is None or facts.certificate is None or facts.certificate.leaf is None:
+        return None
+    text = facts.certificate.leaf.not_after
+    if not text:
+        return None
+    try:
+        return _as_date(text)
+    except ValueError:
+        return None
+
+
+def protocols_summary(facts: Facts | None) -> str:
+    """The protocols a server offers, shortest readable form: ``SSL 3, TLS 1.0–1.2``.
+
+    Protocols whose test did not complete are named as such, never silently dropped: "not
+    tested" is not "not offered".
+    """
+    if facts is None:
+        return DASH
+    offered = [p for p in PROTOCOLS if facts.offered(p)]
+    parts: list[str] = []
+    tls = [p for p in offered if p.startswith("TLS")]
+    parts += [_PROTOCOL_NAMES[p] for p in offered if p.startswith("SSL")]
+    if tls:
+        # A run of consecutive TLS versions reads as a range.
+        idx = [PROTOCOLS.index(p) for p in tls]
+        run_start = prev = idx[0]
+        for i in [*idx[1:], None]:
+            if i is not None and i == prev + 1:
+                prev = i
+                continue
+            first, last = _PROTOCOL_NAMES[PROTOCOLS[run_start]], _PROTOCOL_NAMES[PROTOCOLS[prev]]
+            parts.append(first if run_start == prev else f"{first}–{last.removeprefix('TLS ')}")
+            if i is not None:
+                run_start = prev = i
+    text = ", ".join(parts) if parts else "none"
+    untested = [_PROTOCOL_NAMES[p] for p in PROTOCOLS if facts.offered(p) is None]
+    if untested:
+        text += f" ({', '.join(untested)} not tested)"
+    return text
+
+
+def forward_secrecy_summary(facts: Facts | None) -> str:
+    """``yes`` when every accepted suite has forward secrecy, ``partly``, ``no``, or a dash."""
+    if facts is None:
+        return DASH
+    suites = [s for _, s in facts.all_suites()]
+    if not suites:
+        return DASH
+    fs = sum(1 for s in suites if s.forward_secrecy)
+    if fs == len(suites):
+        return "yes"
+    return "partly" if fs else "no"
+
+
+def key_summary(result: TargetResult) -> str:
+    """The leaf certificate's key: ``RSA 2048``, ``EC 256 (prime256v1)``, or a dash."""
+    facts = result.facts
+    leaf = facts.certificate.leaf if facts and facts.certificate else None
+    if leaf is None or not leaf.key_type:
+        return DASH
+    text = f"{leaf.key_type} {leaf.key_bits}" if leaf.key_bits else leaf.key_type
+    if leaf.curve:
+        text += f" ({leaf.curve})"
+    return text
+
+
+def reasons_of(result: TargetResult, grade: Grade | None) -> list[str]:
+    """What to write next to a target: its grade's reasons, or why it has no grade."""
+    if grade is not None:
+        return [r.label for r in grade.reasons]
+    return [state_text(result)]
+
+
+def state_text(result: TargetResult) -> str:
+    """Why a target has no grade, in the reader's words."""
+    if result.state != STATE_OK:
+        return result.reason or UNREACHABLE_STATES.get(result.state, result.state)
+    if result.recorded is not None and result.recorded.grade is None:
+        return NOT_RECORDED
+    return NOT_TESTED
+
+
+# --- views ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One target as a fragment shows it (plain data for the templates)."""
+
+    name: str
+    url: str | None
+    letter: str | None
+    reasons: tuple[str, ...]
+    protocols: str
+    forward_secrecy: str
+    key: str
+    expiry: date | None
+    note: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """A grade heading of the series format with its targets."""
+
+    label: str  # "A+" … "M", or "not tested"
+    letter: str | None
+    anchor: str
+    rows: tuple[Row, ...]
+
+
+def grade_rows(
+    snapshot: Snapshot,
+    *,
+    on: date,
+    group: str | None = None,
+    target_url: TargetUrl = _no_url,
+) -> list[Row]:
+    """Every (matching) target of a snapshot graded under the rules of ``on``, by name."""
+    taken = _as_date(snapshot.taken)
+    rows = []
+    for result in snapshot.results:
+        if group is not None and group not in result.target.group:
+            continue
+        grade = _grade(result, on, taken)
+        rows.append(_row(result, grade, target_url(result.target)))
+    rows.sort(key=lambda r: (r.name.casefold(), r.name))
+    return rows
+
+
+def grades_view(
+    env: jinja2.Environment,
+    snapshot: Snapshot,
+    *,
+    on: date,
+    compact: bool = False,
+    group: str | None = None,
+    target_url: TargetUrl = _no_url,
+    id_prefix: str | None = None,
+) -> str:
+    """The grades of a list: the series' format (a heading per grade) or a compact table.
+
+    ``id_prefix`` keeps the headings' anchors unique when a page shows the same list twice
+    (default: ``tlsreport-<list>``).
+    """
+    rows = grade_rows(snapshot, on=on, group=group, target_url=target_url)
+    ctx: dict[str, Any] = {"snapshot": snapshot, "taken": _as_datetime(snapshot.taken),
+                           "group": group, "on": on}
+    if compact:
+        order = {g: i for i, g in enumerate(GRADES)}
+        ranked = sorted(rows, key=lambda r: order.get(r.letter or "", len(order)))
+        return env.get_template("tlsreport/grades_compact.html").render(rows=ranked, **ctx)
+    prefix = id_prefix or f"tlsreport-{snapshot.list_slug}"
+    sections = []
+    for letter in GRADES:
+        sections.append(Section(letter, letter, f"{prefix}-{grade_slug(letter)}",
+                                tuple(r for r in rows if r.letter == letter)))
+    sections.append(Section(NOT_TESTED, None, f"{prefix}-not-tested",
+                            tuple(r for r in rows if r.letter not in GRADES)))
+    return env.get_template("tlsreport/grades.html").render(sections=sections, **ctx)
+
+
+def changes_view(
+    env: jinja2.Environment,
+    changes: Sequence[Change],
+    *,
+    since_label: str,
+    target_url: TargetUrl = _no_url,
+) -> str:
+    """"Changed since the last post", grouped under the date each change was first seen."""
+    by_date: dict[str, list[dict[str, Any]]] = {}
+    for change in changes:
+        by_date.setdefault(change.first_seen, []).append({
+            "change": change,
+            "url": target_url(change.target) if change.target is not None else None,
+            "old_text": _change_side(change.old_grade, change.old_state),
+            "new_text": _change_side(change.new_grade, change.new_state),
+            "rules_only": change.cause == CAUSE_RULES,
+        })
+    days = [(d, by_date[d]) for d in sorted(by_date)]
+    return env.get_template("tlsreport/changes.html").render(
+        days=days, since_label=since_label, CHANGED=CHANGED, ADDED=ADDED, REMOVED=REMOVED)
+
+
+def chart_view(env: jinja2.Environment, chart: Chart, *, src: str) -> str:
+    """A chart as a figure: the image, a caption, and its data as a table for screen readers."""
+    return env.get_template("tlsreport/chart.html").render(chart=chart, src=src)
+
+
+def target_card(
+    env: jinja2.Environment, result: TargetResult, grade: Grade | None, *, url: str | None = None
+) -> str:
+    """One target inline (inside a sentence): badge, name, reasons, certificate expiry."""
+    return env.get_template("tlsreport/card.html").render(row=_row(result, grade, url))
+
+
+def target_history_table(
+    env: jinja2.Environment, rows: Sequence[tuple[date, Grade | None, TargetResult]]
+) -> str:
+    """A target's grade at each snapshot, newest first, for its own page."""
+    shaped = [(d, _row(result, grade, None)) for d, grade, result in rows]
+    shaped.sort(key=lambda p: p[0], reverse=True)
+    return env.get_template("tlsreport/target_history.html").render(rows=shaped)
+
+
+def error_box(env: jinja2.Environment, message: str) -> str:
+    """A visible warning where a directive could not be rendered (TLSREPORT_ERRORS = "warn")."""
+    return env.get_template("tlsreport/error.html").render(message=message)
+
+
+# --- internals ------------------------------------------------------------------------------
+
+
+def _row(result: TargetResult, grade: Grade | None, url: str | None) -> Row:
+    return Row(
+        name=result.target.name,
+        url=url,
+        letter=grade.letter if grade is not None else None,
+        reasons=tuple(reasons_of(result, grade)),
+        protocols=protocols_summary(result.facts),
+        forward_secrecy=forward_secrecy_summary(result.facts),
+        key=key_summary(result),
+        expiry=cert_expiry(result),
+        note=result.target.note,
+    )
+
+
+def _grade(result: TargetResult, on: date, taken: date) -> Grade | None:
+    if result.state != STATE_OK:
+        return None
+    if result.recorded is not None and result.recorded.grade is None and result.facts is None:
+        return None
+    return grade_result(result, on, taken=taken)
+
+
+def _change_side(letter: str | None, state: str | None) -> Markup:
+    """One side of "B → A": a badge, or the reason there is no grade."""
+    if state is None:
+        return Markup("")
+    if state != STATE_OK:
+        return escape(f"{NOT_TESTED} ({UNREACHABLE_STATES.get(state, state)})")
+    if letter is None:
+        return escape(NOT_RECORDED)
+    return badge(letter)
+
+
+def _as_datetime(value: date | datetime | str) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    return datetime.fromisoformat(text)
+
+
+def _as_date(value: date | datetime | str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return _as_datetime(value).date()
