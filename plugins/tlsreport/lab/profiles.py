@@ -65,7 +65,9 @@ _ALL: tuple[Profile, ...] = (
     Profile("no-secure-reneg", "tlslite", "no secure renegotiation (RFC 5746 not supported)"),
     Profile("client-reneg", "pyssl",
             "client-initiated renegotiation allowed (secure renegotiation still supported)"),
-    Profile("no-fallback-scsv", "tlslite", "TLS_FALLBACK_SCSV ignored (no downgrade protection)"),
+    Profile("no-fallback-scsv", "tlslite",
+            "TLS_FALLBACK_SCSV ignored (no downgrade protection); TLS 1.1 (CBC) also offered,"
+            " since a downgrade needs a lower version to go to"),
     Profile("anon", "pyssl", "anonymous DH suites (ADH-AES-GCM, 2048-bit group) accepted"),
     Profile("self-signed", "pyssl", "self-signed leaf certificate", certificate="self-signed"),
     Profile("expired", "pyssl", "leaf certificate expired", certificate="expired"),

@@ -8,6 +8,7 @@ tests check.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -23,7 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
 
-from .pki import make_pki, write_dh_params
+from .pki import ServerCredentials, make_pki, write_dh_params
 from .profiles import PROFILES, Profile, profile
 
 READY_TIMEOUT = 30.0  # seconds for every server to say "ready" (a slow CI box, many servers)
@@ -92,18 +93,14 @@ def stop_processes(records: Iterable[ProcessRecord],
     for sig in (signal.SIGTERM, signal.SIGKILL):
         for record in records:
             if is_alive(record):
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(record.pid, sig)
-                except ProcessLookupError:
-                    pass
         deadline = time.monotonic() + STOP_TIMEOUT
         for record in records:
             child = children.get(record.pid)
             if child is not None:
-                try:
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     child.wait(timeout=max(0.0, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    pass
             else:
                 while is_alive(record) and time.monotonic() < deadline:
                     time.sleep(0.02)
@@ -203,7 +200,7 @@ class Lab:
         for target in self.targets:
             self._probe(profile(target.profile), target, logs)
 
-    def _spawn(self, prof: Profile, creds: object, pki_dir: Path, logs: Path,
+    def _spawn(self, prof: Profile, creds: ServerCredentials | None, pki_dir: Path, logs: Path,
                env: dict[str, str]) -> tuple[int, int]:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

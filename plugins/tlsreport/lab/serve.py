@@ -83,7 +83,7 @@ def _connection(handler: Handler, sock: socket.socket) -> None:
     try:
         sock.settimeout(IDLE_TIMEOUT)
         handler(sock)
-    except Exception:  # noqa: BLE001 - a scanner's odd handshake must not stop the server
+    except Exception:  # a scanner's odd handshake must not stop the server
         pass
     finally:
         sock.close()

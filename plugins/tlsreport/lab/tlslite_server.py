@@ -12,6 +12,10 @@ ClientHello before the server acts on it and may
 - hide the renegotiation_info extension and its SCSV (no-secure-reneg), or TLS_FALLBACK_SCSV
   (no-fallback-scsv), so tlslite's own code paths for them are never taken.
 
+no-fallback-scsv cannot be shown on a TLS 1.2+1.3 server alone: sslyze (like SSL Labs) tests
+SCSV by connecting with the version just below the highest one below 1.3, TLS 1.1, and a server
+that refuses TLS 1.1 outright counts as protected. So that profile also offers TLS 1.1.
+
 The handshake transcript is hashed from the bytes on the wire, so changing the parsed
 message does not break Finished verification.
 """
@@ -81,7 +85,7 @@ def hello_filter_for(profile: str, settings: HandshakeSettings) -> HelloFilter:
     def no_fallback_scsv(hello: ClientHello) -> str | None:
         hello.cipher_suites = [c for c in hello.cipher_suites
                                if c != CipherSuite.TLS_FALLBACK_SCSV]
-        return None
+        return narrow_tls12(hello)
 
     filters: dict[str, HelloFilter] = {
         "sslv3": sslv3,
@@ -116,6 +120,13 @@ def settings_for(profile: str) -> HandshakeSettings:
         settings.versions = [(3, 4), (3, 3), (3, 2), (3, 1)]
         settings.cipherNames += ["aes128", "aes256"]
         settings.macNames.append("sha")
+    elif profile == "no-fallback-scsv":
+        # A downgrade needs a lower version to downgrade to: sslyze's SCSV test connects
+        # with the version below the highest (TLS 1.1 below 1.2), so TLS 1.1 is offered too.
+        settings.minVersion = (3, 2)
+        settings.versions = [(3, 4), (3, 3), (3, 2)]
+        settings.cipherNames += ["aes128", "aes256"]
+        settings.macNames.append("sha")
     return settings
 
 
@@ -126,7 +137,7 @@ class LabConnection(TLSConnection):
         super().__init__(sock)
         self._hello_filter = hello_filter
 
-    def _getMsg(self, expectedType, secondaryType=None, constructorType=None):  # noqa: N802
+    def _getMsg(self, expectedType, secondaryType=None, constructorType=None):
         for result in super()._getMsg(expectedType, secondaryType, constructorType):
             if isinstance(result, ClientHello):
                 refusal = self._hello_filter(result)
