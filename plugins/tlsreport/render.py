@@ -278,14 +278,18 @@ def changes_view(
     changes: Sequence[Change],
     *,
     since_label: str,
-    target_url: TargetUrl = _no_url,
+    target_url: Callable[[str], str | None] = lambda key: None,
 ) -> str:
-    """"Changed since the last post", grouped under the date each change was first seen."""
+    """"Changed since the last post", grouped under the date each change was first seen.
+
+    ``target_url`` takes the target's key (``Change.key``, ``host:port/service``): a removed
+    target is known by its key alone, and the key is what target pages are indexed by.
+    """
     by_date: dict[str, list[dict[str, Any]]] = {}
     for change in changes:
         by_date.setdefault(change.first_seen, []).append({
             "change": change,
-            "url": target_url(change.target) if change.target is not None else None,
+            "url": target_url(change.key),
             "old_text": _change_side(change.old_grade, change.old_state),
             "new_text": _change_side(change.new_grade, change.new_state),
             "rules_only": change.cause == CAUSE_RULES,
