@@ -1,0 +1,149 @@
+"""What the generated pages show: a "latest" page per list and a page per target.
+
+Posts are frozen in time; these pages are where newer data goes. Each function returns plain
+data plus HTML fragments already rendered (and escaped) by render.py, which the
+``tlsreport_list.html`` / ``tlsreport_target.html`` templates lay out, so a site can override
+the page templates without touching Python.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from . import diff, render
+from .facts import STATE_OK, Snapshot, TargetResult
+from .grade import Grade, grade_result
+
+if TYPE_CHECKING:
+    from .pelican_glue import BuildState, ListInfo, PostView
+
+
+def page_root(save_as: str, settings: dict[str, Any]) -> str:
+    """How a page at ``save_as`` reaches the site root, the way Pelican's writer does it."""
+    if settings.get("RELATIVE_URLS"):
+        depth = os.path.dirname(save_as)
+        rel = os.path.relpath(".", depth) if depth else "."
+        return rel.replace(os.sep, "/") + "/"
+    return str(settings.get("SITEURL") or "") + "/"
+
+
+def grade_of(result: TargetResult, on: date) -> Grade | None:
+    """The grade under ``on``'s rules; None when there is none to give (unreachable, not
+    recorded) — never a made-up grade."""
+    if result.state != STATE_OK:
+        return None
+    if result.facts is None and (result.recorded is None or result.recorded.grade is None):
+        return None
+    return grade_result(result, on, taken=on)
+
+
+def _posts(mentions: list[PostView], root: str) -> list[dict[str, Any]]:
+    return [
+        {"title": v.title, "url": root + v.url, "date": v.date.date().isoformat()}
+        for v in mentions
+    ]
+
+
+def list_page(
+    state: BuildState, info: ListInfo, snapshots: list[Snapshot], mentions: list[PostView]
+) -> dict[str, Any]:
+    """The "latest" page of a list: today's table, charts, changes since the last post."""
+    from .pelican_glue import Links, render_distribution, render_history
+
+    env = state.env()
+    save_as = state.list_url(info.slug)
+    root = page_root(save_as, state.settings)
+    links = Links(state, info.slug, root)
+    latest = snapshots[-1]
+    on = diff.snapshot_date(latest)
+    last_post = mentions[-1] if mentions else None
+    since = last_post.lists.get(info.slug) if last_post else None
+    changes_html = None
+    if since is not None and since.taken < latest.taken:
+        changes = diff.changes_between(snapshots, since, latest)
+        changes_html = Markup(render.changes_view(
+            env, changes, since_label=render.human_date(diff.snapshot_date(since)),
+            target_url=links.target_key,
+        ))
+    distribution = render_distribution(latest)
+    history = render_history(snapshots)
+    return {
+        "kind": "list",
+        "save_as": save_as,
+        "slug": info.slug,
+        "title": info.title,
+        "taken": latest.taken,
+        "taken_date": render.human_date(on),
+        "grades_html": Markup(render.grades_view(
+            env, latest, on=on, compact=True, target_url=links.target_ref,
+            id_prefix=f"tlsreport-latest-{info.slug}",
+        )),
+        "distribution_html": Markup(render.chart_view(
+            env, distribution, src=root + state.chart_url(distribution)
+        )),
+        "history_html": Markup(render.chart_view(
+            env, history, src=root + state.chart_url(history)
+        )),
+        "changes_html": changes_html,
+        "since_post": (
+            {"title": last_post.title, "url": root + last_post.url} if last_post else None
+        ),
+        "posts": _posts(mentions, root),
+        "root": root,
+    }
+
+
+def target_pages(
+    state: BuildState, info: ListInfo, snapshots: list[Snapshot], mentions: list[PostView]
+) -> list[dict[str, Any]]:
+    """One page per target ever on the list: grade history, timeline, latest findings."""
+    from .pelican_glue import Links, render_timeline
+
+    env = state.env()
+    latest = snapshots[-1]
+    pages = []
+    stems = state.target_slugs(info.slug)
+    for key in sorted(stems, key=lambda k: (stems[k], k)):
+        save_as = state.target_url_by_key(info.slug, key)
+        assert save_as is not None
+        root = page_root(save_as, state.settings)
+        history: list[tuple[date, Grade | None, TargetResult]] = []
+        last: tuple[Snapshot, TargetResult] | None = None
+        for snap in snapshots:
+            r = snap.result_for(key)
+            if r is None:
+                continue
+            day = diff.snapshot_date(snap)
+            history.append((day, grade_of(r, day), r))
+            last = (snap, r)
+        assert last is not None
+        last_snap, result = last
+        name = result.target.name
+        last_day = diff.snapshot_date(last_snap)
+        timeline = render_timeline(snapshots, key)
+        links = Links(state, info.slug, root)
+        pages.append({
+            "kind": "target",
+            "save_as": save_as,
+            "slug": info.slug,
+            "list_title": info.title,
+            "list_url": links.list(),
+            "name": name,
+            "target": result.target,
+            "on_list": latest.result_for(key) is not None,
+            "taken": last_snap.taken,
+            "taken_date": render.human_date(last_day),
+            "card_html": Markup(render.target_card(env, result, grade_of(result, last_day))),
+            "expiry": render.cert_expiry(result),
+            "history_html": Markup(render.target_history_table(env, history)),
+            "timeline_html": Markup(render.chart_view(
+                env, timeline, src=root + state.chart_url(timeline)
+            )),
+            "posts": _posts(mentions, root),
+            "root": root,
+        })
+    return pages
