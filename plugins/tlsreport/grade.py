@@ -466,6 +466,7 @@ def findings(facts: Facts, hostname: str | None = None) -> dict[str, Tri]:
         "no-fallback-scsv": False if single else (
             None if facts.fallback_scsv is None or single is None else not facts.fallback_scsv),
         "fallback-untestable": single,
+        "_no-a-plus-yet": True,
     }
     out.update(_certificate_findings(facts.certificate, hostname))
     return out
@@ -580,6 +581,7 @@ def _severity_order(effect: str) -> int:
 class _Tally:
     caps: list[tuple[Rule, str]] = field(default_factory=list)  # (rule, label)
     reasons: dict[str, Reason] = field(default_factory=dict)
+    silent: list[Rule] = field(default_factory=list)  # method state ("_…"), not shown
 
 
 def grade_facts(facts: Facts, on: date, *, hostname: str | None = None) -> Grade:
@@ -605,6 +607,9 @@ def _grade(found: dict[str, Tri], score: Scores, ruleset: RuleSet, *,
             continue
         if not value:
             continue
+        if rule.finding.startswith("_"):
+            tally.silent.append(rule)
+            continue
         label = LABELS[rule.finding]
         old = tally.reasons.get(rule.finding)
         if old is None or _severity_order(rule.effect) < _severity_order(old.severity):
@@ -620,7 +625,7 @@ def _grade(found: dict[str, Tri], score: Scores, ruleset: RuleSet, *,
     letter_caps = [r for r, _ in tally.caps if r.effect in GRADES and r.effect not in ("T", "M")]
     trust = [r.effect for r, _ in tally.caps if r.effect in ("T", "M")]
     warnings = tuple(tally.reasons[r.finding] for r, _ in tally.caps if r.effect == "warning")
-    no_aplus = any(r.effect == "no-A+" for r, _ in tally.caps)
+    no_aplus = any(r.effect == "no-A+" for r, _ in tally.caps) or bool(tally.silent)
 
     letter = letter_for_score(score.total)
     for r in letter_caps:

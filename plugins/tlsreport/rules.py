@@ -96,6 +96,9 @@ Y2025 = "2025-05-16"  # 2009r
 _TRUST = ("cert-expired", "cert-not-yet-valid", "cert-self-signed", "cert-untrusted")
 
 RULES: tuple[Rule, ...] = (
+    # A+ (and A-) exist since 2009e; before that the best grade is A. "_"-findings are the
+    # method's own state, always present and never shown as a reason.
+    Rule("_no-a-plus-yet", "no-A+", ORIGINAL, Y2014, "A+ introduced in 2009e"),
     # --- certificate -------------------------------------------------------------------
     *(Rule(f, "F", ORIGINAL, TRUST_GRADES, "guide: score 0") for f in _TRUST),
     *(Rule(f, "T", TRUST_GRADES, None, "SSL Labs 1.10") for f in _TRUST),
@@ -106,9 +109,10 @@ RULES: tuple[Rule, ...] = (
     Rule("insecure-key", "F", Y2014, None, "2009e"),
     Rule("weak-key", "B", Y2014, None, "2009e"),
     Rule("rsa-e1", "F", DROWN, None, "fix shipped with 2009l"),
-    Rule("sha1-cert", "no-A+", SHA1_LEAF, SHA1_DISTRUST, "2009f"),
+    # The no-A+ rules stay after 2017 so that "grade if trusted" is never A+ with SHA-1.
+    Rule("sha1-cert", "no-A+", SHA1_LEAF, None, "2009f"),
     Rule("sha1-cert", "T", SHA1_DISTRUST, None, "browsers distrust SHA-1 (date chosen)"),
-    Rule("sha1-chain", "no-A+", END_2014, SHA1_DISTRUST, "SHA-2 chain needed for A+"),
+    Rule("sha1-chain", "no-A+", END_2014, None, "SHA-2 chain needed for A+"),
     Rule("sha1-chain", "T", SHA1_DISTRUST, None, "browsers distrust SHA-1 (date chosen)"),
     Rule("incomplete-chain", "B", END_2014, None, "2009i"),
     # --- protocols ---------------------------------------------------------------------
