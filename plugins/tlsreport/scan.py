@@ -459,8 +459,6 @@ def _client_hello(server_name: str) -> bytes:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
-    with contextlib.suppress(ValueError, ssl.SSLError):
-        context.minimum_version = ssl.TLSVersion.TLSv1
     with contextlib.suppress(ssl.SSLError):
         context.set_ciphers("ALL:@SECLEVEL=0")
     incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
@@ -490,7 +488,7 @@ def fetch_hsts(target: Target, ip: str, timeout: float) -> tuple[facts.Hsts | No
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     with contextlib.suppress(ValueError, ssl.SSLError):
-        context.minimum_version = ssl.TLSVersion.TLSv1
+        context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED  # old servers have HSTS too
         context.set_ciphers("ALL:@SECLEVEL=0")
     try:
         with socket.create_connection((ip, target.port), timeout=timeout) as raw, \
