@@ -179,7 +179,14 @@ def key_summary(result: TargetResult) -> str:
 
 
 def reasons_of(result: TargetResult, grade: Grade | None) -> list[str]:
-    """What to write next to a target: its grade's reasons, or why it has no grade."""
+    """What to write next to a target: its grade's reasons, or why it has no grade.
+
+    A recorded grade shown as it was published keeps the reasons as published (their words,
+    their order); the grader's labels are used once the rules of another day regrade it.
+    """
+    rec = result.recorded
+    if grade is not None and result.facts is None and rec is not None and rec.grade == grade.letter:
+        return list(rec.reasons)
     if grade is not None:
         return [r.label for r in grade.reasons]
     return [state_text(result)]
@@ -320,6 +327,60 @@ def target_history_table(
     return env.get_template("tlsreport/target_history.html").render(rows=shaped)
 
 
+def target_findings(
+    env: jinja2.Environment, result: TargetResult, grade: Grade | None, *,
+    taken: date | datetime | str | None = None,
+) -> str:
+    """A target's latest findings for its own page: what the grade rests on, in full.
+
+    Everything here may come from the server (certificate subject, names, header values): the
+    template prints it as text, so a subject of ``<script>`` shows as those characters.
+    """
+    facts = result.facts
+    cert = facts.certificate if facts is not None else None
+    leaf = cert.leaf if cert is not None else None
+    items: list[tuple[str, Any]] = [("Grade", badge(grade.letter if grade else None))]
+    if grade is not None and grade.letter in ("T", "M") and grade.grade_if_trusted:
+        items.append(("If the certificate were trusted", badge(grade.grade_if_trusted)))
+    items.append(("Reasons", reasons_of(result, grade)))
+    if facts is not None:
+        items += [("Protocols", protocols_summary(facts)),
+                  ("Forward secrecy", forward_secrecy_summary(facts))]
+    if leaf is not None:
+        items += [
+            ("Certificate subject", leaf.subject),
+            ("Issuer", leaf.issuer),
+            ("Names", ", ".join(leaf.sans) or DASH),
+            ("Key", key_summary(result)),
+            ("Signature", (leaf.signature_hash or DASH).upper()),
+            ("Valid until", cert_expiry(result) or DASH),
+        ]
+    if cert is not None:
+        trusted_by = [t.store for t in cert.trust if t.trusted]
+        trust = f"trusted ({', '.join(trusted_by)})" if trusted_by else (
+            f"not trusted: {cert.problem}" if cert.problem else "not trusted")
+        items.append(("Trust", trust if cert.trust else NOT_TESTED))
+    if facts is not None:
+        items += [
+            ("HSTS", _hsts_text(facts)),
+            ("Secure renegotiation", _tri(
+                facts.renegotiation.secure if facts.renegotiation else None)),
+            ("TLS compression", _tri(facts.compression)),
+            ("Downgrade protection (TLS_FALLBACK_SCSV)", _tri(facts.fallback_scsv)),
+            ("Heartbleed", _tri(facts.heartbleed, "vulnerable", "not vulnerable")),
+            ("CCS injection", _tri(facts.ccs_injection, "vulnerable", "not vulnerable")),
+            ("ROBOT", facts.robot or NOT_TESTED),
+        ]
+        if facts.errors:
+            items.append(("Tests that did not complete", ", ".join(sorted(facts.errors))))
+    if grade is not None and grade.not_tested:
+        items.append(("Not tested", ", ".join(grade.not_tested)))
+    suites = [(_PROTOCOL_NAMES[p], s) for p, s in facts.all_suites()] if facts else []
+    return env.get_template("tlsreport/findings.html").render(
+        items=items, suites=suites, name=result.target.name,
+        taken=_as_date(taken) if taken is not None else None)
+
+
 def error_box(env: jinja2.Environment, message: str) -> str:
     """A visible warning where a directive could not be rendered (TLSREPORT_ERRORS = "warn")."""
     return env.get_template("tlsreport/error.html").render(message=message)
@@ -348,6 +409,24 @@ def _grade(result: TargetResult, on: date, taken: date) -> Grade | None:
     if result.recorded is not None and result.recorded.grade is None and result.facts is None:
         return None
     return grade_result(result, on, taken=taken)
+
+
+def _tri(value: bool | None, yes: str = "yes", no: str = "no") -> str:
+    """A yes/no fact where None means "not tested", never "no"."""
+    return NOT_TESTED if value is None else (yes if value else no)
+
+
+def _hsts_text(facts: Facts) -> str:
+    if facts.hsts is None:
+        return f"not read: {facts.http_error}" if facts.http_error else NOT_TESTED
+    if not facts.hsts.present:
+        return "none"
+    parts = [f"max-age={facts.hsts.max_age}" if facts.hsts.max_age is not None else "max-age?"]
+    if facts.hsts.include_subdomains:
+        parts.append("includeSubDomains")
+    if facts.hsts.preload:
+        parts.append("preload")
+    return "; ".join(parts)
 
 
 def _change_side(letter: str | None, state: str | None) -> Markup:
