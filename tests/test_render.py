@@ -338,3 +338,34 @@ def test_rendering_is_deterministic(env) -> None:  # type: ignore[no-untyped-def
     a = render.grades_view(env, part4_snapshot(), on=date(2015, 3, 3))
     b = render.grades_view(render.environment(), part4_snapshot(), on=date(2015, 3, 3))
     assert a == b
+
+
+# --- a real scan of the lab ---------------------------------------------------------------------
+
+@pytest.mark.lab
+def test_a_real_lab_scan_renders_every_target_under_its_grade(env, lab_snapshot) -> None:  # type: ignore[no-untyped-def]
+    """Each lab profile, scanned by the real sslyze, is listed under the grade the grader
+    gives it; unreachable ones under "not tested" with their state; nothing becomes markup."""
+    snapshot, _raw = lab_snapshot
+    day = date.fromisoformat(snapshot.taken[:10])
+    html = render.grades_view(env, snapshot, on=day)
+    assert_inert(html)
+    got = sections(html)
+    for result in snapshot.results:
+        grade = grade_result(result, day, taken=day)
+        label = grade.letter if grade is not None else "not tested"
+        names = [li.get_text().split(":")[0] for li in got[label].find_all("li")]
+        assert result.target.name in names, (result.target.name, label)
+        if result.state != "ok":
+            assert render.state_text(result) in got[label].get_text()
+    compact = soup(render.grades_view(env, snapshot, on=day, compact=True))
+    rows = {tr.th.get_text(): [td.get_text() for td in tr.find_all("td")]
+            for tr in compact.tbody.find_all("tr")}
+    assert len(rows) == len(snapshot.results)
+    for result in snapshot.results:
+        if result.facts is not None:
+            assert rows[result.target.name][1] == render.protocols_summary(result.facts)
+            findings = soup(render.target_findings(env, result, grade_result(result, day)))
+            leaf = result.facts.certificate.leaf if result.facts.certificate else None
+            if leaf is not None:
+                assert leaf.subject in findings.get_text()

@@ -362,14 +362,15 @@ def target_findings(
         items.append(("Trust", trust if cert.trust else NOT_TESTED))
     if facts is not None:
         items += [
-            ("HSTS", _hsts_text(facts)),
+            ("HSTS", _hsts_text(facts) if result.target.service == "https"
+             else "not applicable (not HTTPS)"),
             ("Secure renegotiation", _tri(
                 facts.renegotiation.secure if facts.renegotiation else None)),
             ("TLS compression", _tri(facts.compression)),
             ("Downgrade protection (TLS_FALLBACK_SCSV)", _tri(facts.fallback_scsv)),
             ("Heartbleed", _tri(facts.heartbleed, "vulnerable", "not vulnerable")),
             ("CCS injection", _tri(facts.ccs_injection, "vulnerable", "not vulnerable")),
-            ("ROBOT", facts.robot or NOT_TESTED),
+            ("ROBOT", facts.robot.replace("_", " ").lower() if facts.robot else NOT_TESTED),
         ]
         if facts.errors:
             items.append(("Tests that did not complete", ", ".join(sorted(facts.errors))))
