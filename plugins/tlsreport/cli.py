@@ -246,9 +246,108 @@ def print_snapshot_table(snapshot: Any) -> None:
     Console(width=max(100, Console().width)).print(table)
 
 
+# --- grade --------------------------------------------------------------------------------
+
+def add_grade_parser(subparsers: Any) -> None:
+    """`grade SNAPSHOT_OR_TARGETS [--rules DATE] [--json]`: grades under a day's rules."""
+    parser = subparsers.add_parser(
+        "grade", help="grade a snapshot (or scan a target list first) under a day's rules")
+    parser.add_argument("source", type=Path, metavar="SNAPSHOT_OR_TARGETS",
+                        help="snapshot file (.json) or target list (.toml, scanned first)")
+    parser.add_argument("--rules", metavar="DATE", default=None,
+                        help="grade with the rules in force on DATE (YYYY-MM-DD); "
+                             "default: the snapshot's own date")
+    parser.add_argument("--json", action="store_true", help="print the grades as JSON")
+    parser.add_argument("--timeout", type=_positive, default=5.0,
+                        help="network timeout when scanning a target list (default 5)")
+    parser.set_defaults(func=cmd_grade)
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from . import facts
+    from .grade import Grade, grade_result, rules_of
+
+    try:
+        if args.source.suffix == ".toml":
+            from .scan import scan_list
+            from .targets import TargetListError, load_target_list
+
+            try:
+                target_list = load_target_list(args.source)
+            except TargetListError as exc:
+                raise ValueError(str(exc)) from None
+            _quiet_sslyze_warnings()
+            snapshot, _raw = scan_list(target_list, network_timeout=args.timeout)
+        else:
+            from .history import History, SnapshotError
+
+            try:
+                snapshot = History(args.source.parent.parent).load(args.source)
+            except SnapshotError as exc:
+                raise ValueError(str(exc)) from None
+        taken = date.fromisoformat(snapshot.taken[:10])
+        try:
+            on = date.fromisoformat(args.rules) if args.rules else taken
+        except ValueError:
+            raise ValueError(f"--rules: {args.rules!r} is not a date (YYYY-MM-DD)") from None
+        rules_id = rules_of(on).id
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+    def entry(result: facts.TargetResult) -> dict[str, Any]:
+        t = result.target
+        g: Grade | None = grade_result(result, on, taken=taken)
+        out: dict[str, Any] = {
+            "name": t.name, "host": t.host, "port": t.port, "service": t.service,
+            "state": result.state, "reason": result.reason,
+            "grade": g.letter if g else None,
+            "grade_if_trusted": g.grade_if_trusted if g else None,
+            "scores": facts.to_json(g.scores) if g else None,
+            "caps": facts.to_json(g.caps) if g else [],
+            "warnings": [w.label for w in g.warnings] if g else [],
+            "reasons": [r.label for r in g.reasons] if g else [],
+            "reason_ids": [r.id for r in g.reasons] if g else [],
+            "not_tested": list(g.not_tested) if g else [],
+            "determined": g.determined if g else None,
+            "note": g.note if g else (
+                "grade not recorded" if result.state == "ok" else ""),
+        }
+        return out
+
+    report = {"rules": rules_id, "taken": snapshot.taken, "list": snapshot.list_slug,
+              "kind": snapshot.kind, "targets": [entry(r) for r in snapshot.results]}
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{snapshot.title} — {snapshot.kind} {snapshot.taken}, "
+                        f"rules of {rules_id}")
+    for column in ("target", "grade", "if trusted", "score", "reasons", "not tested"):
+        table.add_column(column, overflow="fold")
+    for e in report["targets"]:
+        if e["state"] != "ok":
+            table.add_row(e["name"], f"[bold]{e['state']}[/bold]", "", "", e["reason"] or "", "")
+            continue
+        grade = e["grade"] or "—"
+        if e["grade"] and not e["determined"]:
+            grade += " (?)"
+        score = str(e["scores"]["total"]) if e["scores"] else ""
+        reasons = ", ".join(e["reasons"]) + (f" — {e['note']}" if e["note"] else "")
+        table.add_row(e["name"], grade, e["grade_if_trusted"] or "", score, reasons,
+                      ", ".join(e["not_tested"]))
+    Console(width=max(100, Console().width)).print(table)
+    return EXIT_OK
+
+
 # --- entry point --------------------------------------------------------------------------
 
-VERBS: list[Callable[[Any], None]] = [add_scan_parser, add_scan_all_parser, add_show_parser]
+VERBS: list[Callable[[Any], None]] = [add_scan_parser, add_scan_all_parser, add_show_parser,
+                                      add_grade_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:
