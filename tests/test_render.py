@@ -276,6 +276,16 @@ def test_changes_are_grouped_by_date_with_the_rules_only_marker(env) -> None:  #
     assert kbc.a["href"] == "/t/kbc.be.html"
 
 
+def test_same_grade_with_other_reasons_reads_still(env) -> None:  # type: ignore[no-untyped-def]
+    a = Snapshot(list_slug="b", title="B", taken="2015-03-03T12:00:00Z", kind="recorded",
+                 results=(recorded("PSA Bank", "C", "no TLS 1.2", "RC4 (insecure)"),))
+    b = Snapshot(list_slug="b", title="B", taken="2015-12-30T12:00:00Z", kind="recorded",
+                 results=(recorded("PSA Bank", "C", "no TLS 1.2"),))
+    html = render.changes_view(env, changes_between([a, b], a, b), since_label="part 4")
+    text = soup(html).li.get_text(" ", strip=True)
+    assert "still C" in text and "→" not in text and "no longer: RC4 (insecure)" in text
+
+
 def test_no_changes_says_so(env) -> None:  # type: ignore[no-untyped-def]
     html = render.changes_view(env, [], since_label="15 February 2015")
     assert soup(html).get_text(strip=True) == "No changes since 15 February 2015."
