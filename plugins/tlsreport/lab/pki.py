@@ -218,8 +218,13 @@ def write_dh_params(directory: Path) -> None:
     ffdhe2048 (anon, so that its DH size is not a second weakness). The numbers come from
     tlslite-ng's table of the published groups rather than being typed in again here.
     """
+    import warnings
+
     from cryptography.hazmat.primitives.asymmetric import dh
-    from tlslite.mathtls import FFDHE2048, RFC2409_GROUP2
+
+    with warnings.catch_warnings():  # tlslite's package import touches asyncore
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from tlslite.mathtls import FFDHE2048, RFC2409_GROUP2
 
     for name, (generator, prime) in (("dh1024.pem", RFC2409_GROUP2),
                                      ("ffdhe2048.pem", FFDHE2048)):

@@ -19,6 +19,7 @@ import ssl
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -270,7 +271,9 @@ class Lab:
                     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
                     ctx.check_hostname = False
                     ctx.verify_mode = ssl.CERT_NONE
-                    ctx.minimum_version = ssl.TLSVersion.TLSv1
+                    with warnings.catch_warnings():  # TLS 1.0: the tls10-only profile
+                        warnings.simplefilter("ignore", DeprecationWarning)
+                        ctx.minimum_version = ssl.TLSVersion.TLSv1
                     ctx.set_ciphers("ALL:@SECLEVEL=0")
                     with ctx.wrap_socket(sock, server_hostname=target.host):
                         pass

@@ -24,18 +24,20 @@ from __future__ import annotations
 
 import os
 import socket
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-from tlslite.api import (
-    HandshakeSettings,
-    SessionCache,
-    TLSConnection,
-    X509CertChain,
-    parsePEMKey,
-)
+with warnings.catch_warnings():  # tlslite/__init__ imports its asyncore integration
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import tlslite  # noqa: F401
 from tlslite.constants import AlertDescription, CipherSuite, ExtensionType
+from tlslite.handshakesettings import HandshakeSettings
 from tlslite.messages import ClientHello
+from tlslite.sessioncache import SessionCache
+from tlslite.tlsconnection import TLSConnection
+from tlslite.utils.keyfactory import parsePEMKey
+from tlslite.x509certchain import X509CertChain
 
 from .dialogue import http_response, read_http_request
 
@@ -114,7 +116,6 @@ def settings_for(profile: str) -> HandshakeSettings:
         settings.minVersion = (3, 0)
         settings.cipherNames += ["aes128", "aes256"]
         settings.macNames.append("sha")
-        settings.keyExchangeNames.append("rsa")
     elif profile == "tls10-11-12":
         settings.minVersion = (3, 1)
         settings.versions = [(3, 4), (3, 3), (3, 2), (3, 1)]
@@ -155,6 +156,8 @@ class TlsliteServer:
         self.hello_filter = hello_filter_for(profile, self.settings)
         self.chain = X509CertChain()
         self.chain.parsePemList(chain.read_text())
+        if not self.chain.x509List:
+            raise ValueError(f"{chain}: no PEM certificate found")
         self.key = parsePEMKey(key.read_text(), private=True)
         self.sessions = SessionCache()
         self.settings.ticketKeys = [os.urandom(32)]
