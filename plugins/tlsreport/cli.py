@@ -134,9 +134,10 @@ def _scan_and_write(target_list: Any, args: argparse.Namespace) -> int:
         print(f"{target_list.path}: no targets to scan", file=sys.stderr)
         return EXIT_BAD_INPUT
     _quiet_sslyze_warnings()
-    print(f"tlsreport: scanning {len(target_list.targets)} targets of "
-          f"{target_list.slug!r}", file=sys.stderr, flush=True)
     try:
+        # One line even without a terminal: says the run has started (scripts wait for it).
+        print(f"tlsreport: scanning {len(target_list.targets)} targets of "
+              f"{target_list.slug!r}", file=sys.stderr, flush=True)
         with _sigterm_as_interrupt(), _progress_display(len(target_list.targets)) as progress:
             snapshot, raw = scan_list(
                 target_list, network_timeout=args.timeout, target_timeout=args.target_timeout,
