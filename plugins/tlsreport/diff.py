@@ -106,11 +106,12 @@ def changes_between(
         return []
     before = [s for s in ordered if since_at is not None and _taken(s) <= since_at]
 
-    # Per target: its graded view in every snapshot up to `until` (None where absent).
-    views = [_views(s) for s in ordered]
+    # Per target: its graded view in every snapshot up to `until` (None where absent). Graded
+    # lazily: snapshots before `since` are only read to find a grade that was not recorded.
+    views = _LazyViews(ordered)
     keys: dict[str, None] = {}  # an ordered set: targets on the list at `since` or after it
-    for v in views[max(len(before) - 1, 0):]:
-        keys.update(dict.fromkeys(v))
+    for i in range(max(len(before) - 1, 0), len(views)):
+        keys.update(dict.fromkeys(views[i]))
 
     rules_now = snapshot_date(until)
     changes: list[Change] = []
@@ -175,6 +176,22 @@ class _Unknown:
 _State = _View | _Unknown | None  # None: the target is not on the list
 
 
+class _LazyViews:
+    """``views[i]``: snapshot i's targets graded under its own rules, computed on first use."""
+
+    def __init__(self, snapshots: Sequence[Snapshot]) -> None:
+        self._snapshots = snapshots
+        self._cache: dict[int, dict[str, _View | _Unknown]] = {}
+
+    def __getitem__(self, index: int) -> dict[str, _View | _Unknown]:
+        if index not in self._cache:
+            self._cache[index] = _views(self._snapshots[index])
+        return self._cache[index]
+
+    def __len__(self) -> int:
+        return len(self._snapshots)
+
+
 def _views(snapshot: Snapshot) -> dict[str, _View | _Unknown]:
     out: dict[str, _View | _Unknown] = {}
     taken = snapshot_date(snapshot)
@@ -192,7 +209,7 @@ def _not_recorded(result: TargetResult) -> bool:
     )
 
 
-def _state_at(views: list[dict[str, _View | _Unknown]], index: int, key: str) -> _State:
+def _state_at(views: _LazyViews, index: int, key: str) -> _State:
     """The target's state in snapshot ``index``; its last known grade when not recorded there.
 
     Walking back stops where the target was off the list: a grade from before a gap says
