@@ -23,7 +23,18 @@ from tlsreport.diff import (
     graded,
     snapshot_date,
 )
-from tlsreport.facts import Recorded, Snapshot, TargetRef, TargetResult
+from tlsreport.facts import (
+    Certificate,
+    CertificateFacts,
+    CipherSuite,
+    Facts,
+    Recorded,
+    Renegotiation,
+    Snapshot,
+    TargetRef,
+    TargetResult,
+    TrustResult,
+)
 
 SHA1 = "weak signature (SHA1)"
 NO12 = "no TLS 1.2"
@@ -277,3 +288,45 @@ def test_snapshot_with_a_bad_date_names_the_field() -> None:
     bad = Snapshot(list_slug="banks", title="Banks", taken="yesterday")
     with pytest.raises(ValueError, match="taken"):
         snapshot_date(bad)
+
+
+# --- scanned facts: the same server under the rules of three dates ------------------------
+
+def tls10_only_server() -> TargetResult:
+    """A trusted server that offers TLS 1.0 only (a typical 2015 'no TLS 1.2' bank)."""
+    suite = CipherSuite(name="TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", bits=128, kex="ECDHE",
+                        kex_bits=256, curve="prime256v1", forward_secrecy=True, cbc=True)
+    leaf = Certificate(subject="CN=bank.example", issuer="CN=CA", sans=("bank.example",),
+                       signature_hash="sha256", key_type="RSA", key_bits=2048,
+                       not_after="2030-01-01T00:00:00Z")
+    facts = Facts(
+        protocols={"SSLv2": (), "SSLv3": (), "TLSv1.0": (suite,), "TLSv1.1": (),
+                   "TLSv1.2": (), "TLSv1.3": ()},
+        certificate=CertificateFacts(chain=(leaf,), trust=(TrustResult("Mozilla", True),),
+                                     hostname="bank.example", hostname_matches=True),
+        renegotiation=Renegotiation(secure=True, client_initiated=False), compression=False,
+        fallback_scsv=True, heartbleed=False, ccs_injection=False,
+        robot="NOT_VULNERABLE_NO_ORACLE",
+    )
+    return TargetResult(target=TargetRef(name="Bank", host="bank.example"), facts=facts)
+
+
+def scan(day: str) -> Snapshot:
+    return Snapshot(list_slug="banks", title="Banks", taken=f"{day}T12:00:00Z",
+                    results=(tls10_only_server(),))
+
+
+def test_identical_scans_b_in_february_c_in_december_2015_is_the_rules() -> None:
+    feb, dec = scan("2015-02-16"), scan("2015-12-30")
+    (change,) = changes_between([feb, dec], feb, dec)
+    assert (change.old_grade, change.new_grade, change.cause) == ("B", "C", CAUSE_RULES)
+    assert change.first_seen == "2015-12-30"
+
+
+def test_identical_scans_gaining_reasons_from_new_rules_is_the_rules_too() -> None:
+    dec, now = scan("2015-12-30"), scan("2026-11-26")
+    changes = changes_between([dec, now], dec, now)
+    assert len(changes) == 1
+    (change,) = changes
+    assert change.cause == CAUSE_RULES
+    assert change.gained  # e.g. "no TLS 1.3", rules that did not exist in 2015
