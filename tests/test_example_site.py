@@ -299,3 +299,34 @@ def test_every_directive_rendered_and_no_script_anywhere(site: Path) -> None:
         for code in html.find_all(["code", "pre"]):
             code.decompose()
         assert "[tlsreport " not in html.get_text(), page
+
+
+MAIL_TARGETS = {"SMTP with STARTTLS": "smtp", "IMAP with STARTTLS": "imap",
+                "POP3 with STLS": "pop3", "IMAPS (implicit TLS)": "imaps",
+                "POP3S (implicit TLS)": "pop3s"}
+
+
+def test_mail_history_is_one_real_scan_of_the_lab_on_loopback() -> None:
+    files = sorted((HISTORY / "mail-servers").glob("*.json"))
+    assert len(files) == 1
+    snapshot = facts.from_json(facts.Snapshot, json.loads(files[0].read_text()))
+    assert snapshot.kind == "scan" and snapshot.versions.get("sslyze")
+    assert {r.target.name: r.target.service for r in snapshot.results} == MAIL_TARGETS
+    for result in snapshot.results:
+        assert result.state == facts.STATE_OK and result.facts is not None
+        assert result.target.address == "127.0.0.1"
+        assert result.facts.certificate.leaf.not_after
+
+
+def test_mail_post_shows_each_mail_port_with_grade_and_certificate_expiry(site: Path) -> None:
+    html = _soup(site / "mail-server-tls-postfix-courier.html")
+    table = html.select_one("div.tlsreport-grades div.tlsreport-scroll table.tlsreport-table")
+    assert table is not None
+    rows = {row.th.get_text(strip=True): row for row in table.select("tbody tr")}
+    assert set(rows) == set(MAIL_TARGETS)
+    for name, row in rows.items():
+        badge = row.select_one("span.tls-grade")
+        assert badge is not None and badge.get_text(strip=True) in ("A+", "A", "A-"), name
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", row.select_one("time")["datetime"]), name
+    card = html.select_one("span.tlsreport-card")
+    assert card is not None and "SMTP with STARTTLS" in card.get_text()
