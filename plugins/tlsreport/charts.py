@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -120,9 +121,9 @@ def history_chart(points: Sequence[tuple[date, Mapping[str, int]]], *, title: st
             ax.bar(xs, heights, bottom=bottoms, width=0.72, color=colour(cat), label=cat,
                    edgecolor="white", linewidth=0.6)
             bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
-        step = max(1, -(-len(points) // 8))  # at most 8 date labels
+        step = max(1, -(-len(points) // 12))  # at most 12 date labels, each under its bar
         ax.set_xticks(xs[::step], [d.isoformat() for d, _ in points][::step],
-                      rotation=30, ha="right", rotation_mode="anchor")
+                      rotation=45, ha="right", rotation_mode="anchor")
         ax.set_xlim(-0.6, max(len(points) - 0.4, 0.6))
         ax.set_ylabel("targets")
         ax.yaxis.get_major_locator().set_params(integer=True)
@@ -230,7 +231,7 @@ def _counts_text(counts: Mapping[str, int], cats: Sequence[str]) -> str:
 def _figure(title: str) -> tuple[Figure, matplotlib.axes.Axes]:
     fig = Figure(figsize=(WIDTH_PX / _DPI, HEIGHT_PX / _DPI), dpi=_DPI, layout="constrained")
     ax = fig.add_subplot()
-    ax.set_title(title, loc="left", fontweight="bold")
+    ax.set_title(textwrap.fill(title, 70), loc="left", fontweight="bold")
     ax.spines[["top", "right"]].set_visible(False)
     return fig, ax
 
