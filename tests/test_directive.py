@@ -105,3 +105,18 @@ def test_directive_lines_skip_code_and_count_header_lines() -> None:
         (12, "[tlsreport grades list=b]"),
         (18, "[tlsreport chart list=b]"),
     ]
+
+
+def test_directive_lines_find_inline_targets_but_not_code_spans() -> None:
+    source = "\n".join(
+        [
+            "Text `[tlsreport target list=b target=X]` here,",  # 1 code span
+            'and ING is [tlsreport target list=b target="I N G"] today.',  # 2
+            "",
+            "[tlsreport grades list=b]",  # 4
+        ]
+    )
+    assert directive_lines(source) == [
+        (2, '[tlsreport target list=b target="I N G"]'),
+        (4, "[tlsreport grades list=b]"),
+    ]

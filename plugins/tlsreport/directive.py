@@ -180,59 +180,59 @@ def _date(key: str, raw: str, extra: str = "") -> dt.date:
 _FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
 
 
-def directive_lines(source: str) -> list[tuple[int, str]]:
-    """(1-based line, normalised text) of every directive paragraph outside code, in order.
+_OCCURRENCE = re.compile(r'\[tlsreport(?:\s(?:[^\]"]|"(?:[^"\\]|\\.)*")*)?\]')
+_CODE_SPAN = re.compile(r"(`+)(?:.+?)\1", re.S)
 
-    Mirrors what Markdown's block parser sees closely enough for locating errors: a paragraph
-    starts after a blank line (or a fence end / file start); fenced blocks (``` or ~~~) and
-    indented code (4 spaces or a tab after a blank line) are skipped. A metadata header is
-    harmless: its lines are not paragraphs that start with ``[tlsreport``.
+# An inline directive: only the target card makes sense inside a sentence.
+INLINE_PATTERN = r'\[tlsreport\s+target\s(?:[^\]"\n]|"(?:[^"\\\n]|\\.)*")*\]'
+
+
+def directive_lines(source: str) -> list[tuple[int, str]]:
+    """(1-based line, normalised text) of every directive outside code, in source order.
+
+    Mirrors what Markdown sees closely enough for locating errors: fenced blocks (``` or
+    ~~~), indented code (4 spaces or a tab after a blank line) and inline code spans are
+    skipped; a directive may span lines within its paragraph. A metadata header is harmless:
+    its lines hold no ``[tlsreport``.
     """
     lines = source.splitlines()
-    found: list[tuple[int, str]] = []
+    paragraphs: list[tuple[int, list[str]]] = []  # (first line index, lines)
     fence: str | None = None
     prev_blank = True
     in_indented_code = False
-    i = 0
-    while i < len(lines):
-        line = lines[i]
+    current: list[str] | None = None
+    for i, line in enumerate(lines):
         if fence is not None:
             stripped = line.strip()
             if stripped.startswith(fence) and set(stripped) <= set(fence[0]):
                 fence = None
                 prev_blank = True
-            i += 1
             continue
         m = _FENCE.match(line)
         if m:
             fence = m.group("fence")
-            i += 1
+            current = None
             continue
-        blank = line.strip() == ""
-        if blank:
+        if line.strip() == "":
             prev_blank = True
-            i += 1
+            current = None
             continue
         indented = line.startswith("    ") or line.startswith("\t")
-        if indented and (prev_blank or in_indented_code):
+        if indented and (prev_blank or in_indented_code) and current is None:
             in_indented_code = True
             prev_blank = False
-            i += 1
             continue
         in_indented_code = False
-        if prev_blank and line.lstrip().startswith(PREFIX):
-            # Gather the paragraph (until a blank line) and test it as a whole.
-            j = i
-            para = []
-            while j < len(lines) and lines[j].strip() != "":
-                para.append(lines[j])
-                j += 1
-            text = "\n".join(para)
-            if looks_like_directive(text):
-                found.append((i + 1, normalise(text)))
-            prev_blank = False
-            i = j
-            continue
         prev_blank = False
-        i += 1
+        if current is None:
+            current = [line]
+            paragraphs.append((i, current))
+        else:
+            current.append(line)
+    found: list[tuple[int, str]] = []
+    for first, para in paragraphs:
+        text = "\n".join(para)
+        text = _CODE_SPAN.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+        for m in _OCCURRENCE.finditer(text):
+            found.append((first + 1 + text.count("\n", 0, m.start()), normalise(m.group(0))))
     return found

@@ -37,7 +37,8 @@ from zoneinfo import ZoneInfo
 
 from markdown import Extension, Markdown
 from markdown.blockprocessors import BlockProcessor
-from markupsafe import Markup
+from markdown.inlinepatterns import InlineProcessor
+from markupsafe import Markup, escape
 from pelican import signals
 from pelican.generators import Generator
 
@@ -61,7 +62,8 @@ ERROR_VALUES = ("fail", "warn")
 
 PLACEHOLDER_CLASS = "tlsreport-placeholder"
 _PLACEHOLDER_RE = re.compile(
-    r'<div class="' + PLACEHOLDER_CLASS + r'" data-tlsreport="(?P<text>[^"]*)"></div>'
+    r'<(?P<tag>div|span) class="' + PLACEHOLDER_CLASS
+    + r'" data-tlsreport="(?P<text>[^"]*)"></(?P=tag)>'
 )
 
 
@@ -129,6 +131,10 @@ class DirectiveProcessor(BlockProcessor):
     """A paragraph that is exactly one directive becomes an empty placeholder element."""
 
     def test(self, parent: etree.Element, block: str) -> bool:
+        # A leading newline is Markdown's EmptyBlockProcessor's to strip (it hands the rest
+        # back); indented by a tab stop is a code block (priority 80). Neither is ours yet.
+        if block.startswith(("\n", " " * self.tab_length, "\t")):
+            return False
         return directive.looks_like_directive(block)
 
     def run(self, parent: etree.Element, blocks: list[str]) -> None:
@@ -138,8 +144,25 @@ class DirectiveProcessor(BlockProcessor):
         div.set("data-tlsreport", directive.normalise(block))
 
 
+class InlineTargetProcessor(InlineProcessor):
+    """``[tlsreport target ...]`` inside a sentence becomes an inline placeholder.
+
+    Only the target card is meant to sit in running text; Markdown never runs inline
+    patterns inside code, and this one runs after code spans and backslash escapes.
+    """
+
+    def handleMatch(
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element, int, int]:
+        span = etree.Element("span")
+        span.set("class", PLACEHOLDER_CLASS)
+        span.set("data-tlsreport", directive.normalise(m.group(0)))
+        return span, m.start(0), m.end(0)
+
+
 class TlsreportExtension(Extension):
-    """Registers DirectiveProcessor at priority 105 (before paragraphs, like admonition).
+    """Registers DirectiveProcessor at priority 105 (before paragraphs, like admonition) and
+    the inline target card after code spans and escapes.
 
     Stateless on purpose: Pelican keeps this instance in its settings, which its content cache
     pickles.
@@ -147,6 +170,9 @@ class TlsreportExtension(Extension):
 
     def extendMarkdown(self, md: Markdown) -> None:
         md.parser.blockprocessors.register(DirectiveProcessor(md.parser), "tlsreport", 105)
+        md.inlinePatterns.register(
+            InlineTargetProcessor(directive.INLINE_PATTERN, md), "tlsreport-target", 175
+        )
 
 
 def _add_markdown_extension(settings: dict[str, Any]) -> None:
@@ -453,8 +479,10 @@ def register() -> None:
 
 
 def _lists_context(state: BuildState) -> list[dict[str, Any]]:
+    # Titles come from data files; Markup-escaped here so a theme without autoescape (Pelican's
+    # default) still prints them as text, and one with autoescape does not escape them twice.
     return [
-        {"slug": i.slug, "title": i.title, "url": state.list_url(i.slug)}
+        {"slug": i.slug, "title": escape(i.title), "url": state.list_url(i.slug)}
         for i in state.lists().values()
         if i.snapshots
     ]
@@ -536,7 +564,7 @@ def _fill_contents(
                 "lists": [
                     {
                         "slug": slug,
-                        "title": lists[slug].title if slug in lists else slug,
+                        "title": escape(lists[slug].title if slug in lists else slug),
                         "url": state.list_url(slug),
                         "snapshot": snap.taken if snap else None,
                     }
