@@ -340,6 +340,11 @@ def test_a_theme_can_override_a_fragment(tmp_path: Path) -> None:
         '<p class="my-error">{{ message }}</p>', encoding="utf-8")
     themed = render.environment(tmp_path)
     assert render.error_box(themed, "<oops>") == '<p class="my-error">&lt;oops&gt;</p>'
+    # An override can wrap the plugin's own fragment instead of copying it.
+    (tmp_path / "tlsreport" / "card.html").write_text(
+        '<em>{% include "tlsreport-default/card.html" %}</em>', encoding="utf-8")
+    card = soup(render.target_card(themed, scanned("Bank"), None))
+    assert card.em.find("span", class_="tlsreport-card") is not None
     # Fragments the theme does not override still come from the plugin.
     assert "tlsreport-na" in render.grades_view(themed, part4_snapshot(), on=date(2015, 3, 3))
 

@@ -66,12 +66,15 @@ def environment(theme_templates: Path | None = None) -> jinja2.Environment:
     """A Jinja2 environment with autoescape on, theme templates first, then ours.
 
     ``theme_templates`` is a theme's ``templates`` folder: a file
-    ``theme_templates/tlsreport/grades.html`` replaces our ``tlsreport/grades.html``.
+    ``theme_templates/tlsreport/grades.html`` replaces our ``tlsreport/grades.html``. An
+    override that only wants to wrap ours can ``{% extends "tlsreport-default/grades.html" %}``.
     """
     loaders: list[jinja2.BaseLoader] = []
     if theme_templates is not None:
         loaders.append(jinja2.FileSystemLoader(str(theme_templates)))
     loaders.append(jinja2.FileSystemLoader(str(TEMPLATES)))
+    loaders.append(jinja2.PrefixLoader(
+        {"tlsreport-default": jinja2.FileSystemLoader(str(TEMPLATES / "tlsreport"))}))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
