@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import ssl
 import subprocess
 import sys
+import time
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -289,6 +291,33 @@ def test_stop_leaves_no_process_alive(tmp_path: Path) -> None:
         assert [t.profile for t in lab.targets] == ["modern", "rc4", "silent", "closed"]
     assert all(_gone(pid) for pid in pids)
     assert lab.pids() == []
+
+
+def test_servers_exit_when_the_process_that_started_them_is_killed(tmp_path: Path) -> None:
+    script = ("import json, sys, time\n"
+              "from pathlib import Path\n"
+              "from tlsreport.lab import Lab\n"
+              "lab = Lab(Path(sys.argv[1]), ['modern', 'rc4', 'silent'])\n"
+              "lab.start()\n"
+              "print(json.dumps(lab.state()['processes']), flush=True)\n"
+              "time.sleep(120)\n")
+    owner = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)],
+                             stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")})
+    try:
+        records = [ProcessRecord(**p) for p in json.loads(owner.stdout.readline())]
+        assert len(records) == 3 and all(is_alive(r) for r in records)
+    finally:
+        owner.kill()  # no stop(): only the lifeline pipe can tell the servers
+        owner.wait()
+        owner.stdout.close()
+    deadline = time.monotonic() + 20
+    while any(is_alive(r) for r in records) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [r for r in records if is_alive(r)]
+    for r in left:  # do not leave them running even if the test fails
+        os.killpg(r.pid, signal.SIGKILL)
+    assert left == []
 
 
 def test_a_server_that_cannot_start_names_its_profile_and_stderr(

@@ -50,7 +50,7 @@ def start(directory: Path) -> int:
         if any(is_alive(r) for r in _records(state)):
             raise LabError(f"{directory}: a lab is already running here; stop it first "
                            f"(python -m tlsreport.lab stop --dir {directory})")
-    lab = Lab(directory)
+    lab = Lab(directory, detached=True)
     lab.start()
     try:
         lab.write_targets_toml(directory / TOML)

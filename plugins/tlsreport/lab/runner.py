@@ -138,8 +138,14 @@ def targets_toml(targets: Iterable[LabTarget], ca_file: Path, *, title: str,
 class Lab:
     """Real TLS servers on 127.0.0.1, one per profile, each showing one weakness."""
 
-    def __init__(self, directory: Path, profiles: Iterable[str] | None = None) -> None:
+    def __init__(self, directory: Path, profiles: Iterable[str] | None = None, *,
+                 detached: bool = False) -> None:
+        """``detached``: the servers outlive this process (``make lab``). Otherwise each
+        server holds a lifeline pipe to this process and exits when it dies, so a killed
+        test run leaves no server behind even when ``stop()`` never runs."""
         self.directory = Path(directory)
+        self.detached = detached
+        self._lifeline: tuple[int, int] | None = None
         wanted = set(PROFILES if profiles is None else profiles)
         for name in wanted:
             profile(name)  # KeyError naming the known profiles
@@ -185,6 +191,8 @@ class Lab:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
             [_plugins_dir(), *filter(None, [env.get("PYTHONPATH")])])
+        if not self.detached:
+            self._lifeline = os.pipe()
         waiting: dict[int, Profile] = {}  # ready pipe -> profile
         targets: list[LabTarget] = []
         for prof in self._profiles:
@@ -214,10 +222,14 @@ class Lab:
                    "--dh-dir", str(pki_dir)]
         if creds is not None:
             command += ["--chain", str(creds.chain_file), "--key", str(creds.key_file)]
+        passed = [listener.fileno(), ready_w]
+        if self._lifeline is not None:
+            command += ["--lifeline-fd", str(self._lifeline[0])]
+            passed.append(self._lifeline[0])
         log = (logs / f"{prof.name}.log").open("wb")
         try:
             child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                     pass_fds=(listener.fileno(), ready_w), env=env,
+                                     pass_fds=passed, env=env,
                                      start_new_session=True, cwd=self.directory)
         finally:
             log.close()
@@ -287,6 +299,10 @@ class Lab:
         """Stop every process this lab started and wait for them; LabError if one stays."""
         left = stop_processes(self._records, self._children)
         self._children.clear()
+        if self._lifeline is not None:
+            for fd in self._lifeline:
+                os.close(fd)
+            self._lifeline = None
         if left:
             raise LabError(f"{self.directory}: could not stop {', '.join(left)}")
 

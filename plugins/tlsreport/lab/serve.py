@@ -98,6 +98,13 @@ def serve_forever(listener: socket.socket, handler: Handler) -> None:
         threading.Thread(target=_connection, args=(handler, sock), daemon=True).start()
 
 
+def _exit_when_parent_dies(lifeline_fd: int) -> None:
+    """Block on the lifeline pipe; EOF means the process that started the lab is gone."""
+    while os.read(lifeline_fd, 1):
+        pass
+    os._exit(0)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tlsreport.lab.serve")
     parser.add_argument("profile")
@@ -106,8 +113,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chain", type=Path)
     parser.add_argument("--key", type=Path)
     parser.add_argument("--dh-dir", type=Path)
+    parser.add_argument("--lifeline-fd", type=int,
+                        help="exit when this pipe reaches EOF (the starting process died)")
     args = parser.parse_args(argv)
     prof = profile(args.profile)
+    if args.lifeline_fd is not None:
+        threading.Thread(target=_exit_when_parent_dies, args=(args.lifeline_fd,),
+                         daemon=True).start()
     listener = socket.socket(fileno=args.listen_fd)
     handler = build_handler(prof, args.chain, args.key, args.dh_dir)
     if args.ready_fd is not None:
