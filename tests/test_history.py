@@ -193,3 +193,17 @@ def test_needs_scan_modes(tmp_path: Path) -> None:
         assert needs_scan(history, archive, now=now, max_age=0, mode=mode) is False
     with pytest.raises(ValueError, match="TLSREPORT_SCAN"):
         needs_scan(history, live, now=now, max_age=day, mode="sometimes")
+
+
+def test_readme_recorded_history_example_loads(tmp_path: Path) -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Recorded history", 1)[1]
+    example = section.split("```json\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "belgian-banks" / "2015-03-03T120000Z.json"
+    path.parent.mkdir()
+    path.write_text(example)
+    snapshot = History(tmp_path).load(path)
+    assert snapshot.kind == "recorded"
+    ing, europabank = snapshot.results
+    assert ing.recorded is not None and ing.recorded.grade == "A-" and ing.facts is None
+    assert europabank.state == "untestable" and europabank.recorded is None
