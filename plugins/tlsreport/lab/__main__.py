@@ -64,6 +64,9 @@ def start(directory: Path) -> int:
 
 
 def stop(directory: Path) -> int:
+    if not (directory / STATE).exists():
+        print(f"no lab is running in {directory}")  # stopping twice is not an error
+        return 0
     state = _load_state(directory)
     left = stop_processes(_records(state))
     if left:

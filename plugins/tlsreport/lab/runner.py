@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
 
-from .pki import ServerCredentials, make_pki, write_dh_params
+from .pki import PkiError, ServerCredentials, make_pki, write_dh_params
 from .profiles import PROFILES, Profile, profile
 
 READY_TIMEOUT = 30.0  # seconds for every server to say "ready" (a slow CI box, many servers)
@@ -173,6 +173,9 @@ class Lab:
         self._started = True
         try:
             self._start()
+        except PkiError as exc:
+            self.stop()
+            raise LabError(f"{self.directory}: lab certificates could not be made: {exc}") from exc
         except BaseException:
             self.stop()
             raise
