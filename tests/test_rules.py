@@ -554,3 +554,11 @@ def test_tls13_suites_have_fs_and_aead():
     facts = make_facts(protocols={"TLSv1.2": (), "TLSv1.3": TLS13})
     g = grade_facts(facts, D("2026-11-26"))
     assert not {"no-fs", "no-aead"} & {r.id for r in g.reasons}
+
+
+def test_a_scan_where_no_cipher_suite_was_tested_is_not_an_f():
+    g = grade_facts(replace(make_facts(), protocols={}), D("2026-11-26"))
+    assert g.letter != "F"
+    assert g.determined is False
+    assert "no cipher suite could be tested" in g.note
+    assert "TLS 1.2/1.3" in g.not_tested

@@ -588,7 +588,15 @@ def grade_facts(facts: Facts, on: date, *, hostname: str | None = None) -> Grade
     """Grade ``facts`` under the rules in force on ``on``. Pure: same input, same Grade."""
     ruleset = rules_of(on)
     found = findings(facts, hostname)
-    return _grade(found, scores(facts), ruleset, facts_present=True)
+    grade = _grade(found, scores(facts), ruleset, facts_present=True)
+    if not facts.all_suites():
+        # Every protocol scan failed (or nothing was accepted): the zero scores would say F,
+        # but that is "not tested", not a measured F. Keep the caps, flag the grade.
+        grade = _grade(found, Scores(0, 0, 0, 100), ruleset, facts_present=True)
+        grade = replace(grade, scores=scores(facts), determined=False,
+                        note="no cipher suite could be tested: the grade rests on incomplete "
+                             "facts")
+    return grade
 
 
 def _grade(found: dict[str, Tri], score: Scores, ruleset: RuleSet, *,
