@@ -463,8 +463,9 @@ def findings(facts: Facts, hostname: str | None = None) -> dict[str, Tri]:
         "hsts-short": None if hsts is None else (
             hsts.present and (hsts.max_age or 0) < HSTS_MIN_AGE),
         "hsts-disabled": None if hsts is None else (hsts.present and hsts.max_age == 0),
+        # sslyze's downgrade test needs a lower version to go to: with one version, untestable.
         "no-fallback-scsv": False if single else (
-            None if facts.fallback_scsv is None or single is None else not facts.fallback_scsv),
+            None if facts.fallback_scsv is None else not facts.fallback_scsv),
         "fallback-untestable": single,
         "_no-a-plus-yet": True,
     }
@@ -588,19 +589,18 @@ def grade_facts(facts: Facts, on: date, *, hostname: str | None = None) -> Grade
     """Grade ``facts`` under the rules in force on ``on``. Pure: same input, same Grade."""
     ruleset = rules_of(on)
     found = findings(facts, hostname)
-    grade = _grade(found, scores(facts), ruleset, facts_present=True)
-    if not facts.all_suites():
-        # Every protocol scan failed (or nothing was accepted): the zero scores would say F,
-        # but that is "not tested", not a measured F. Keep the caps, flag the grade.
-        grade = _grade(found, Scores(0, 0, 0, 100), ruleset, facts_present=True)
-        grade = replace(grade, scores=scores(facts), determined=False,
-                        note="no cipher suite could be tested: the grade rests on incomplete "
-                             "facts")
-    return grade
+    if facts.all_suites():
+        return _grade(found, scores(facts), ruleset)
+    # Every protocol scan failed (or nothing was accepted): zero scores would say F, but that
+    # is "not tested", not a measured F. Keep the caps, flag the grade as undetermined.
+    grade = _grade(found, scores(facts), ruleset, score_known=False)
+    return replace(grade, determined=False,
+                   note="no cipher suite could be tested: the grade rests on incomplete facts")
 
 
 def _grade(found: dict[str, Tri], score: Scores, ruleset: RuleSet, *,
-           facts_present: bool) -> Grade:
+           score_known: bool = True) -> Grade:
+    """Apply ``ruleset`` to the findings and the score: the SSL Labs combination (§3.2)."""
     tally = _Tally()
     unknown_blocking: list[str] = []
     not_tested: list[str] = []
@@ -625,7 +625,7 @@ def _grade(found: dict[str, Tri], score: Scores, ruleset: RuleSet, *,
         tally.caps.append((rule, label))
 
     # Always-listed limits of an sslyze scan (when the rules they concern are in force).
-    if facts_present and any(ruleset.graded(f) for f in _NEGOTIATED):
+    if any(ruleset.graded(f) for f in _NEGOTIATED):
         not_tested.append(CLIENT_SIMULATION)
     if ruleset.graded("drown"):
         not_tested.append(DROWN_OTHER_HOSTS)
@@ -635,7 +635,7 @@ def _grade(found: dict[str, Tri], score: Scores, ruleset: RuleSet, *,
     warnings = tuple(tally.reasons[r.finding] for r, _ in tally.caps if r.effect == "warning")
     no_aplus = any(r.effect == "no-A+" for r, _ in tally.caps) or bool(tally.silent)
 
-    letter = letter_for_score(score.total)
+    letter = letter_for_score(score.total) if score_known else "A"
     for r in letter_caps:
         if grade_rank(r.effect) > grade_rank(letter):
             letter = r.effect
