@@ -354,7 +354,10 @@ def initialized(pelican: Any) -> None:
 
 
 def before_reading(generator: Any) -> None:
-    """Scan due lists once per build, before any post is read (TLSREPORT_SCAN)."""
+    """Scan due lists once per build, before any post is read (TLSREPORT_SCAN).
+
+    ``article_generator_init`` fires on every build (the devserver too), posts or not.
+    """
     state = _state(generator.context, generator.settings)
     if state.scanned:
         return
@@ -470,7 +473,7 @@ def get_generators(pelican: Any) -> type:
 def register() -> None:
     """Connect to Pelican's signals (module-level functions: Pelican keeps weak references)."""
     signals.initialized.connect(initialized)
-    signals.article_generator_preread.connect(before_reading)
+    signals.article_generator_init.connect(before_reading)
     signals.article_generator_finalized.connect(articles_finalized)
     signals.page_generator_finalized.connect(pages_finalized)
     signals.all_generators_finalized.connect(all_finalized)
