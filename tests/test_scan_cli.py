@@ -6,8 +6,10 @@ leaves the history directory byte for byte as it was.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pty
 import signal
 import subprocess
 import sys
@@ -17,7 +19,7 @@ from typing import Any
 import pytest
 from tlsreport import facts
 from tlsreport.history import History
-from tlsreport.scan import scan_list
+from tlsreport.scan import scan_list, scan_target
 from tlsreport.targets import Target, TargetList, load_target_list
 
 pytestmark = pytest.mark.lab
@@ -36,10 +38,10 @@ def list_toml(lab: Any, profiles: list[str], path: Path, slug: str = "mini") -> 
     return path
 
 
-def tlsreport(*args: str, **kwargs: Any) -> subprocess.Popen[str]:
+def tlsreport(*args: str, stderr: Any = subprocess.PIPE) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "plugins")}
     return subprocess.Popen([sys.executable, "-m", "tlsreport", *args], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+                            stdout=subprocess.PIPE, stderr=stderr)
 
 
 def tree(root: Path) -> dict[str, bytes | None]:
@@ -162,3 +164,36 @@ def test_lab_list_written_by_the_lab_loads(lab: Any, tmp_path: Path) -> None:
     assert tl.scan and tl.ca_file == lab.ca_file.resolve() and len(tl.targets) == 22
     assert {t.service for t in tl.targets} == {"https", "smtp", "imap", "pop3", "imaps",
                                                "pop3s"}
+
+
+def test_hsts_is_read_on_the_targets_own_path(lab: Any) -> None:
+    t = lab.target("tls10-only")  # an old protocol: the path request must still get through
+    target = Target(name=t.name, host=t.host, port=t.port, path="/login", address=t.address)
+    result, raw = scan_target(target, ca_file=lab.ca_file, network_timeout=5)
+    assert result.state == "ok" and result.facts is not None
+    assert result.facts.hsts == facts.Hsts(present=True, max_age=31536000)
+    assert result.facts.http_error is None
+    # sslyze only ever asks for "/", so its http_headers command is not run for this target
+    assert raw is not None and raw["scan_result"]["http_headers"]["status"] == "NOT_SCHEDULED"
+
+
+def test_progress_bar_on_a_terminal_only(lab: Any, tmp_path: Path) -> None:
+    targets = list_toml(lab, ["closed", "modern"], tmp_path / "mini.toml")
+    master, slave = pty.openpty()
+    try:
+        proc = tlsreport("scan", str(targets), "--out", str(tmp_path / "h1"), stderr=slave)
+        proc.communicate(timeout=120)
+        os.close(slave)
+        shown = b""
+        with contextlib.suppress(OSError):
+            while chunk := os.read(master, 65536):
+                shown += chunk
+    finally:
+        os.close(master)
+    assert proc.returncode == 0
+    assert b"unreachable" in shown and b"2/2" in shown  # done/total and failures
+
+    quiet = tlsreport("scan", str(targets), "--out", str(tmp_path / "h2"))
+    _, stderr = quiet.communicate(timeout=120)
+    assert quiet.returncode == 0
+    assert stderr.splitlines() == ["tlsreport: scanning 2 targets of 'mini'"]
