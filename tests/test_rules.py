@@ -562,3 +562,30 @@ def test_a_scan_where_no_cipher_suite_was_tested_is_not_an_f():
     assert g.determined is False
     assert "no cipher suite could be tested" in g.note
     assert "TLS 1.2/1.3" in g.not_tested
+
+
+@pytest.mark.parametrize(("bits", "expected"), [
+    (2048, "A+"), (2047, "B"), (1024, "B"), (1023, "F")])
+def test_rsa_key_thresholds_2048_and_1024(bits, expected):
+    facts = make_facts(certificate=certificate(chain=cert(key_bits=bits)))
+    assert letter(facts, "2026-11-26") == expected
+
+
+@pytest.mark.parametrize(("bits", "expected"), [
+    (256, "A+"), (163, "A+"), (162, "B"), (123, "B"), (122, "F")])
+def test_ec_key_thresholds_163_and_123(bits, expected):
+    facts = make_facts(certificate=certificate(chain=cert(key_type="EC", key_bits=bits)))
+    assert letter(facts, "2026-11-26") == expected
+
+
+@pytest.mark.parametrize(("bits", "expected"), [
+    (2048, "A+"), (2047, "B"), (1024, "B"), (1023, "F")])
+def test_dh_group_thresholds_2048_and_1024(bits, expected):
+    dhe = suite("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", kex_bits=bits)
+    assert letter(make_facts(add={"TLSv1.2": (dhe,)}), "2026-11-26") == expected
+
+
+@pytest.mark.parametrize(("bits", "expected"), [(112, "A+"), (111, "F")])
+def test_cipher_strength_threshold_112_bits(bits, expected):
+    odd = suite("TLS_RSA_WITH_CAMELLIA_128_CBC_SHA", bits=bits)
+    assert letter(make_facts(add={"TLSv1.2": (odd,)}), "2026-11-26") == expected
