@@ -197,3 +197,20 @@ def test_progress_bar_on_a_terminal_only(lab: Any, tmp_path: Path) -> None:
     _, stderr = quiet.communicate(timeout=120)
     assert quiet.returncode == 0
     assert stderr.splitlines() == ["tlsreport: scanning 2 targets of 'mini'"]
+
+
+def test_two_concurrent_scans_of_one_list_do_not_corrupt_history(lab: Any, tmp_path: Path
+                                                                 ) -> None:
+    targets = list_toml(lab, ["closed"], tmp_path / "mini.toml")
+    out = tmp_path / "history"
+    procs = [tlsreport("scan", str(targets), "--out", str(out)) for _ in range(3)]
+    codes = [p.wait(timeout=120) for p in procs]
+    for p in procs:
+        p.communicate()
+    # Same second -> same snapshot name: the lock serialises them, later ones refuse (exit 1).
+    assert set(codes) <= {0, 1} and 0 in codes
+    snapshots, errors = History(out).load_all("mini")
+    assert errors == [] and len(snapshots) == codes.count(0)
+    names = {p.name for p in (out / "mini").iterdir()}
+    assert names == {".lock"} | {f"{i.path.stem}{ext}" for i in History(out).infos("mini")
+                                 for ext in (".json", ".sslyze.json.gz")}
