@@ -71,6 +71,8 @@ def test_dh_below_1024_accepted_without_key_is_kept() -> None:
     s = suite("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", key=None)
     assert s.dh_key_unreadable and s.kex_bits is None and s.kex == "DHE"
     assert not suite("TLS_RSA_WITH_AES_128_GCM_SHA256", key=None).dh_key_unreadable
+    assert suite("TLS_DH_anon_WITH_AES_128_CBC_SHA", anon=True).dh_key_unreadable
+    assert not suite("TLS_ECDH_anon_WITH_AES_128_CBC_SHA", anon=True).dh_key_unreadable
 
 
 @pytest.mark.parametrize(("host", "dns", "ips", "cn", "expected"), [

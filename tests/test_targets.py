@@ -37,7 +37,8 @@ group = ["mail", "bank"]
 def write(tmp_path: Path, text: str, name: str = "banks.toml") -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    (tmp_path / "ca.pem").write_text("not parsed here\n")
+    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n"
+                                     "-----END CERTIFICATE-----\n")
     return path
 
 
@@ -126,6 +127,15 @@ def test_missing_ca_file(tmp_path: Path) -> None:
     err = error_for(tmp_path, 'title = "x"\nca_file = "nope.pem"\n')
     assert (err.line, err.field) == (2, "ca_file")
     assert "does not exist" in err.message
+
+
+def test_ca_file_that_is_not_pem(tmp_path: Path) -> None:
+    path = write(tmp_path, 'title = "x"\nca_file = "ca.pem"\n')
+    (tmp_path / "ca.pem").write_text("hello\n")
+    with pytest.raises(TargetListError) as info:
+        load_target_list(path)
+    assert (info.value.line, info.value.field) == (2, "ca_file")
+    assert "no PEM certificate" in info.value.message
 
 
 def test_toml_syntax_error_gives_the_parser_line(tmp_path: Path) -> None:

@@ -108,7 +108,7 @@ def suite_facts(suite_json: dict[str, Any]) -> facts.CipherSuite:
         export="EXPORT" in name,
         anonymous=anonymous,
         null="_NULL_" in name or name.endswith("_NULL") or bits == 0,
-        dh_key_unreadable=kex in ("DHE", "ANON") and "DH" in name and key is None,
+        dh_key_unreadable=key is None and ("_DHE_" in name or "_DH_anon_" in name),
     )
 
 

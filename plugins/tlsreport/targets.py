@@ -181,6 +181,14 @@ def _build_list(path: Path, data: dict[str, Any], lines: _Lines) -> TargetList:
         if not ca_file.is_file():
             raise fail("ca_file", f"{ca_file} does not exist",
                        "give the path of a PEM file, relative to this list")
+        try:
+            pem = ca_file.read_bytes()
+        except OSError as exc:
+            raise fail("ca_file", f"{ca_file} cannot be read ({exc})",
+                       "check the file's permissions") from None
+        if b"-----BEGIN CERTIFICATE-----" not in pem:
+            raise fail("ca_file", f"{ca_file} holds no PEM certificate",
+                       "give a file with -----BEGIN CERTIFICATE----- blocks")
 
     raw_targets = data.get("target", [])
     if not isinstance(raw_targets, list):
