@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any, TextIO
 
 from .runner import Lab, LabError, LabTarget, ProcessRecord, is_alive, stop_processes
 
@@ -18,7 +19,7 @@ STATE = "state.json"
 TOML = "lab.toml"
 
 
-def _load_state(directory: Path) -> dict:
+def _load_state(directory: Path) -> dict[str, Any]:
     path = directory / STATE
     try:
         return json.loads(path.read_text())
@@ -29,11 +30,12 @@ def _load_state(directory: Path) -> dict:
         raise LabError(f"{path}, line {exc.lineno}: not valid JSON: {exc.msg}") from None
 
 
-def _records(state: dict) -> list[ProcessRecord]:
+def _records(state: dict[str, Any]) -> list[ProcessRecord]:
     return [ProcessRecord(**p) for p in state.get("processes", [])]
 
 
-def _print_targets(state: dict, out=sys.stdout) -> None:
+def _print_targets(state: dict[str, Any], out: TextIO | None = None) -> None:
+    out = out or sys.stdout
     targets = [LabTarget(**t) for t in state.get("targets", [])]
     width = max((len(t.profile) for t in targets), default=7)
     for t in targets:

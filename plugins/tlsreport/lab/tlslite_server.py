@@ -25,8 +25,9 @@ from __future__ import annotations
 import os
 import socket
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 with warnings.catch_warnings():  # tlslite/__init__ imports its asyncore integration
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -138,7 +139,9 @@ class LabConnection(TLSConnection):
         super().__init__(sock)
         self._hello_filter = hello_filter
 
-    def _getMsg(self, expectedType, secondaryType=None, constructorType=None):
+    def _getMsg(self, expectedType: Any, secondaryType: Any = None,
+                constructorType: Any = None) -> Iterator[Any]:
+        """tlslite's message reader, with the profile's filter applied to a ClientHello."""
         for result in super()._getMsg(expectedType, secondaryType, constructorType):
             if isinstance(result, ClientHello):
                 refusal = self._hello_filter(result)
