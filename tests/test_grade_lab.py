@@ -27,9 +27,9 @@ EXPECTED: dict[str, tuple[str, str, set[str]]] = {
     "sslv3": ("C", "C", {"ssl3", "poodle-ssl3"}),
     # SHA-1 chain: no A+ in 2015 (A), not trusted today (T).
     "sha1-chain": ("A", "T", {"sha1-cert", "sha1-chain"}),
-    # 1024-bit DH: only a key-exchange score penalty (80) in early 2015, nothing holds back A+
-    # (HSTS, SCSV, SHA-2 chain all fine); B since Logjam (May 2015).
-    "weak-dh": ("A+", "B", {"weak-dh"}),
+    # 1024-bit DH: a key-exchange score penalty (80) in early 2015 and no A+ (A), B since
+    # Logjam (May 2015).
+    "weak-dh": ("A", "B", {"weak-dh"}),
     # No FS: a warning (A-) in 2015, B since March 2018; no TLS 1.3 is a warning since 2025.
     "no-fs": ("A-", "B", {"no-fs", "no-tls13"}),
     "no-secure-reneg": ("A-", "A-", {"no-secure-reneg"}),

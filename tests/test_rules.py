@@ -305,7 +305,8 @@ def test_weak_dh_is_a_score_penalty_then_b_from_may_2015():
     dhe = suite("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", kex_bits=1024)
     facts = make_facts(add={"TLSv1.2": (dhe,)})
     g = grade_facts(facts, D("2015-05-19"))
-    assert (g.letter, g.scores.key_exchange) == ("A+", 80)
+    assert (g.letter, g.scores.key_exchange) == ("A", 80)
+    assert letter(facts, "2014-01-20") == "A"  # before A+ existed
     assert letter(facts, "2015-05-20") == "B"
 
 

@@ -138,6 +138,9 @@ RULES: tuple[Rule, ...] = (
     Rule("no-fs", "warning", Y2014, Y2018, "2009e"),
     Rule("no-fs", "B", Y2018, None, "SSL Labs 1.31.0"),
     Rule("no-aead", "B", Y2018, None, "SSL Labs 1.31.0"),
+    # Before Logjam a 1024-bit group only cost key-exchange points (80); we also withhold A+,
+    # since SSL Labs' A+ was for configurations without a known weakness (choice, see README).
+    Rule("weak-dh", "no-A+", Y2014, LOGJAM, "score penalty; A+ withheld (chosen)"),
     Rule("weak-dh", "B", LOGJAM, None, "2009j (Logjam)"),
     Rule("insecure-dh", "F", LOGJAM, None, "inferred: < 1024 is an insecure key"),
     # --- handshake and implementation flaws --------------------------------------------
