@@ -225,8 +225,9 @@ class BuildState:
     keyed by the context's id and dropped at ``finalized``.
     """
 
-    def __init__(self, settings: dict[str, Any]) -> None:
+    def __init__(self, settings: dict[str, Any], context: dict[str, Any]) -> None:
         self.settings = settings
+        self.context = context
         self.tz = _timezone(settings)
         self.history = History(Path(settings["TLSREPORT_HISTORY_DIR"]))
         self.out_dir = str(settings["TLSREPORT_OUTPUT_DIR"]).strip("/")
@@ -321,9 +322,16 @@ _STATES: dict[int, BuildState] = {}
 
 def _state(context: dict[str, Any], settings: dict[str, Any]) -> BuildState:
     key = id(context)
-    if key not in _STATES:
-        _STATES[key] = BuildState(settings)
-    return _STATES[key]
+    state = _STATES.get(key)
+    # The state holds its context, so a context id can't be reused while the state lives;
+    # the identity check guards against a state left behind by a build that failed.
+    if state is None or state.context is not context:
+        # A new build of the same site (devserver): drop what an earlier build that failed
+        # before ``finalized`` left behind.
+        for other in [k for k, v in _STATES.items() if v.settings is settings]:
+            del _STATES[other]
+        state = _STATES[key] = BuildState(settings, context)
+    return state
 
 
 def target_slug(name: str) -> str:
@@ -401,8 +409,8 @@ def articles_finalized(generator: Any) -> None:
         *generator.drafts, *generator.drafts_translations,
     ]
     items = [(a, True) for a in published] + [(a, False) for a in others]
-    _fill_contents(state, generator, items, dated=True)
     _set_series(published)
+    _fill_contents(state, generator, items)
 
 
 def _set_series(articles: list[Any]) -> None:
@@ -447,7 +455,7 @@ def pages_finalized(generator: Any) -> None:
             *getattr(generator, "draft_translations", []),
         ]
     ]
-    _fill_contents(state, generator, items, dated=True)
+    _fill_contents(state, generator, items)
 
 
 def all_finalized(generators: list[Any]) -> None:
@@ -504,9 +512,12 @@ class _Found:
     error: str | None = None
 
 
-def _fill_contents(
-    state: BuildState, generator: Any, items: list[tuple[Any, bool]], *, dated: bool
-) -> None:
+def _fill_contents(state: BuildState, generator: Any, items: list[tuple[Any, bool]]) -> None:
+    """Parse, locate and render every placeholder of ``items`` ((content, is_published)).
+
+    Only published posts take part in "the previous post on the same list"; drafts and
+    hidden posts render too but are nobody's previous post.
+    """
     found: dict[int, list[_Found]] = {}
     for content, _ in items:
         text = getattr(content, "_content", None) or ""
@@ -575,6 +586,7 @@ def _fill_contents(
                 ],
                 "data_json": view.data_base + ".json",
                 "data_csv": view.data_base + ".csv",
+                "series": getattr(content, "tlsreport_series", None),
             }
 
 
