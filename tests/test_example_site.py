@@ -288,6 +288,9 @@ def test_series_navigation_links_part_4_and_part_5(site: Path) -> None:
     part5 = _soup(site / "belgian-banks-ssl-part-5.html")
     prev = part5.select_one("nav.series-nav a[rel=prev]")
     assert prev is not None and prev["href"].endswith("belgian-banks-ssl-part-4.html")
+    nav = part5.select_one("nav.series-nav-top")
+    assert "Part 5 of the series Belgian banks & SSL" in nav.get_text(" ", strip=True)
+    assert [li["value"] for li in nav.select("ol.series-parts li")] == ["4", "5"]
 
 
 def test_every_directive_rendered_and_no_script_anywhere(site: Path) -> None:

@@ -343,6 +343,7 @@ def test_series_navigation_lists_every_part_and_links_previous_and_next(site: Pa
     assert [li.get_text(strip=True) for li in parts] == ["Part oneoftwo", "Part two"]
     assert parts[0].find("a")["href"].endswith("part-one-of-two.html")
     assert parts[1].find(attrs={"aria-current": "page"}) is not None
+    assert [li["value"] for li in parts] == ["1", "2"]
     assert html.select_one("li.series-prev a[rel=prev]")["href"].endswith("part-one-of-two.html")
     assert html.select_one("li.series-next") is None
     first = _soup(site / "part-one-of-two.html")
