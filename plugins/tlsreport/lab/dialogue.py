@@ -32,6 +32,33 @@ def http_response(profile: str) -> bytes:
     return head.encode("ascii") + body
 
 
+HSTS_REPEATS = 150  # above http.client's limit of 100 headers
+HSTS_HUGE_BYTES = 80_000  # above http.client's limit of 65536 bytes per header line
+
+
+def hostile_http_response(profile: str) -> bytes:
+    """The HSTS-flooding answers: repeated conflicting headers, or one huge header.
+
+    Both carry markup so a report that shows header text unescaped is caught too.
+    """
+    from .profiles import HOSTILE_ATTRIBUTE, HOSTILE_SCRIPT
+
+    if profile == "hsts-repeated":
+        values = ["max-age=31536000", "max-age=0", f"max-age={HOSTILE_SCRIPT}",
+                  "max-age=15768000; includeSubDomains; preload"]
+        headers = "".join(f"Strict-Transport-Security: {values[i % len(values)]}\r\n"
+                          for i in range(HSTS_REPEATS))
+    elif profile == "hsts-huge":
+        filler = (HOSTILE_ATTRIBUTE + HOSTILE_SCRIPT) * (HSTS_HUGE_BYTES // 60)
+        headers = f"Strict-Transport-Security: max-age=31536000; {filler}\r\n"
+    else:
+        raise ValueError(f"no hostile HTTP answer for profile {profile!r}")
+    body = b"<!doctype html><title>hostile</title>\n"
+    head = ("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\n{headers}Connection: close\r\n\r\n")
+    return head.encode("ascii") + body
+
+
 def read_http_request(recv: Callable[[int], bytes]) -> bytes:
     """Read until the end of the request headers (or EOF, or a size limit)."""
     data = b""
@@ -126,9 +153,22 @@ def mail_reply(service: str, line: str, host: str, tls: bool) -> Reply:
     return pop3_reply(line, tls)
 
 
+def refusal(service: str) -> str:
+    """The answer of a server that advertised STARTTLS and then will not start it."""
+    if service == "smtp":
+        return "454 4.7.0 TLS not available due to temporary reason\r\n"
+    if service == "imap":
+        return "* BAD STARTTLS unavailable\r\n"
+    return "-ERR STLS unavailable\r\n"
+
+
 def run_mail_session(sock: socket.socket, service: str, host: str,
-                     start_tls: Callable[[socket.socket], socket.socket]) -> None:
-    """Serve one mail connection; ``start_tls`` wraps the socket (server side)."""
+                     start_tls: Callable[[socket.socket], socket.socket],
+                     refuse_starttls: bool = False) -> None:
+    """Serve one mail connection; ``start_tls`` wraps the socket (server side).
+
+    ``refuse_starttls``: advertise STARTTLS but refuse it (the starttls-refused profile).
+    """
     tls = service in ("imaps", "pop3s")
     if tls:
         sock = start_tls(sock)
@@ -142,6 +182,8 @@ def run_mail_session(sock: socket.socket, service: str, host: str,
             buffer += chunk
         raw, buffer = buffer.split(b"\n", 1)
         reply = mail_reply(service, raw.decode("ascii", "replace").strip(), host, tls)
+        if reply.start_tls and refuse_starttls:
+            reply = Reply(refusal(service))
         sock.sendall(reply.text.encode("ascii"))
         if reply.close:
             return

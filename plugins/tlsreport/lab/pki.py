@@ -19,13 +19,14 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from .profiles import WRONG_NAME
+from .profiles import HOSTILE_ATTRIBUTE, HOSTILE_SCRIPT, WRONG_NAME
 
 KEY_BITS = 2048
 LEAF_DAYS = 365
+LONG_CHAIN = 100  # certificates the long-chain profile sends, leaf included
 
 
 class PkiError(RuntimeError):
@@ -89,8 +90,9 @@ def _ca_cert(subject: str, key: rsa.RSAPrivateKey, issuer: x509.Certificate | No
 
 
 def _leaf_cert(host: str, key: rsa.RSAPrivateKey, issuer_name: x509.Name,
-               issuer_key: rsa.RSAPrivateKey, not_before: dt.datetime,
-               not_after: dt.datetime, self_signed: bool = False) -> x509.Certificate:
+               issuer_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
+               not_before: dt.datetime, not_after: dt.datetime,
+               self_signed: bool = False) -> x509.Certificate:
     public = key.public_key()
     builder = (
         x509.CertificateBuilder()
@@ -134,6 +136,63 @@ def _openssl_sha1_sign(csr_key: rsa.RSAPrivateKey, subject: str, issuer_pem: Pat
                        "certificates (Debian: apt-get install openssl)") from exc
     if done.returncode != 0:
         raise PkiError(f"{out}: openssl x509 -req -sha1 failed: {done.stderr.strip()}")
+
+
+def _hostile_chain(host: str, leaf_key: rsa.RSAPrivateKey, now: dt.datetime) -> bytes:
+    """Leaf + CA whose subject, issuer and SAN names are markup (the hostile-names profile).
+
+    cryptography writes any text into CN/O and dNSName (it checks neither), so no openssl
+    detour is needed. The CA is its own root and is not in the lab's trust store: the point is
+    what the names do to a report, not the grade.
+    """
+    ca_name = x509.Name([
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, HOSTILE_ATTRIBUTE),
+        x509.NameAttribute(NameOID.COMMON_NAME, "<script>alert('issuer')</script>"),
+    ])
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(now - dt.timedelta(days=1))
+          .not_valid_after(now + dt.timedelta(days=3650))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    leaf_name = x509.Name([
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, HOSTILE_ATTRIBUTE),
+        x509.NameAttribute(NameOID.COMMON_NAME, HOSTILE_SCRIPT),
+    ])
+    leaf = (x509.CertificateBuilder().subject_name(leaf_name).issuer_name(ca_name)
+            .public_key(leaf_key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=LEAF_DAYS))
+            .add_extension(x509.SubjectAlternativeName([
+                x509.DNSName(host),
+                x509.DNSName(f"{HOSTILE_SCRIPT}.lab.test"),
+                x509.DNSName(HOSTILE_ATTRIBUTE)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .sign(ca_key, hashes.SHA256()))
+    return _cert_pem(leaf) + _cert_pem(ca)
+
+
+def _long_chain(host: str, leaf_key: rsa.RSAPrivateKey, now: dt.datetime) -> bytes:
+    """Leaf + 99 CAs, each issued by the next (the long-chain profile), leaf first.
+
+    One EC key signs every link: 99 RSA keys would take seconds, and the scanner cannot tell.
+    """
+    key = ec.generate_private_key(ec.SECP256R1())
+    names = [_name(f"tlsreport Lab Chain CA {i}") for i in range(1, LONG_CHAIN)]
+    certs: list[x509.Certificate] = []
+    for i, name in enumerate(names):
+        issuer = names[i + 1] if i + 1 < len(names) else name
+        certs.append(x509.CertificateBuilder().subject_name(name).issuer_name(issuer)
+                     .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                     .not_valid_before(now - dt.timedelta(days=1))
+                     .not_valid_after(now + dt.timedelta(days=3650))
+                     .add_extension(x509.BasicConstraints(ca=True, path_length=None),
+                                    critical=True)
+                     .sign(key, hashes.SHA256()))
+    leaf = _leaf_cert(host, leaf_key, names[0], key, now - dt.timedelta(days=1),
+                      now + dt.timedelta(days=LEAF_DAYS))
+    return b"".join(_cert_pem(c) for c in (leaf, *certs))
 
 
 @dataclass(frozen=True)
@@ -205,6 +264,10 @@ def make_pki(directory: Path, leaves: dict[str, tuple[str, str]],
                 "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
                 leaf_file, days=LEAF_DAYS)
             chain_file.write_bytes(leaf_file.read_bytes() + sha1_inter.read_bytes())
+        elif kind == "hostile-names":
+            chain_file.write_bytes(_hostile_chain(host, leaf_key, now))
+        elif kind == "long-chain":
+            chain_file.write_bytes(_long_chain(host, leaf_key, now))
         else:
             raise PkiError(f"{profile}: unknown certificate kind {kind!r}")
         credentials[profile] = ServerCredentials(chain_file, leaf_key_file)

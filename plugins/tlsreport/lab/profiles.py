@@ -13,6 +13,14 @@ Implementations (see reference/tls-lab-notes.md for why each was chosen):
   through a ClientHello filter in ``tlslite_server.py``.
 - "mail": the pyssl server speaking enough SMTP/IMAP/POP3 to reach the handshake.
 - "silent": accepts TCP and never answers. "closed": no process at all.
+
+Hostile profiles (``HOSTILE_PROFILES``) are servers a scanner must survive rather than grade:
+they reset, babble, drip, or carry markup in their certificates and headers. They live in a
+separate tuple so ``Lab(dir)`` (every ``PROFILES`` entry) and the tests that compare the whole
+lab with ``modern`` stay as they are; start them with ``Lab(dir, HOSTILE_PROFILES)``.
+Implementations only they use: "reset" (RST after the ClientHello), "garbage" (bytes that
+are not TLS), "tls-garbage" (a TLS record header, then nonsense), "alert" (a fatal alert to
+everything), "drip" (one byte a second, for ever); the others reuse "pyssl" and "mail".
 """
 
 from __future__ import annotations
@@ -27,11 +35,13 @@ class Profile:
     """How one lab server is built: its implementation, service and certificate kind."""
 
     name: str
-    implementation: str  # "pyssl" | "tlslite" | "mail" | "silent" | "closed"
+    # "pyssl" | "tlslite" | "mail" | "silent" | "closed", or a hostile one (module doc)
+    implementation: str
     weakness: str
     service: str = "https"
     # Which certificate the server presents: "chain" (leaf + intermediate, trusted),
-    # "sha1-chain", "self-signed", "expired", "wrong-name"; "" for servers without TLS.
+    # "sha1-chain", "self-signed", "expired", "wrong-name", "hostile-names", "long-chain";
+    # "" for servers without a certificate.
     certificate: str = "chain"
 
     @property
@@ -41,6 +51,10 @@ class Profile:
     @property
     def speaks_tls(self) -> bool:
         return self.implementation in ("pyssl", "tlslite", "mail")
+
+    @property
+    def hostile(self) -> bool:
+        return self.name in HOSTILE_PROFILES
 
     @property
     def human_name(self) -> str:
@@ -82,8 +96,44 @@ _ALL: tuple[Profile, ...] = (
     Profile("closed", "closed", "nothing listens on the port", certificate=""),
 )
 
-PROFILE_TABLE: dict[str, Profile] = {p.name: p for p in _ALL}
+# Markup a hostile server puts wherever it can (certificate names, headers): if any of it
+# reaches a page unescaped, a reader's browser runs it. Tests look for exactly these strings.
+HOSTILE_SCRIPT = "<script>alert('tlsreport')</script>"
+HOSTILE_ATTRIBUTE = "\"'><img src=x onerror=alert(1)>"
+
+_HOSTILE: tuple[Profile, ...] = (
+    Profile("reset-after-hello", "reset",
+            "accepts TCP, reads the ClientHello, then resets the connection (RST)",
+            certificate=""),
+    Profile("garbage", "garbage", "answers every ClientHello with bytes that are not TLS",
+            certificate=""),
+    Profile("tls-garbage", "tls-garbage",
+            "answers with a TLS handshake record header followed by nonsense",
+            certificate=""),
+    Profile("alert", "alert",
+            "answers every ClientHello with a fatal handshake_failure alert", certificate=""),
+    Profile("drip", "drip",
+            "answers one byte a second for ever (a record that never completes)",
+            certificate=""),
+    Profile("hostile-names", "pyssl",
+            "certificate subject, issuer and SAN names carry <script> and attribute-breaking"
+            " markup; issued by its own (untrusted) CA", certificate="hostile-names"),
+    Profile("long-chain", "pyssl",
+            "sends a chain of 100 certificates (leaf + 99 CAs), untrusted",
+            certificate="long-chain"),
+    Profile("hsts-repeated", "pyssl",
+            "HTTP answer repeats Strict-Transport-Security 150 times with conflicting values"),
+    Profile("hsts-huge", "pyssl",
+            "HTTP answer has one 80 kB Strict-Transport-Security header full of markup"),
+    Profile("starttls-refused", "mail",
+            "SMTP server that advertises STARTTLS and then answers 454 to it", service="smtp",
+            certificate="chain"),
+)
+
+PROFILE_TABLE: dict[str, Profile] = {p.name: p for p in (*_ALL, *_HOSTILE)}
 PROFILES: tuple[str, ...] = tuple(p.name for p in _ALL)
+HOSTILE_PROFILES: tuple[str, ...] = tuple(p.name for p in _HOSTILE)
+ALL_PROFILES: tuple[str, ...] = PROFILES + HOSTILE_PROFILES
 
 # The name the wrong-name profile's certificate is issued for.
 WRONG_NAME = "elsewhere" + HOST_SUFFIX
@@ -94,4 +144,5 @@ def profile(name: str) -> Profile:
     try:
         return PROFILE_TABLE[name]
     except KeyError:
-        raise KeyError(f"unknown lab profile {name!r}; known: {', '.join(PROFILES)}") from None
+        raise KeyError(f"unknown lab profile {name!r}; known: {', '.join(ALL_PROFILES)}"
+                       ) from None

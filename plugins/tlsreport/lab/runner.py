@@ -26,7 +26,7 @@ from pathlib import Path
 from types import TracebackType
 
 from .pki import PkiError, ServerCredentials, make_pki, write_dh_params
-from .profiles import PROFILES, Profile, profile
+from .profiles import ALL_PROFILES, PROFILES, Profile, profile
 
 READY_TIMEOUT = 30.0  # seconds for every server to say "ready" (a slow CI box, many servers)
 PROBE_TIMEOUT = 10.0
@@ -149,7 +149,7 @@ class Lab:
         wanted = set(PROFILES if profiles is None else profiles)
         for name in wanted:
             profile(name)  # KeyError naming the known profiles
-        self._profiles: list[Profile] = [profile(n) for n in PROFILES if n in wanted]
+        self._profiles: list[Profile] = [profile(n) for n in ALL_PROFILES if n in wanted]
         self.ca_file: Path = self.directory / "pki" / "ca.pem"
         self.targets: list[LabTarget] = []
         self._children: dict[int, subprocess.Popen[bytes]] = {}
@@ -277,7 +277,7 @@ class Lab:
 
     def _probe(self, prof: Profile, target: LabTarget, logs: Path) -> None:
         """A real exchange with each server (handshake or banner), so "ready" means ready."""
-        if prof.implementation in ("closed", "silent"):
+        if not prof.speaks_tls:  # closed, silent, and the hostile ones that never finish TLS
             return
         try:
             with socket.create_connection((target.address, target.port),

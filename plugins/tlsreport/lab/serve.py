@@ -12,11 +12,14 @@ Every connection gets its own thread: sslyze opens several connections per serve
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import ssl
+import struct
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,9 +32,10 @@ Handler = Callable[[socket.socket], None]
 
 
 def _pyssl_https(prof: Profile, ctx: ssl.SSLContext) -> Handler:
-    from .dialogue import http_response, read_http_request
+    from .dialogue import hostile_http_response, http_response, read_http_request
 
-    response = http_response(prof.name)
+    response = (hostile_http_response(prof.name) if prof.name.startswith("hsts-")
+                else http_response(prof.name))
 
     def handle(sock: socket.socket) -> None:
         with ctx.wrap_socket(sock, server_side=True) as tls:
@@ -48,7 +52,8 @@ def _mail(prof: Profile, ctx: ssl.SSLContext) -> Handler:
         return ctx.wrap_socket(sock, server_side=True)
 
     def handle(sock: socket.socket) -> None:
-        run_mail_session(sock, prof.service, prof.host, start_tls)
+        run_mail_session(sock, prof.service, prof.host, start_tls,
+                         refuse_starttls=prof.name == "starttls-refused")
 
     return handle
 
@@ -60,11 +65,64 @@ def _silent(sock: socket.socket) -> None:
         pass
 
 
+# --- hostile servers: they must never make a scan hang or crash --------------------------
+
+# Deterministic nonsense (not TLS: the first byte is no record type a scanner accepts).
+GARBAGE = bytes((i * 89 + 7) % 251 for i in range(512)).replace(b"\x15", b"?")
+GARBAGE = b"\x00" + GARBAGE.replace(b"\x16", b"?")
+# A plausible TLS handshake record header (type 22, TLS 1.2, 64 bytes) with junk inside.
+TLS_GARBAGE = b"\x16\x03\x03\x00\x40" + bytes(range(0xC0, 0x100))
+ALERT_HANDSHAKE_FAILURE = b"\x15\x03\x03\x00\x02\x02\x28"  # fatal, handshake_failure
+# A record announcing 16 kB; dripped one byte a second it completes after ~4.5 hours.
+DRIP = b"\x16\x03\x03\x40\x00\x02\x00\x3f\xfc\x03\x03" + b"\x00" * 16373
+DRIP_INTERVAL = 1.0
+
+
+def _read_hello(sock: socket.socket) -> bytes:
+    """Wait for the client's first bytes (its ClientHello, or the start of it)."""
+    return sock.recv(16384)
+
+
+def _reset(sock: socket.socket) -> None:
+    """Read the ClientHello, then close with SO_LINGER 0: the kernel sends RST, not FIN."""
+    _read_hello(sock)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def _answer_with(data: bytes) -> Handler:
+    def handle(sock: socket.socket) -> None:
+        if _read_hello(sock):
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+            with contextlib.suppress(OSError):
+                sock.recv(4096)  # let the peer read the answer before the close
+    return handle
+
+
+def _drip(sock: socket.socket) -> None:
+    if not _read_hello(sock):
+        return
+    for byte in DRIP:
+        sock.sendall(bytes([byte]))  # raises once the peer has gone: the thread ends
+        time.sleep(DRIP_INTERVAL)
+
+
+HOSTILE_HANDLERS: dict[str, Handler] = {
+    "reset": _reset,
+    "garbage": _answer_with(GARBAGE),
+    "tls-garbage": _answer_with(TLS_GARBAGE),
+    "alert": _answer_with(ALERT_HANDSHAKE_FAILURE),
+    "drip": _drip,
+}
+
+
 def build_handler(prof: Profile, chain: Path | None, key: Path | None,
                   dh_dir: Path | None) -> Handler:
     """The per-connection function of ``prof`` (loads certificates: fails early, loudly)."""
     if prof.implementation == "silent":
         return _silent
+    if prof.implementation in HOSTILE_HANDLERS:
+        return HOSTILE_HANDLERS[prof.implementation]
     if chain is None or key is None:
         raise SystemExit(f"{prof.name}: --chain and --key are required")
     if prof.implementation == "tlslite":
