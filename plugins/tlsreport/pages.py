@@ -52,7 +52,7 @@ def list_page(
     state: BuildState, info: ListInfo, snapshots: list[Snapshot], mentions: list[PostView]
 ) -> dict[str, Any]:
     """The "latest" page of a list: today's table, charts, changes since the last post."""
-    from .pelican_glue import Links, render_distribution, render_history
+    from .pelican_glue import Links
 
     env = state.env()
     save_as = state.list_url(info.slug)
@@ -69,8 +69,8 @@ def list_page(
             env, changes, since_label=render.human_date(diff.snapshot_date(since)),
             target_url=links.target_key,
         ))
-    distribution = render_distribution(latest)
-    history = render_history(snapshots)
+    distribution = state.chart_maker.distribution(latest)
+    history = state.chart_maker.history(snapshots)
     return {
         "kind": "list",
         "save_as": save_as,
@@ -101,7 +101,7 @@ def target_pages(
     state: BuildState, info: ListInfo, snapshots: list[Snapshot], mentions: list[PostView]
 ) -> list[dict[str, Any]]:
     """One page per target ever on the list: grade history, timeline, latest findings."""
-    from .pelican_glue import Links, render_timeline
+    from .pelican_glue import Links
 
     env = state.env()
     latest = snapshots[-1]
@@ -124,7 +124,7 @@ def target_pages(
         last_snap, result = last
         name = result.target.name
         last_day = diff.snapshot_date(last_snap)
-        timeline = render_timeline(snapshots, key)
+        timeline = state.chart_maker.timeline(snapshots, key)
         links = Links(state, info.slug, root)
         pages.append({
             "kind": "target",

@@ -43,6 +43,7 @@ from pelican import signals
 from pelican.generators import Generator
 
 from . import charts, diff, directive, posts
+from .chartdata import ChartMaker, matches
 from .facts import STATE_OK, UNREACHABLE_STATES, Snapshot, TargetRef, TargetResult
 from .history import History, SnapshotError, SnapshotInfo, needs_scan, pick_as_of
 from .pages import grade_of
@@ -238,6 +239,8 @@ class BuildState:
         self.post_views: list[PostView] = []
         self.scanned = False
         self._target_slugs: dict[str, dict[str, str]] = {}
+        cache = settings.get("CACHE_PATH")
+        self.chart_maker = ChartMaker(Path(cache) / "tlsreport-charts" if cache else None)
         self._env: Any = None
 
     # history access, each snapshot parsed once per build
@@ -622,8 +625,8 @@ def _locate(content: Any, text: str) -> list[_Found]:
         raw = html.unescape(m.group("text"))
         k = seen.get(raw, 0)
         seen[raw] = k + 1
-        matches = [ln for ln, t in lines if t == raw]
-        item = _Found(raw, matches[k] if k < len(matches) else None)
+        at = [ln for ln, t in lines if t == raw]
+        item = _Found(raw, at[k] if k < len(at) else None)
         try:
             item.parsed = directive.parse_directive(raw)
         except directive.DirectiveError as exc:
@@ -794,14 +797,14 @@ def _render_view(
     # chart
     kind = d.options["kind"]
     if kind == "distribution":
-        chart = render_distribution(snapshot, group=group_s)
+        chart = state.chart_maker.distribution(snapshot, group=group_s)
     elif kind == "history":
-        chart = render_history([state.load(i) for i in upto], group=group_s)
+        chart = state.chart_maker.history([state.load(i) for i in upto], group=group_s)
     else:
         name = str(d.options["target"])
         snaps = [state.load(i) for i in upto]
         _find_target(snapshot, name, among=snaps)
-        chart = render_timeline(snaps, name)
+        chart = state.chart_maker.timeline(snaps, name)
     return render.chart_view(env, chart, src="{static}/" + state.chart_url(chart))
 
 
@@ -826,7 +829,7 @@ def _find_target(
     """The result for a target named (or keyed) ``name``; _ViewError naming the known ones."""
     for snap in [snapshot, *(among or [])]:
         for r in snap.results:
-            if name in (r.target.name, r.target.key, r.target.host):
+            if matches(r, name):
                 return r if snap is snapshot else None
     names = ", ".join(sorted({r.target.name for r in snapshot.results}))
     raise _ViewError(f"target: no target {name!r} in list {snapshot.list_slug!r} "
@@ -850,60 +853,6 @@ class Links:
 
     def list(self) -> str:
         return self.root + self.state.list_url(self.slug)
-
-
-# --- charts from snapshots ---------------------------------------------------------------
-
-
-def _in_group(result: TargetResult, group: object) -> bool:
-    return group is None or str(group) in result.target.group
-
-
-def _category(result: TargetResult, taken: date) -> str:
-    letter = _letter(result, taken)
-    return letter if letter is not None else charts.NOT_TESTED
-
-
-def _letter(result: TargetResult, on: date) -> str | None:
-    g = grade_of(result, on)
-    return g.letter if g is not None else None
-
-
-def _counts(snapshot: Snapshot, group: object = None) -> dict[str, int]:
-    taken = diff.snapshot_date(snapshot)
-    counts: dict[str, int] = {}
-    for r in snapshot.results:
-        if _in_group(r, group):
-            cat = _category(r, taken)
-            counts[cat] = counts.get(cat, 0) + 1
-    return counts
-
-
-def render_distribution(snapshot: Snapshot, group: object = None) -> charts.Chart:
-    day = diff.snapshot_date(snapshot)
-    return charts.distribution_chart(
-        _counts(snapshot, group), title=f"{snapshot.title}: grades on {day.isoformat()}"
-    )
-
-
-def render_history(snapshots: list[Snapshot], group: object = None) -> charts.Chart:
-    points = [(diff.snapshot_date(s), _counts(s, group)) for s in snapshots]
-    title = f"{snapshots[-1].title}: grades over time" if snapshots else "grades over time"
-    return charts.history_chart(points, title=title)
-
-
-def render_timeline(snapshots: list[Snapshot], name: str) -> charts.Chart:
-    """One target's grade at each snapshot; ``name`` is its name, key or host."""
-    points: list[tuple[date, str | None]] = []
-    title = name
-    for s in snapshots:
-        for r in s.results:
-            if name in (r.target.name, r.target.key, r.target.host):
-                day = diff.snapshot_date(s)
-                points.append((day, _letter(r, day)))
-                title = r.target.name
-                break
-    return charts.timeline_chart(points, title=f"{title}: grade over time")
 
 
 # --- per-post data -----------------------------------------------------------------------
@@ -936,11 +885,10 @@ def result_row(snapshot: Snapshot, result: TargetResult) -> dict[str, Any]:
 def _record_rows(view: PostView, snapshot: Snapshot, d: directive.Directive) -> None:
     seen = {(r["list"], r["snapshot"], r["target"]) for r in view.rows}
     for result in snapshot.results:
-        if d.view == "target" and d.options["target"] not in (
-            result.target.name, result.target.key, result.target.host
-        ):
+        if d.view == "target" and not matches(result, str(d.options["target"])):
             continue
-        if not _in_group(result, d.options.get("group")):
+        group = d.options.get("group")
+        if group is not None and str(group) not in result.target.group:
             continue
         row = result_row(snapshot, result)
         if (row["list"], row["snapshot"], row["target"]) not in seen:

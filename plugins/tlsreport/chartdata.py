@@ -1,0 +1,137 @@
+"""From snapshots to charts: the numbers each chart plots, and a cache so each is drawn once.
+
+Drawing is the slow part of a build (matplotlib takes a good fraction of a second per SVG,
+and a site draws one timeline per target page). The same numbers always give the same bytes
+(charts.py is deterministic), so a chart is keyed by what it plots plus the drawing code's
+own fingerprint: within a build it is drawn once however many pages show it, and across builds
+it is read back from ``CACHE_PATH`` (when the site has one) instead of being redrawn.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+from . import charts, diff
+from .facts import STATE_OK, Snapshot, TargetResult
+from .grade import grade_result
+
+_CODE = hashlib.sha256(
+    Path(charts.__file__).read_bytes() + matplotlib.__version__.encode()
+).hexdigest()[:16]
+
+
+def letter(result: TargetResult, on: date) -> str | None:
+    """The grade letter under ``on``'s rules, None when the target has no grade."""
+    if result.state != STATE_OK:
+        return None
+    if result.facts is None and (result.recorded is None or result.recorded.grade is None):
+        return None
+    g = grade_result(result, on, taken=on)
+    return g.letter if g is not None else None
+
+
+def counts(snapshot: Snapshot, group: str | None = None) -> dict[str, int]:
+    """How many targets (of ``group``) had each grade in a snapshot, by its own date's rules."""
+    taken = diff.snapshot_date(snapshot)
+    out: dict[str, int] = {}
+    for r in snapshot.results:
+        if group is None or group in r.target.group:
+            cat = letter(r, taken) or charts.NOT_TESTED
+            out[cat] = out.get(cat, 0) + 1
+    return out
+
+
+def matches(result: TargetResult, name: str) -> bool:
+    """A target named in a directive: by its name, its key or its host."""
+    return name in (result.target.name, result.target.key, result.target.host)
+
+
+class ChartMaker:
+    """Draws the three chart kinds from snapshots, each distinct chart only once."""
+
+    def __init__(self, cache_dir: Path | None = None) -> None:
+        self.cache_dir = cache_dir
+        self._memo: dict[str, charts.Chart] = {}
+
+    def distribution(self, snapshot: Snapshot, group: str | None = None) -> charts.Chart:
+        day = diff.snapshot_date(snapshot)
+        title = f"{snapshot.title}: grades on {day.isoformat()}"
+        data = counts(snapshot, group)
+        return self._make("distribution", data, title,
+                          lambda: charts.distribution_chart(data, title=title))
+
+    def history(self, snapshots: list[Snapshot], group: str | None = None) -> charts.Chart:
+        points = [(diff.snapshot_date(s), counts(s, group)) for s in snapshots]
+        title = f"{snapshots[-1].title}: grades over time" if snapshots else "grades over time"
+        data = [(d.isoformat(), c) for d, c in points]
+        return self._make("history", data, title,
+                          lambda: charts.history_chart(points, title=title))
+
+    def timeline(self, snapshots: list[Snapshot], name: str) -> charts.Chart:
+        """One target's grade at each snapshot; ``name`` is its name, key or host."""
+        points: list[tuple[date, str | None]] = []
+        shown = name
+        for s in snapshots:
+            for r in s.results:
+                if matches(r, name):
+                    day = diff.snapshot_date(s)
+                    points.append((day, letter(r, day)))
+                    shown = r.target.name
+                    break
+        title = f"{shown}: grade over time"
+        data = [(d.isoformat(), g) for d, g in points]
+        return self._make("timeline", data, title,
+                          lambda: charts.timeline_chart(points, title=title))
+
+    def _make(self, kind: str, data: Any, title: str,
+              draw: Callable[[], charts.Chart]) -> charts.Chart:
+        key = hashlib.sha256(
+            json.dumps([_CODE, kind, data, title], sort_keys=True).encode()
+        ).hexdigest()
+        if key in self._memo:
+            return self._memo[key]
+        chart = self._read(key)
+        if chart is None:
+            chart = draw()
+            self._write(key, chart)
+        self._memo[key] = chart
+        return chart
+
+    def _path(self, key: str) -> Path | None:
+        return self.cache_dir / f"{key}.json" if self.cache_dir is not None else None
+
+    def _read(self, key: str) -> charts.Chart | None:
+        path = self._path(key)
+        if path is None:
+            return None
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return charts.Chart(
+                **{**raw, "svg": raw["svg"].encode("utf-8"),
+                   "table_head": tuple(raw["table_head"]),
+                   "table_rows": tuple(tuple(r) for r in raw["table_rows"])}
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # no cache entry, or a damaged one: draw again
+
+    def _write(self, key: str, chart: charts.Chart) -> None:
+        path = self._path(key)
+        if path is None:
+            return
+        doc = {**dataclasses.asdict(chart), "svg": chart.svg.decode("utf-8")}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(doc), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only cache only costs time

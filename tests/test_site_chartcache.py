@@ -1,0 +1,36 @@
+"""Charts are drawn once per distinct data: memo within a build, files in CACHE_PATH across."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sitekit import recorded, snapshot
+from tlsreport import charts
+from tlsreport.chartdata import ChartMaker, counts
+
+SNAP = snapshot("2015-02-16T12:00:00Z", [recorded("ING", "A-"), recorded("KBC", "B"),
+                                         recorded("Isabel", None)])
+
+
+def test_counts_put_targets_without_a_grade_under_not_tested() -> None:
+    assert counts(SNAP) == {"A-": 1, "B": 1, charts.NOT_TESTED: 1}
+
+
+def test_a_cached_chart_is_the_same_chart_and_is_not_redrawn(tmp_path: Path,
+                                                              monkeypatch) -> None:
+    first = ChartMaker(tmp_path).distribution(SNAP)
+    assert len(list(tmp_path.glob("*.json"))) == 1
+
+    def must_not_draw(*args: object, **kw: object) -> charts.Chart:
+        raise AssertionError("drew a chart that is in the cache")
+
+    monkeypatch.setattr(charts, "distribution_chart", must_not_draw)
+    again = ChartMaker(tmp_path).distribution(SNAP)
+    assert again == first and again.name() == first.name()
+
+
+def test_a_damaged_cache_entry_is_drawn_again(tmp_path: Path) -> None:
+    first = ChartMaker(tmp_path).history([SNAP])
+    (entry,) = tmp_path.glob("*.json")
+    entry.write_text("{not json")
+    assert ChartMaker(tmp_path).history([SNAP]) == first
