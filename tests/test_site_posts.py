@@ -76,7 +76,14 @@ def test_series_are_ordered_by_index_then_date() -> None:
     series = series_of(refs)
     assert series["a"].ids == ("a", "b", "c")
     assert (series["b"].index, series["b"].previous, series["b"].next) == (2, "a", "c")
+    assert series["c"].index == 3  # no Series_index: its position
     assert "x" not in series
+
+
+def test_series_index_is_kept_when_earlier_parts_are_elsewhere() -> None:
+    refs = [PostRef("p4", _at(16), series="S", series_index=4),
+            PostRef("p5", _at(28), series="S", series_index=5)]
+    assert [series_of(refs)[i].index for i in ("p4", "p5")] == [4, 5]
 
 
 def test_series_index_must_be_a_positive_whole_number() -> None:

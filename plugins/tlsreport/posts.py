@@ -109,8 +109,8 @@ class SeriesInfo:
 def series_of(posts: Sequence[PostRef]) -> dict[str, SeriesInfo]:
     """post id → its series. Order: ``Series_index`` first, then date (posts without index last).
 
-    ``index`` is the post's position (1-based) in that order, which equals Series_index when
-    the author numbered the parts 1…N without gaps.
+    ``index`` is the post's Series_index when it has one (a series whose parts 1-3 live
+    elsewhere still calls part 4 "part 4"), else its position (1-based) in that order.
     """
     groups: dict[tuple[str, str], list[PostRef]] = {}
     for post in posts:
@@ -130,7 +130,7 @@ def series_of(posts: Sequence[PostRef]) -> dict[str, SeriesInfo]:
         for i, post in enumerate(members):
             out[post.id] = SeriesInfo(
                 name=name,
-                index=i + 1,
+                index=post.series_index if post.series_index is not None else i + 1,
                 ids=ids,
                 previous=ids[i - 1] if i > 0 else None,
                 next=ids[i + 1] if i + 1 < len(ids) else None,
