@@ -385,6 +385,8 @@ _CONNECTIVITY_STATES = {
     "ServerRejectedOpportunisticTlsNegotiation": "starttls-refused",
     "ServerTlsConfigurationNotSupported": "handshake-failure",
     "ServerRejectedTlsHandshake": "handshake-failure",
+    # the base class: sslyze's "Unexpected connection error" during the handshake
+    "ConnectionToServerFailed": "handshake-failure",
 }
 
 
@@ -439,7 +441,7 @@ def _probe(target: Target, timeout: float) -> _Probe:
                     return _Probe(ip, "no-tls", "server closed the connection before greeting")
                 return _Probe(ip)
             sock.sendall(_client_hello(target.host))
-            first = sock.recv(5)
+            first = _read_record_header(sock, time.monotonic() + timeout)
         except TimeoutError:
             what = "greeting" if target.service in STARTTLS_SERVICES else "TLS ClientHello"
             return _Probe(ip, "timeout", f"server accepted the connection but did not answer "
@@ -449,9 +451,40 @@ def _probe(target: Target, timeout: float) -> _Probe:
                                                    f"({exc})")
     if not first:
         return _Probe(ip, "handshake-failure", "server closed the connection on ClientHello")
-    if first[0] in (0x15, 0x16) or first[0] & 0x80:
-        return _Probe(ip)  # a TLS alert/handshake record, or an SSL 2.0 record header
-    return _Probe(ip, "no-tls", f"server answered, but not in TLS: {first!r}")
+    if first[0] & 0x80:
+        return _Probe(ip)  # an SSL 2.0 record header
+    if first[0] not in (0x15, 0x16) or (len(first) > 1 and first[1] != 3):
+        return _Probe(ip, "no-tls", f"server answered, but not in TLS: {first!r}")
+    if len(first) < 5:
+        return _Probe(ip, "timeout", f"server sent only {len(first)} byte(s) of a TLS record "
+                                     f"within {timeout:g} s")
+    return _Probe(ip)  # a TLS alert or handshake record header
+
+
+def _read_record_header(sock: socket.socket, deadline: float) -> bytes:
+    """Up to the 5 bytes of a TLS record header, all within one deadline.
+
+    One deadline rather than one timeout per read, so a server that drips a byte at a time
+    cannot stretch the probe.
+    """
+    got = b""
+    while len(got) < 5:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        sock.settimeout(left)
+        try:
+            chunk = sock.recv(5 - len(got))
+        except TimeoutError:
+            if got:
+                break
+            raise
+        if not chunk:
+            break
+        got += chunk
+        if got[0] & 0x80:
+            break  # SSL 2.0: a different header, enough to know it is TLS-ish
+    return got
 
 
 def _client_hello(server_name: str) -> bytes:
