@@ -294,9 +294,11 @@ def test_series_navigation_links_part_4_and_part_5(site: Path) -> None:
 
 
 def test_every_directive_rendered_and_no_script_anywhere(site: Path) -> None:
+    """No JavaScript and no inline style in any page: the site works under a strict CSP."""
     for page in sorted(site.rglob("*.html")):
         text = page.read_text(encoding="utf-8")
         assert "<script" not in text.lower(), page
+        assert not re.search(r"\sstyle\s*=|<style", text, re.I), page
         html = BeautifulSoup(text, "html.parser")
         assert html.select_one(".tlsreport-error") is None, page
         for code in html.find_all(["code", "pre"]):
