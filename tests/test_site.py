@@ -296,3 +296,37 @@ def test_server_supplied_text_is_escaped_everywhere(site: Path) -> None:
         assert "<script>alert" not in page.read_text(encoding="utf-8"), page
     shown = soup(out / "x.html").select_one(".post-content").get_text()
     assert "Evil <script>alert(1)</script>" in shown
+
+
+def test_drafts_and_pages_are_not_listed_as_posts_that_mention_a_target(site: Path) -> None:
+    post(site, "published", "[tlsreport grades list=banks]\n", Date="2015-02-16", Slug="pub")
+    post(site, "draft", "[tlsreport grades list=banks]\n", Date="2015-03-01", Slug="drf",
+         Status="draft")
+    page = site / "content" / "pages" / "about.md"
+    page.parent.mkdir(parents=True)
+    page.write_text("Title: About\n\n[tlsreport grades list=banks compact=yes]\n")
+    out = build(site)
+    ing = soup(out / "tlsreport" / "banks" / "ing.html")
+    assert [a.get_text() for a in ing.select("#posts ~ ul a")] == ["Published"]
+    # The page is a living page: it shows the newest snapshot (Crelan came on 3 March).
+    assert "Crelan" in soup(out / "pages" / "about.html").select_one("table").get_text()
+
+
+def test_a_broken_snapshot_is_named_and_the_others_still_build(site: Path) -> None:
+    broken = site / "history" / "banks" / "2015-03-04T120000Z.json"
+    broken.write_text("{ not json")
+    post(site, "ok", "[tlsreport grades list=banks]\n", Date="2015-03-03")
+    post(site, "bad", "[tlsreport grades list=banks]\n", Date="2015-03-04")
+    with pytest.raises(DirectiveBuildError, match=r"bad\.md:4: .*2015-03-04T120000Z\.json"):
+        build(site)
+    post(site, "bad", "[tlsreport grades list=banks]\n", Date="2015-03-04")
+    out = build(site, TLSREPORT_ERRORS="warn")
+    assert grades_of(out / "ok.html")["A"] == ["Crelan"]
+    assert soup(out / "tlsreport" / "banks" / "index.html").select_one("table") is not None
+
+
+def test_bad_snapshot_metadata_names_its_line(site: Path) -> None:
+    post(site, "meta", "[tlsreport grades list=banks]\n", Date="2015-03-04",
+         Tlsreport_snapshot="last week")
+    with pytest.raises(DirectiveBuildError, match=r"meta\.md:2: Tlsreport_snapshot: expected"):
+        build(site)

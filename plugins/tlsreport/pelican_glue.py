@@ -21,6 +21,7 @@ history (outside ``content/``, so ``make devserver`` does not rebuild in a loop)
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import html
 import io
@@ -217,6 +218,7 @@ class PostView:
     lists: dict[str, Snapshot | None] = field(default_factory=dict)
     rows: list[dict[str, Any]] = field(default_factory=list)
     data_base: str = ""
+    listed: bool = True  # a published article (pages, drafts and hidden posts are not)
 
 
 class BuildState:
@@ -234,6 +236,7 @@ class BuildState:
         self.out_dir = str(settings["TLSREPORT_OUTPUT_DIR"]).strip("/")
         self.errors_mode = settings["TLSREPORT_ERRORS"]
         self._loaded: dict[Path, Snapshot] = {}
+        self._broken: set[Path] = set()
         self._lists: dict[str, ListInfo] | None = None
         self.charts: dict[str, bytes] = {}  # output-relative path -> SVG bytes
         self.post_views: list[PostView] = []
@@ -256,7 +259,9 @@ class BuildState:
             for slug, info in found.items():
                 info.snapshots = self.history.infos(slug)
                 if info.snapshots and info.title == slug:
-                    info.title = self.load(info.snapshots[-1]).title or slug
+                    # A broken file is reported where a post or page needs that snapshot.
+                    with contextlib.suppress(SnapshotError):
+                        info.title = self.load(info.snapshots[-1]).title or slug
             self._lists = dict(sorted(found.items()))
         return self._lists
 
@@ -266,7 +271,16 @@ class BuildState:
         return self._loaded[info.path]
 
     def all_snapshots(self, slug: str) -> list[Snapshot]:
-        return [self.load(i) for i in self.lists()[slug].snapshots]
+        """Every readable snapshot of a list, oldest first; a broken file is logged, skipped."""
+        out = []
+        for info in self.lists()[slug].snapshots:
+            try:
+                out.append(self.load(info))
+            except SnapshotError as exc:
+                if info.path not in self._broken:
+                    self._broken.add(info.path)
+                    log.warning("tlsreport: skipping a snapshot: %s", exc)
+        return out
 
     def chart_url(self, chart: charts.Chart) -> str:
         """Register a chart for writing; return its output-relative path."""
@@ -458,7 +472,7 @@ def pages_finalized(generator: Any) -> None:
             *getattr(generator, "draft_translations", []),
         ]
     ]
-    _fill_contents(state, generator, items)
+    _fill_contents(state, generator, items, is_page=True)
 
 
 def all_finalized(generators: list[Any]) -> None:
@@ -515,11 +529,14 @@ class _Found:
     error: str | None = None
 
 
-def _fill_contents(state: BuildState, generator: Any, items: list[tuple[Any, bool]]) -> None:
+def _fill_contents(
+    state: BuildState, generator: Any, items: list[tuple[Any, bool]], *, is_page: bool = False
+) -> None:
     """Parse, locate and render every placeholder of ``items`` ((content, is_published)).
 
-    Only published posts take part in "the previous post on the same list"; drafts and
-    hidden posts render too but are nobody's previous post.
+    Only published posts take part in "the previous post on the same list" and in the
+    "posts that mention it" lists of the generated pages; drafts, hidden posts and pages
+    render too but are nobody's previous post.
     """
     found: dict[int, list[_Found]] = {}
     for content, _ in items:
@@ -543,21 +560,23 @@ def _fill_contents(state: BuildState, generator: Any, items: list[tuple[Any, boo
             refs.append(posts.PostRef(pid, content.date, slugs, lang=content.lang or ""))
     previous = posts.previous_on_list(refs)
 
-    for content, _ in items:
+    for content, is_published in items:
         if id(content) not in found:
             continue
         pid = _post_id(content)
         try:
             moment = _moment_of(content, state)
         except posts.SnapshotChoiceError as exc:
-            _raise_or_warn(state, content, None, str(exc))
+            _raise_or_warn(state, content, _meta_line(content, "tlsreport_snapshot"), str(exc))
             moment = None
+        is_article = getattr(content, "date", None) is not None and not is_page
         view = PostView(
             id=pid,
             title=str(getattr(content, "title", "")),
             url=content.url,
             date=getattr(content, "date", None) or datetime.min.replace(tzinfo=UTC),
-            data_base=f"{state.out_dir}/data/{_data_slug(content)}",
+            data_base=f"{state.out_dir}/data/{'page-' if is_page else ''}{_data_slug(content)}",
+            listed=is_published and is_article,
         )
         html_parts: dict[int, str] = {}
         for n, item in enumerate(found[id(content)]):
@@ -633,6 +652,18 @@ def _locate(content: Any, text: str) -> list[_Found]:
             item.error = str(exc)
         out.append(item)
     return out
+
+
+def _meta_line(content: Any, key: str) -> int | None:
+    """The line of a metadata field (``Key: value``) in the post's source, for errors."""
+    try:
+        text = Path(content.source_path).read_text(encoding="utf-8")
+    except (OSError, TypeError, AttributeError):
+        return None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lower().startswith(key.lower() + ":"):
+            return number
+    return None
 
 
 def _where(content: Any, line: int | None) -> str:
@@ -943,7 +974,9 @@ class TlsreportGenerator(Generator):
             if not info.snapshots:
                 continue
             snapshots = state.all_snapshots(slug)
-            mentions = [v for v in state.post_views if slug in v.lists]
+            if not snapshots:
+                continue
+            mentions = [v for v in state.post_views if slug in v.lists and v.listed]
             mentions.sort(key=lambda v: (v.date, v.id))
             list_page = pages.list_page(state, info, snapshots, mentions)
             planned.append((state.list_url(slug), "tlsreport_list", list_page))
