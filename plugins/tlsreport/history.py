@@ -26,6 +26,7 @@ import json
 import os
 import re
 import time
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,6 +43,9 @@ _STEM_FORMAT = "%Y-%m-%dT%H%M%SZ"
 _TAKEN_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 RAW_SUFFIX = ".sslyze.json.gz"
 KINDS = ("scan", "recorded")
+# What a published grade can be (SSL Labs' letters); the grader's GRADES, kept here too so
+# loading history does not import the grader.
+RECORDED_GRADES = ("A+", "A", "A-", "B", "C", "D", "E", "F", "T", "M")
 
 
 class SnapshotError(ValueError):
@@ -118,6 +122,11 @@ def snapshot_from_json(data: Any, path: Path | str) -> facts.Snapshot:
             raise SnapshotError(path, f"{where}.state: unknown state {result.state!r}")
         if snapshot.kind == "recorded" and result.facts is not None:
             raise SnapshotError(path, f"{where}.facts: a recorded snapshot has no facts")
+        grade = result.recorded.grade if result.recorded is not None else None
+        if grade is not None and grade not in RECORDED_GRADES:
+            raise SnapshotError(path, f"{where}.recorded.grade: {grade!r} is not a grade "
+                                      f"(one of {', '.join(RECORDED_GRADES)}, or null when "
+                                      "it was not recorded)")
     return snapshot
 
 
@@ -163,7 +172,14 @@ class History:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise SnapshotError(path, f"line {exc.lineno}: not valid JSON ({exc.msg})") from None
-        return snapshot_from_json(data, path)
+        snapshot = snapshot_from_json(data, path)
+        # The file name is the snapshot's time everywhere history is listed (without parsing);
+        # a copied or renamed file would show one scan twice, or at the wrong date.
+        if _STEM_RE.match(path.stem) and snapshot_stem(snapshot.taken) != path.stem:
+            raise SnapshotError(path, f"Snapshot.taken: {snapshot.taken!r} does not match the "
+                                      f"file name; rename the file to "
+                                      f"{snapshot_stem(snapshot.taken)}.json or fix 'taken'")
+        return snapshot
 
     def load_raw(self, info: SnapshotInfo) -> dict | None:
         """sslyze's raw JSON kept beside a snapshot, or None when there is none."""
@@ -171,7 +187,7 @@ class History:
             return json.loads(gzip.decompress(info.raw_path.read_bytes()))
         except FileNotFoundError:
             return None
-        except (OSError, EOFError, json.JSONDecodeError) as exc:
+        except (OSError, EOFError, zlib.error, json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise SnapshotError(info.raw_path, f"cannot be read ({exc})") from None
 
     def load_all(self, slug: str) -> tuple[list[facts.Snapshot], list[SnapshotError]]:
@@ -214,16 +230,28 @@ class History:
         raw_bytes = None
         if raw is not None:
             raw_bytes = gzip.compress(json.dumps(raw, sort_keys=True).encode(), mtime=0)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock(path.parent):
-            raw_path = path.with_name(path.stem + RAW_SUFFIX)
-            for existing in (path, raw_path):
-                if existing.exists():
-                    raise SnapshotError(existing, "already exists; history is never overwritten "
-                                                  "(wait a second and scan again)")
-            _write_new_file(path, text.encode("utf-8"))
-            if raw_bytes is not None:
-                _write_new_file(raw_path, raw_bytes)
+        raw_path = path.with_name(path.stem + RAW_SUFFIX)
+        written: list[Path] = []
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with self._lock(path.parent):
+                for existing in (path, raw_path):
+                    if existing.exists():
+                        raise SnapshotError(existing, "already exists; history is never "
+                                                      "overwritten (wait a second and scan again)")
+                _write_new_file(path, text.encode("utf-8"))
+                written.append(path)
+                if raw_bytes is not None:
+                    _write_new_file(raw_path, raw_bytes)
+        except OSError as exc:
+            # Disk full, quota, read-only: take back what this call stored, so a snapshot is
+            # either there with its raw file or not there at all.
+            for done in written:
+                with contextlib.suppress(OSError):
+                    done.unlink()
+            raise SnapshotError(path, f"could not be written ({exc.strerror or exc}); nothing "
+                                      "was stored — free disk space (or fix the folder's "
+                                      "permissions) and scan again") from None
         return path
 
     @contextlib.contextmanager
@@ -336,4 +364,9 @@ def needs_scan(history: History, target_list: TargetList, *, now: datetime, max_
     if not infos:
         return True
     age = (_utc(now) - infos[-1].taken).total_seconds()
+    if age < 0:
+        # "auto" would otherwise never scan again until that date comes.
+        raise SnapshotError(infos[-1].path, f"taken {datetime_to_taken(infos[-1].taken)}, "
+                                            f"after now ({datetime_to_taken(now)}); rename or "
+                                            "remove the file, or check the system clock")
     return age > max_age
