@@ -131,7 +131,8 @@ def _scan_and_write(target_list: Any, args: argparse.Namespace) -> int:
     from .scan import scan_list
 
     if not target_list.targets:
-        print(f"{target_list.path}: no targets to scan", file=sys.stderr)
+        print(f"{target_list.path}: target: no targets to scan — add a [[target]] table with "
+              'host = "..." to the list', file=sys.stderr)
         return EXIT_BAD_INPUT
     _quiet_sslyze_warnings()
     try:

@@ -237,7 +237,7 @@ def _build_target(path: Path, index: int, raw: Any, header: int | None,
         raise TargetListError(path, header, f"{where}.host", "missing",
                               'every target needs host = "www.example.com"')
     if not isinstance(host, str) or not _HOST_RE.match(host) or host.startswith(("-", ".")):
-        raise fail("host", f"{host!r} is not a host name", 'write e.g. host = "www.example.com"')
+        raise fail("host", f"{host!r} is not a host name", _host_hint(host))
 
     service = raw.get("service", "https")
     if service not in SERVICES:
@@ -289,6 +289,28 @@ def _build_target(path: Path, index: int, raw: Any, header: int | None,
     return Target(name=name.strip(), host=host.lower(), port=port, service=service,
                   path=target_path, address=address, group=group, added=added, note=note,
                   line=header)
+
+
+def _host_hint(host: object) -> str:
+    """What to write instead of a bad host: the usual mistakes get their own advice.
+
+    International names are refused rather than converted: the list then says exactly which
+    name is resolved and sent as SNI, and the Unicode spelling can go in ``name``.
+    """
+    if not isinstance(host, str):
+        return 'write e.g. host = "www.example.com"'
+    if "://" in host or "/" in host:
+        bare = host.split("://", 1)[-1].split("/", 1)[0]
+        return (f'write the host name alone: host = "{bare}" (no scheme, no path; the page '
+                'goes in path = "/login")')
+    if not host.isascii():
+        try:
+            ascii_name = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return "write the name in its ASCII (punycode) form"
+        return (f'write the name in its ASCII (punycode) form: host = "{ascii_name}", and the '
+                f'Unicode spelling in name = "{host}"')
+    return 'write e.g. host = "www.example.com"'
 
 
 def load_target_lists(directory: Path) -> list[TargetList]:
