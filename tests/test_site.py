@@ -296,6 +296,9 @@ def test_server_supplied_text_is_escaped_everywhere(site: Path) -> None:
         assert "<script>alert" not in page.read_text(encoding="utf-8"), page
     shown = soup(out / "x.html").select_one(".post-content").get_text()
     assert "Evil <script>alert(1)</script>" in shown
+    (target_page,) = (out / "tlsreport" / "banks").glob("evil*.html")
+    findings = soup(target_page).select_one(".tlsreport-findings").get_text()
+    assert "CN=<script>alert(1)</script>" in findings
 
 
 def test_drafts_and_pages_are_not_listed_as_posts_that_mention_a_target(site: Path) -> None:

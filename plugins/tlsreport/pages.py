@@ -41,6 +41,60 @@ def grade_of(result: TargetResult, on: date) -> Grade | None:
     return grade_result(result, on, taken=on)
 
 
+MAX_NAMES = 10  # certificate names shown before "and N more"
+
+
+def findings(result: TargetResult) -> list[tuple[str, str]]:
+    """What the last scan found, as (label, plain text) pairs for the target page.
+
+    Plain text only: the template escapes it, so a certificate subject such as
+    ``CN=<script>…`` reaches the reader as those characters. Long server-supplied lists are
+    cut short so a hostile 100-name certificate cannot blow up the page.
+    """
+    if result.state != STATE_OK:
+        return [("State", render.state_text(result))]
+    out: list[tuple[str, str]] = []
+    if result.facts is None:
+        if result.recorded is not None:
+            out.append(("Grade as published", result.recorded.grade or render.NOT_RECORDED))
+            if result.recorded.reasons:
+                out.append(("Reasons as published", ", ".join(result.recorded.reasons)))
+            if result.recorded.source:
+                out.append(("Source", result.recorded.source))
+        return out
+    f = result.facts
+    out.append(("Protocols", render.protocols_summary(f)))
+    out.append(("Forward secrecy", render.forward_secrecy_summary(f)))
+    out.append(("Key", render.key_summary(result)))
+    cert = f.certificate
+    if cert is not None and cert.leaf is not None:
+        out.append(("Certificate subject", cert.leaf.subject))
+        out.append(("Issuer", cert.leaf.issuer))
+        names = list(cert.leaf.sans[:MAX_NAMES])
+        more = len(cert.leaf.sans) - len(names)
+        if names:
+            out.append(("Names", ", ".join(names) + (f" and {more} more" if more else "")))
+        if cert.leaf.signature_hash:
+            out.append(("Signature hash", cert.leaf.signature_hash.upper()))
+        trust = "trusted" if cert.trusted else f"not trusted ({cert.problem or 'untrusted'})"
+        out.append(("Trust", trust))
+        if cert.ocsp_stapled is not None:
+            out.append(("OCSP stapling", "yes" if cert.ocsp_stapled else "no"))
+    if f.hsts is not None:
+        if f.hsts.present:
+            hsts = f"max-age={f.hsts.max_age}" if f.hsts.max_age is not None else "present"
+            hsts += "; includeSubDomains" if f.hsts.include_subdomains else ""
+            hsts += "; preload" if f.hsts.preload else ""
+        else:
+            hsts = "not sent"
+        out.append(("HSTS", hsts))
+    elif f.http_error:
+        out.append(("HSTS", f"not read: {f.http_error[:200]}"))
+    if f.errors:
+        out.append(("Tests that did not complete", ", ".join(sorted(f.errors))))
+    return out
+
+
 def _posts(mentions: list[PostView], root: str) -> list[dict[str, Any]]:
     return [
         {"title": v.title, "url": root + v.url, "date": v.date.date().isoformat()}
@@ -139,6 +193,7 @@ def target_pages(
             "taken_date": render.human_date(last_day),
             "card_html": Markup(render.target_card(env, result, grade_of(result, last_day))),
             "expiry": render.cert_expiry(result),
+            "findings": findings(result),
             "history_html": Markup(render.target_history_table(env, history)),
             "timeline_html": Markup(render.chart_view(
                 env, timeline, src=root + state.chart_url(timeline)
