@@ -333,3 +333,12 @@ def test_bad_snapshot_metadata_names_its_line(site: Path) -> None:
          Tlsreport_snapshot="last week")
     with pytest.raises(DirectiveBuildError, match=r"meta\.md:2: Tlsreport_snapshot: expected"):
         build(site)
+
+
+def test_a_later_build_without_the_plugin_is_left_alone(site: Path, tmp_path: Path) -> None:
+    post(site, "p", "[tlsreport grades list=banks]\n", Date="2015-03-03")
+    build(site)  # connects the plugin's signal receivers in this process
+    out = build(site, PLUGINS=[], OUTPUT_PATH=str(tmp_path / "plain"))
+    assert not (out / "tlsreport").exists()
+    assert soup(out / "p.html").select_one(".post-content").get_text(strip=True) == (
+        "[tlsreport grades list=banks]")

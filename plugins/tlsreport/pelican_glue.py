@@ -371,8 +371,28 @@ def _target_lists(settings: dict[str, Any]) -> list[Any]:
 # --- signals -----------------------------------------------------------------------------
 
 
+ACTIVE = "TLSREPORT_ACTIVE"
+
+
+def _active(settings: dict[str, Any]) -> bool:
+    """Whether this build loaded the plugin.
+
+    Signal receivers are process-wide: once any Pelican in a process has loaded tlsreport,
+    they fire for every later Pelican too (tests, tools that build several sites). Each
+    handler therefore acts only for a build whose PLUGINS include tlsreport.
+    """
+    return bool(settings.get(ACTIVE))
+
+
 def initialized(pelican: Any) -> None:
     """Defaults and validation of the settings; the Markdown extension."""
+    import tlsreport
+
+    loaded = any(p is tlsreport or getattr(p, "__name__", "") == tlsreport.__name__
+                 for p in getattr(pelican, "plugins", []))
+    pelican.settings[ACTIVE] = loaded
+    if not loaded:
+        return
     apply_defaults(pelican.settings)
     _timezone(pelican.settings)
     _add_markdown_extension(pelican.settings)
@@ -383,6 +403,8 @@ def before_reading(generator: Any) -> None:
 
     ``article_generator_init`` fires on every build (the devserver too), posts or not.
     """
+    if not _active(generator.settings):
+        return
     state = _state(generator.context, generator.settings)
     if state.scanned:
         return
@@ -419,6 +441,8 @@ def _scan_into(scan_list: Any, target_list: Any, history: History) -> Path:
 
 def articles_finalized(generator: Any) -> None:
     """Fill every article's placeholders with the report its date (or metadata) calls for."""
+    if not _active(generator.settings):
+        return
     state = _state(generator.context, generator.settings)
     published = [*generator.articles, *generator.translations]
     others = [
@@ -462,6 +486,8 @@ def _set_series(articles: list[Any]) -> None:
 
 def pages_finalized(generator: Any) -> None:
     """Pages without a Date are living pages: they show the newest snapshot."""
+    if not _active(generator.settings):
+        return
     state = _state(generator.context, generator.settings)
     items = [
         (p, False)
@@ -475,15 +501,6 @@ def pages_finalized(generator: Any) -> None:
     _fill_contents(state, generator, items, is_page=True)
 
 
-def all_finalized(generators: list[Any]) -> None:
-    """Site-wide context the theme uses for its menu: TLSREPORT_LISTS."""
-    for gen in generators:
-        state = _STATES.get(id(gen.context))
-        if state is not None:
-            gen.context["TLSREPORT_LISTS"] = _lists_context(state)
-            return
-
-
 def build_finished(pelican: Any) -> None:
     """Forget this build's state (the devserver runs many builds in one process)."""
     for key in list(_STATES):
@@ -491,8 +508,8 @@ def build_finished(pelican: Any) -> None:
             del _STATES[key]
 
 
-def get_generators(pelican: Any) -> type:
-    return TlsreportGenerator
+def get_generators(pelican: Any) -> type | None:
+    return TlsreportGenerator if _active(pelican.settings) else None
 
 
 def register() -> None:
@@ -501,7 +518,6 @@ def register() -> None:
     signals.article_generator_init.connect(before_reading)
     signals.article_generator_finalized.connect(articles_finalized)
     signals.page_generator_finalized.connect(pages_finalized)
-    signals.all_generators_finalized.connect(all_finalized)
     signals.get_generators.connect(get_generators)
     signals.finalized.connect(build_finished)
 
