@@ -61,7 +61,7 @@ def seeded_history(tmp_path: Path) -> Path:
 def test_scan_writes_a_snapshot_and_prints_table_and_path(lab: Any, tmp_path: Path) -> None:
     targets = list_toml(lab, ["modern", "closed", "imaps"], tmp_path / "mini.toml")
     out = tmp_path / "history"
-    proc = tlsreport("scan", str(targets), "--out", str(out), "--timeout", "2")
+    proc = tlsreport("scan", str(targets), "--out", str(out), "--timeout", "5")
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 0, stderr  # exit 0 although "closed" is unreachable
     (info,) = History(out).infos("mini")

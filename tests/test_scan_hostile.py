@@ -25,7 +25,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, fact
     with Lab(directory, HOSTILE_PROFILES) as lab:
         tl = load_target_list(lab.write_targets_toml(directory / "hostile.toml", slug="hostile"))
         # the per-target bound is far above the network timeout: what stops drip is the probe
-        snapshot, _ = scan_list(tl, network_timeout=2, target_timeout=60, overall_timeout=120)
+        snapshot, _ = scan_list(tl, network_timeout=4, target_timeout=60, overall_timeout=120)
     yield {r.target.host.removesuffix(".lab.test"): r for r in snapshot.results}
 
 
