@@ -214,3 +214,19 @@ def test_two_concurrent_scans_of_one_list_do_not_corrupt_history(lab: Any, tmp_p
     names = {p.name for p in (out / "mini").iterdir()}
     assert names == {".lock"} | {f"{i.path.stem}{ext}" for i in History(out).infos("mini")
                                  for ext in (".json", ".sslyze.json.gz")}
+
+
+def test_show_prints_names_and_reasons_literally(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from tlsreport.cli import main
+
+    snapshot = facts.Snapshot(
+        list_slug="mini", title="[red]Mini[/red]", taken="2015-03-03T12:00:00Z",
+        kind="recorded",
+        results=(facts.TargetResult(facts.TargetRef("[bold]ING[/bold]", "ing.lab.test"),
+                                    recorded=facts.Recorded("B", ("RC4 [insecure]",))),))
+    path = History(tmp_path).write(snapshot)
+    assert main(["show", str(path)]) == 0
+    shown = capsys.readouterr().out
+    assert "[bold]ING[/bold]" in shown and "RC4 [insecure]" in shown
+    assert "[red]Mini[/red]" in shown

@@ -237,14 +237,18 @@ def snapshot_rows(snapshot: Any) -> list[tuple[str, str, str, str]]:
 
 def print_snapshot_table(snapshot: Any) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"{snapshot.title} — {snapshot.kind} {snapshot.taken}")
+    # Every text comes from a list, a server or a hand-written file: escape it so a "[" in a
+    # name or reason is printed, not read as rich markup.
+    table = Table(title=escape(f"{snapshot.title} — {snapshot.kind} {snapshot.taken}"))
     for column in ("target", "endpoint", "state", "detail"):
         table.add_column(column, overflow="fold")
     for name, endpoint, state, detail in snapshot_rows(snapshot):
-        table.add_row(name, endpoint, state if state == "ok" else f"[bold]{state}[/bold]",
-                      detail)
+        table.add_row(escape(name), escape(endpoint),
+                      escape(state) if state == "ok" else f"[bold]{escape(state)}[/bold]",
+                      escape(detail))
     Console(width=max(100, Console().width)).print(table)
 
 
