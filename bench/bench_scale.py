@@ -1,0 +1,263 @@
+"""Bench: a big site — 1,000 targets, 100 snapshots of synthetic facts, 20 posts — built in full.
+
+    .venv/bin/python bench/bench_scale.py [--targets 1000] [--snapshots 100] [--posts 20]
+                                          [--profile] [--regen]
+
+Generates (once, kept in bench/out/scale-T-S/ unless --regen) a target list of ``--targets``
+https targets and ``--snapshots`` weekly snapshots of synthetic facts written through the real
+``tlsreport.history.History.write``: every target starts as one of a few server kinds (a clean
+A+ server, no HSTS, RC4, no TLS 1.2, a SHA-1 chain, unreachable) and some fix or break their
+server at a random week, so the posts have changes to list. Then ``--posts`` posts spread over
+the snapshots, each with a grade table, a change list and a history chart of the list.
+
+Measures one full build with the real ``pelican`` command (fresh output and cache): wall time
+and peak memory (ru_maxrss of the pelican process); goals <= 60 s and <= 2 GiB. It also
+times loading every snapshot (``History.load_all``) on its own, to compare with the build:
+loading history must cost what the posts use, not every snapshot ever written.
+``--profile`` builds once more in this process under cProfile and prints the top functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "plugins"))
+
+from tlsreport.facts import (  # noqa: E402
+    Certificate,
+    CertificateFacts,
+    CipherSuite,
+    Facts,
+    Hsts,
+    Renegotiation,
+    Snapshot,
+    TargetRef,
+    TargetResult,
+    TrustResult,
+)
+from tlsreport.history import History  # noqa: E402
+
+PELICAN = ROOT / ".venv" / "bin" / "pelican"
+SLUG = "scale"
+FIRST = datetime(2025, 1, 6, 6, 0, tzinfo=UTC)  # a Monday; one snapshot a week from here
+
+
+def _suite(name: str, kex: str, *, bits: int = 128, aead: bool = True, rc4: bool = False,
+           cbc: bool = False) -> CipherSuite:
+    fs = kex in ("ECDHE", "TLS13")
+    return CipherSuite(name=name, bits=bits, kex=kex, kex_bits=253 if fs else None,
+                       curve="X25519" if fs else None, forward_secrecy=fs, aead=aead, rc4=rc4,
+                       cbc=cbc)
+
+
+TLS13 = (_suite("TLS_AES_128_GCM_SHA256", "TLS13"),
+         _suite("TLS_AES_256_GCM_SHA384", "TLS13", bits=256))
+TLS12 = (_suite("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE"),
+         _suite("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE", bits=256))
+OLD = (_suite("TLS_RSA_WITH_AES_128_CBC_SHA", "RSA", aead=False, cbc=True),)
+RC4 = _suite("TLS_RSA_WITH_RC4_128_SHA", "RSA", aead=False, rc4=True)
+
+
+def _chain(host: str, sig: str) -> tuple[Certificate, ...]:
+    return (Certificate(subject=f"CN={host}", issuer="CN=Bench CA", sans=(host,),
+                        signature_hash=sig, key_type="RSA", key_bits=2048, rsa_exponent=65537,
+                        not_before="2024-12-01T00:00:00Z", not_after="2027-12-01T00:00:00Z"),
+            Certificate(subject="CN=Bench CA", issuer="CN=Bench Root", signature_hash=sig,
+                        key_type="RSA", key_bits=2048, rsa_exponent=65537))
+
+
+def server(kind: str, host: str) -> Facts:
+    """Synthetic facts for one server kind (the kinds a real list of sites has)."""
+    protos: dict[str, tuple[CipherSuite, ...]] = {
+        "SSLv2": (), "SSLv3": (), "TLSv1.0": (), "TLSv1.1": (), "TLSv1.2": TLS12,
+        "TLSv1.3": TLS13}
+    sig = "sha256"
+    hsts = Hsts(present=True, max_age=31536000)
+    if kind == "no-hsts":
+        hsts = Hsts(present=False)
+    elif kind == "rc4":
+        protos |= {"TLSv1.2": (*TLS12, RC4), "TLSv1.3": ()}
+    elif kind == "no-tls12":
+        protos |= {"TLSv1.0": OLD, "TLSv1.1": OLD, "TLSv1.2": (), "TLSv1.3": ()}
+    elif kind == "sha1":
+        sig = "sha1"
+    cert = CertificateFacts(chain=_chain(host, sig), trust=(TrustResult("Mozilla", True),),
+                            hostname=host, hostname_matches=True, chain_in_order=True,
+                            ocsp_stapled=False)
+    return Facts(protocols=protos, certificate=cert,
+                 renegotiation=Renegotiation(secure=True, client_initiated=False),
+                 compression=False, fallback_scsv=True, heartbleed=False, ccs_injection=False,
+                 robot="NOT_VULNERABLE_RSA_NOT_SUPPORTED", extended_master_secret=True,
+                 curves=("X25519", "prime256v1"), hsts=hsts, ip="192.0.2.1",
+                 highest_version="TLSv1.3" if protos["TLSv1.3"] else "TLSv1.2")
+
+
+KINDS = ("modern", "no-hsts", "rc4", "no-tls12", "sha1", "unreachable")
+
+
+def plan(targets: int, snapshots: int, seed: int = 7) -> list[tuple[str, str, int]]:
+    """Per target: (kind before, kind after, week of the change or -1 when it never changes)."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(targets):
+        before = rng.choices(KINDS, weights=(40, 20, 10, 10, 10, 10))[0]
+        if rng.random() < 0.3:
+            after = rng.choice([k for k in KINDS if k != before])
+            out.append((before, after, rng.randrange(1, snapshots)))
+        else:
+            out.append((before, before, -1))
+    return out
+
+
+def refs(targets: int) -> list[TargetRef]:
+    return [TargetRef(name=f"Site {i:04d}", host=f"site{i:04d}.bench.example",
+                      group=("even",) if i % 2 == 0 else ("odd",)) for i in range(targets)]
+
+
+def write_snapshot(args: tuple[Path, int, int, int]) -> None:
+    """Write snapshot number ``week`` (run in a worker process: generation is only set-up)."""
+    history_dir, targets, snapshots, week = args
+    taken = FIRST + timedelta(weeks=week)
+    cache: dict[tuple[str, str], Facts] = {}
+    results = []
+    for ref, (before, after, change) in zip(refs(targets), plan(targets, snapshots),
+                                            strict=True):
+        kind = after if 0 <= change <= week else before
+        if kind == "unreachable":
+            results.append(TargetResult(target=ref, state="timeout",
+                                        reason="connection timed out", duration=5.0))
+            continue
+        base = cache.setdefault((kind, "x"), server(kind, "x"))
+        facts = replace(base, certificate=replace(
+            base.certificate, hostname=ref.host,  # type: ignore[arg-type]
+            chain=(replace(base.certificate.chain[0], subject=f"CN={ref.host}",  # type: ignore[union-attr]
+                           sans=(ref.host,)), *base.certificate.chain[1:])))  # type: ignore[union-attr]
+        results.append(TargetResult(target=ref, facts=facts, duration=1.0))
+    snap = Snapshot(list_slug=SLUG, title="Scale bench: 1,000 sites", kind="scan",
+                    taken=taken.strftime("%Y-%m-%dT%H:%M:%SZ"), results=tuple(results),
+                    versions={"tlsreport": "bench", "sslyze": "6.3.1", "schema": "1"})
+    History(history_dir).write(snap)
+
+
+def generate(site: Path, targets: int, snapshots: int, posts: int) -> None:
+    """History, target list and posts for the big site (the part not measured)."""
+    history = site / "history"
+    history.mkdir(parents=True)
+    (site / "targets").mkdir()
+    lines = ['title = "Scale bench: 1,000 sites"', f'slug = "{SLUG}"', "scan = false"]
+    for ref in refs(targets):
+        lines += ["", "[[target]]", f'name = "{ref.name}"', f'host = "{ref.host}"',
+                  f'group = ["{ref.group[0]}"]']
+    (site / "targets" / f"{SLUG}.toml").write_text("\n".join(lines) + "\n")
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        list(pool.map(write_snapshot, [(history, targets, snapshots, w)
+                                       for w in range(snapshots)]))
+    posts_dir = site / "content" / "posts"
+    posts_dir.mkdir(parents=True)
+    for p in range(posts):
+        week = min(snapshots - 1, (p + 1) * snapshots // posts - 1)
+        day = (FIRST + timedelta(weeks=week, hours=6)).strftime("%Y-%m-%d %H:%M")
+        (posts_dir / f"report-{p + 1:02d}.md").write_text(
+            f"Title: Scale report {p + 1}\nDate: {day}\nCategory: Bench\n"
+            f"Series: Scale\n\nWeek {week + 1} of the big list.\n\n"
+            f"[tlsreport changes list={SLUG}]\n\n"
+            f"[tlsreport grades list={SLUG} group=even]\n\n"
+            f"[tlsreport chart list={SLUG} kind=history]\n")
+
+
+def build_cmd(site: Path, out: Path, cache: Path) -> list[str]:
+    overrides = {"TLSREPORT_SCAN": "never", "CACHE_PATH": str(cache),
+                 "TLSREPORT_HISTORY_DIR": str(site / "history"),
+                 "TLSREPORT_TARGETS_DIR": str(site / "targets"), "TLSREPORT_ERRORS": "fail"}
+    return [str(PELICAN), str(site / "content"), "-o", str(out), "-s",
+            str(ROOT / "pelican.conf.py"), "-q", "-e",
+            *(f"{k}={json.dumps(v)}" for k, v in overrides.items())]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--targets", type=int, default=1000)
+    parser.add_argument("--snapshots", type=int, default=100)
+    parser.add_argument("--posts", type=int, default=20)
+    parser.add_argument("--regen", action="store_true", help="regenerate the site data")
+    parser.add_argument("--profile", action="store_true", help="cProfile one more build")
+    parser.add_argument("--timeout", type=float, default=1800, help="give up on the build")
+    args = parser.parse_args()
+    site = ROOT / "bench" / "out" / f"scale-{args.targets}-{args.snapshots}-{args.posts}"
+    if args.regen and site.exists():
+        shutil.rmtree(site)
+    if not (site / "content").is_dir():
+        started = time.perf_counter()
+        if site.exists():
+            shutil.rmtree(site)
+        generate(site, args.targets, args.snapshots, args.posts)
+        print(f"generated {site} in {time.perf_counter() - started:.1f} s")
+    size = sum(p.stat().st_size for p in (site / "history").rglob("*.json"))
+    print(f"site: {args.targets} targets, {args.snapshots} snapshots "
+          f"({size / 2**20:.0f} MiB of JSON), {args.posts} posts")
+
+    started = time.perf_counter()
+    loaded, errors = History(site / "history").load_all(SLUG)
+    load_all = time.perf_counter() - started
+    print(f"History.load_all of every snapshot (this process): {load_all:.2f} s "
+          f"({len(loaded)} snapshots, {len(errors)} errors)")
+    del loaded
+
+    with tempfile.TemporaryDirectory(prefix="tlsreport-bench-scale-") as tmp_name:
+        tmp = Path(tmp_name)
+        cmd = build_cmd(site, tmp / "out", tmp / "cache")
+        started = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False,
+                              timeout=args.timeout, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        wall = time.perf_counter() - started
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if proc.returncode != 0:
+            raise SystemExit(f"build failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+        files = sum(1 for p in (tmp / "out").rglob("*") if p.is_file())
+        peak = usage.ru_maxrss / 2**20  # KiB -> GiB
+        print(f"full build: wall {wall:.1f} s, cpu {usage.ru_utime + usage.ru_stime:.1f} s, "
+              f"peak memory {peak:.2f} GiB, {files} files written "
+              f"(goals <= 60 s, <= 2 GiB)")
+        if args.profile:
+            profile(site, tmp)
+    return 0
+
+
+def profile(site: Path, tmp: Path, top: int = 30) -> None:
+    import cProfile
+    import logging
+    import pstats
+
+    from pelican import Pelican
+    from pelican.settings import read_settings
+
+    logging.getLogger("pelican").setLevel(logging.ERROR)
+    settings = read_settings(str(ROOT / "pelican.conf.py"), override={
+        "PATH": str(site / "content"), "OUTPUT_PATH": str(tmp / "prof-out"),
+        "CACHE_PATH": str(tmp / "prof-cache"), "TLSREPORT_SCAN": "never",
+        "TLSREPORT_HISTORY_DIR": str(site / "history"),
+        "TLSREPORT_TARGETS_DIR": str(site / "targets")})
+    prof = cProfile.Profile()
+    prof.runcall(lambda: Pelican(settings).run())
+    stats = pstats.Stats(prof)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(15)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
