@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from safetykit import svg_problems
 from sitekit import build, post, soup
 from tlsreport.facts import Snapshot, TargetResult
 from tlsreport.grade import GRADES, grade_facts
@@ -186,41 +187,3 @@ def test_svg_charts_carry_no_script_or_external_reference(hostile: dict[str, Any
     assert charts
     for chart in charts:
         assert svg_problems(chart.read_bytes()) == [], chart
-
-
-def svg_problems(data: bytes) -> list[str]:
-    """What in an SVG could run code or fetch something: scripts, handlers, outside links.
-
-    Namespace declarations and RDF metadata name vocabularies; a browser never fetches them,
-    so only attributes that load something (href, src) and CSS ``url()`` count, and those may
-    point inside the file only (``#id``).
-    """
-    import re
-    import xml.etree.ElementTree as ET
-
-    problems = []
-    for el in ET.fromstring(data).iter():
-        tag = el.tag.rsplit("}", 1)[-1].lower()
-        if tag in ("script", "foreignobject", "image", "iframe"):
-            problems.append(f"<{tag}>")
-        for name, value in el.attrib.items():
-            local = name.rsplit("}", 1)[-1].lower()
-            if local.startswith("on"):
-                problems.append(f"{tag} {local}=")
-            if local in ("href", "src") and not value.startswith("#"):
-                problems.append(f"{tag} {local}={value!r}")
-        text = " ".join(filter(None, [el.text, el.get("style")]))
-        problems += [f"url({u})" for u in re.findall(r"url\(\s*['\"]?([^)'\"]*)", text)
-                     if not u.startswith("#")]
-        if "@import" in text or "javascript:" in text.lower():
-            problems.append(text[:60])
-    return problems
-
-
-def test_the_svg_check_catches_what_it_looks_for() -> None:
-    """The check above must be able to fail: each of these is one problem."""
-    bad = (b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
-           b'<script>alert(1)</script><a xlink:href="https://evil.example/">x</a>'
-           b'<rect onload="alert(2)" style="fill: url(https://evil.example/p.svg)"/>'
-           b'<use href="#ok"/></svg>')
-    assert len(svg_problems(bad)) == 4
