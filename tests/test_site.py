@@ -342,3 +342,20 @@ def test_a_later_build_without_the_plugin_is_left_alone(site: Path, tmp_path: Pa
     assert not (out / "tlsreport").exists()
     assert soup(out / "p.html").select_one(".post-content").get_text(strip=True) == (
         "[tlsreport grades list=banks]")
+
+
+def test_output_dir_and_absolute_urls_are_honoured(site: Path) -> None:
+    post(site, "p", "[tlsreport chart list=banks kind=history]\n\n[tlsreport grades list=banks]\n",
+         Date="2015-03-03", Slug="p")
+    out = build(site, TLSREPORT_OUTPUT_DIR="reports", RELATIVE_URLS=False,
+                SITEURL="https://blog.example")
+    img = soup(out / "p.html").select_one("figure.tlsreport-chart img")["src"]
+    assert img.startswith("https://blog.example/reports/charts/")
+    assert (out / img.removeprefix("https://blog.example/")).is_file()
+    link = soup(out / "p.html").select_one(".tlsreport-grades a")["href"]
+    assert link.startswith("https://blog.example/reports/banks/")
+    latest = soup(out / "reports" / "banks" / "index.html")
+    assert latest.select_one("figure img")["src"].startswith("https://blog.example/reports/charts/")
+    assert not (out / "tlsreport").exists()
+    # The feed carries the same absolute links.
+    assert "https://blog.example/reports/charts/" in (out / "feeds" / "all.atom.xml").read_text()
