@@ -90,3 +90,23 @@ def test_series_index_must_be_a_positive_whole_number() -> None:
     assert parse_series_index("4") == 4 and parse_series_index(None) is None
     with pytest.raises(ValueError, match="Series_index"):
         parse_series_index("four")
+
+
+def test_post_data_rows_are_what_the_tables_showed() -> None:
+    from sitekit import recorded, snapshot
+    from tlsreport.postdata import PostView, data_csv, record_rows
+
+    snap = snapshot("2015-02-16T12:00:00Z", [
+        recorded("ING", "A-", group=("bank",)), recorded("Isabel", None, group=("tool",)),
+        recorded("KBC", "B", "RC4 (insecure)", group=("bank",)),
+    ])
+    view = PostView("p", "P", "p.html", _at(16))
+    record_rows(view, snap, group="bank")
+    record_rows(view, snap, target="ING")  # the same row is not added twice
+    assert [(r["target"], r["grade"], r["state"]) for r in view.rows] == [
+        ("ING", "A-", "ok"), ("KBC", "B", "ok")]
+    record_rows(view, snap, target="Isabel")
+    assert view.rows[-1]["state"] == "not recorded" and view.rows[-1]["grade"] is None
+    lines = data_csv(view).decode().splitlines()
+    assert lines[0] == "list,snapshot,target,host,port,service,state,state_reason,grade,reasons"
+    assert lines[2].startswith("banks,2015-02-16T12:00:00Z,KBC,kbc.example,443,https,ok,,B,RC4")

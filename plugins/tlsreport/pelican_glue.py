@@ -22,15 +22,12 @@ history (outside ``content/``, so ``make devserver`` does not rebuild in a loop)
 from __future__ import annotations
 
 import contextlib
-import csv
 import html
-import io
-import json
 import logging
 import os
 import re
 import xml.etree.ElementTree as etree
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -39,15 +36,16 @@ from zoneinfo import ZoneInfo
 from markdown import Extension, Markdown
 from markdown.blockprocessors import BlockProcessor
 from markdown.inlinepatterns import InlineProcessor
-from markupsafe import Markup, escape
+from markupsafe import escape
 from pelican import signals
 from pelican.generators import Generator
 
 from . import charts, diff, directive, posts
 from .chartdata import ChartMaker, matches
-from .facts import STATE_OK, UNREACHABLE_STATES, Snapshot, TargetRef, TargetResult
+from .facts import Snapshot, TargetRef, TargetResult
 from .history import History, SnapshotError, SnapshotInfo, needs_scan, pick_as_of
 from .pages import grade_of
+from .postdata import PostView, data_csv, data_json, record_rows
 
 log = logging.getLogger(__name__)
 
@@ -205,20 +203,6 @@ class ListInfo:
     title: str
     snapshots: list[SnapshotInfo]
     scan: bool = False
-
-
-@dataclass
-class PostView:
-    """What one post showed: for the data files, the target pages and "posts that mention"."""
-
-    id: str
-    title: str
-    url: str
-    date: datetime
-    lists: dict[str, Snapshot | None] = field(default_factory=dict)
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    data_base: str = ""
-    listed: bool = True  # a published article (pages, drafts and hidden posts are not)
 
 
 class BuildState:
@@ -779,7 +763,10 @@ def _render_one(
     except _ViewError as exc:
         return _raise_or_warn(state, content, item.line, str(exc))
     if d.view in ("grades", "target"):
-        _record_rows(view, snapshot, d)
+        target = d.options.get("target") if d.view == "target" else None
+        group = d.options.get("group")
+        record_rows(view, snapshot, target=str(target) if target is not None else None,
+                    group=str(group) if group is not None else None)
     return fragment
 
 
@@ -905,67 +892,6 @@ class Links:
 # --- per-post data -----------------------------------------------------------------------
 
 
-def result_row(snapshot: Snapshot, result: TargetResult) -> dict[str, Any]:
-    """One line of a post's data file: what its table showed for one target."""
-
-    g = grade_of(result, diff.snapshot_date(snapshot))
-    if result.state != STATE_OK:
-        state = result.state
-    elif g is None:
-        state = "not recorded"
-    else:
-        state = STATE_OK
-    return {
-        "list": snapshot.list_slug,
-        "snapshot": snapshot.taken,
-        "target": result.target.name,
-        "host": result.target.host,
-        "port": result.target.port,
-        "service": result.target.service,
-        "state": state,
-        "state_reason": result.reason or UNREACHABLE_STATES.get(result.state, ""),
-        "grade": g.letter if g is not None else None,
-        "reasons": [r.label for r in g.reasons] if g is not None else [],
-    }
-
-
-def _record_rows(view: PostView, snapshot: Snapshot, d: directive.Directive) -> None:
-    seen = {(r["list"], r["snapshot"], r["target"]) for r in view.rows}
-    for result in snapshot.results:
-        if d.view == "target" and not matches(result, str(d.options["target"])):
-            continue
-        group = d.options.get("group")
-        if group is not None and str(group) not in result.target.group:
-            continue
-        row = result_row(snapshot, result)
-        if (row["list"], row["snapshot"], row["target"]) not in seen:
-            view.rows.append(row)
-            seen.add((row["list"], row["snapshot"], row["target"]))
-
-
-CSV_FIELDS = ("list", "snapshot", "target", "host", "port", "service", "state", "state_reason",
-              "grade", "reasons")
-
-
-def data_json(view: PostView) -> bytes:
-    doc = {
-        "post": view.title,
-        "url": view.url,
-        "lists": {slug: (s.taken if s else None) for slug, s in sorted(view.lists.items())},
-        "rows": view.rows,
-    }
-    return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
-
-
-def data_csv(view: PostView) -> bytes:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for row in view.rows:
-        writer.writerow({**row, "grade": row["grade"] or "", "reasons": "; ".join(row["reasons"])})
-    return buf.getvalue().encode()
-
-
 # --- the generator: pages and files beside the posts -------------------------------------
 
 
@@ -1024,4 +950,3 @@ def _write_bytes(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-__all__ = ["Markup", "register"]
