@@ -102,9 +102,11 @@ def _answer_with(data: bytes) -> Handler:
 def _drip(sock: socket.socket) -> None:
     if not _read_hello(sock):
         return
+    # Wait before each byte, the first one too: the 5-byte record header then takes 5 s, so a
+    # probe with a network timeout below that never sees it complete (no race at the edge).
     for byte in DRIP:
-        sock.sendall(bytes([byte]))  # raises once the peer has gone: the thread ends
         time.sleep(DRIP_INTERVAL)
+        sock.sendall(bytes([byte]))  # raises once the peer has gone: the thread ends
 
 
 HOSTILE_HANDLERS: dict[str, Handler] = {
