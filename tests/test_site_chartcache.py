@@ -34,3 +34,26 @@ def test_a_damaged_cache_entry_is_drawn_again(tmp_path: Path) -> None:
     (entry,) = tmp_path.glob("*.json")
     entry.write_text("{not json")
     assert ChartMaker(tmp_path).history([SNAP]) == first
+
+
+def test_targets_with_the_same_history_share_one_timeline_file() -> None:
+    snaps = [snapshot("2015-02-15T12:00:00Z", [recorded("ING", "F"), recorded("KBC", "F")]),
+             snapshot("2015-02-16T12:00:00Z", [recorded("ING", "A-"), recorded("KBC", "A-")])]
+    maker = ChartMaker()
+    ing, kbc = maker.timeline(snaps, "ING"), maker.timeline(snaps, "KBC")
+    assert ing.svg == kbc.svg and ing.name() == kbc.name()
+    assert ing.alt.startswith("ING: grade over time. F from 2015-02-15; A- from 2015-02-16")
+    assert kbc.title == "KBC: grade over time"
+
+
+def test_each_result_is_graded_once_per_date(monkeypatch) -> None:
+    import tlsreport.chartdata as chartdata
+
+    calls = []
+    real = chartdata.grade_result
+    monkeypatch.setattr(chartdata, "grade_result",
+                        lambda r, on, taken=None: calls.append(r) or real(r, on, taken=taken))
+    grades = chartdata.Grades()
+    for _ in range(3):
+        grades.counts(SNAP)
+    assert len(calls) == 2  # ING and KBC; Isabel has no recorded grade to grade

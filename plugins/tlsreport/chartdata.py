@@ -22,32 +22,65 @@ import matplotlib
 
 from . import charts, diff
 from .facts import STATE_OK, Snapshot, TargetResult
-from .grade import grade_result
+from .grade import Grade, grade_result
 
 _CODE = hashlib.sha256(
     Path(charts.__file__).read_bytes() + matplotlib.__version__.encode()
 ).hexdigest()[:16]
 
 
-def letter(result: TargetResult, on: date) -> str | None:
-    """The grade letter under ``on``'s rules, None when the target has no grade."""
+def grade_of(result: TargetResult, on: date) -> Grade | None:
+    """The grade under ``on``'s rules; None when there is none to give (unreachable, not
+    recorded) — never a made-up grade."""
     if result.state != STATE_OK:
         return None
     if result.facts is None and (result.recorded is None or result.recorded.grade is None):
         return None
-    g = grade_result(result, on, taken=on)
-    return g.letter if g is not None else None
+    return grade_result(result, on, taken=on)
+
+
+class Grades:
+    """Grades memoised for one build: each (result, date) is graded once.
+
+    A site grades the same result many times — in every post's history chart, on its target
+    page, in the "latest" page — and grading is pure, so the answer can be kept. Keyed by the
+    result object's identity (results hold dicts, so they are not hashable); the memo keeps a
+    reference to each result, so an id is never reused while its entry lives.
+    """
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple[int, date], tuple[TargetResult, Grade | None]] = {}
+
+    def grade(self, result: TargetResult, on: date) -> Grade | None:
+        key = (id(result), on)
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] is result:
+            return hit[1]
+        grade = grade_of(result, on)
+        self._memo[key] = (result, grade)
+        return grade
+
+    def letter(self, result: TargetResult, on: date) -> str | None:
+        g = self.grade(result, on)
+        return g.letter if g is not None else None
+
+    def counts(self, snapshot: Snapshot, group: str | None = None) -> dict[str, int]:
+        """How many targets (of ``group``) had each grade in a snapshot, by its own date."""
+        taken = diff.snapshot_date(snapshot)
+        out: dict[str, int] = {}
+        for r in snapshot.results:
+            if group is None or group in r.target.group:
+                cat = self.letter(r, taken) or charts.NOT_TESTED
+                out[cat] = out.get(cat, 0) + 1
+        return out
 
 
 def counts(snapshot: Snapshot, group: str | None = None) -> dict[str, int]:
-    """How many targets (of ``group``) had each grade in a snapshot, by its own date's rules."""
-    taken = diff.snapshot_date(snapshot)
-    out: dict[str, int] = {}
-    for r in snapshot.results:
-        if group is None or group in r.target.group:
-            cat = letter(r, taken) or charts.NOT_TESTED
-            out[cat] = out.get(cat, 0) + 1
-    return out
+    """``Grades().counts`` without a memo, for one-off use."""
+    return Grades().counts(snapshot, group)
+
+
+TIMELINE_TITLE = "This target"
 
 
 def matches(result: TargetResult, name: str) -> bool:
@@ -58,39 +91,46 @@ def matches(result: TargetResult, name: str) -> bool:
 class ChartMaker:
     """Draws the three chart kinds from snapshots, each distinct chart only once."""
 
-    def __init__(self, cache_dir: Path | None = None) -> None:
+    def __init__(self, cache_dir: Path | None = None, grades: Grades | None = None) -> None:
         self.cache_dir = cache_dir
+        self.grades = grades or Grades()
         self._memo: dict[str, charts.Chart] = {}
 
     def distribution(self, snapshot: Snapshot, group: str | None = None) -> charts.Chart:
         day = diff.snapshot_date(snapshot)
         title = f"{snapshot.title}: grades on {day.isoformat()}"
-        data = counts(snapshot, group)
+        data = self.grades.counts(snapshot, group)
         return self._make("distribution", data, title,
                           lambda: charts.distribution_chart(data, title=title))
 
     def history(self, snapshots: list[Snapshot], group: str | None = None) -> charts.Chart:
-        points = [(diff.snapshot_date(s), counts(s, group)) for s in snapshots]
+        points = [(diff.snapshot_date(s), self.grades.counts(s, group)) for s in snapshots]
         title = f"{snapshots[-1].title}: grades over time" if snapshots else "grades over time"
         data = [(d.isoformat(), c) for d, c in points]
         return self._make("history", data, title,
                           lambda: charts.history_chart(points, title=title))
 
     def timeline(self, snapshots: list[Snapshot], name: str) -> charts.Chart:
-        """One target's grade at each snapshot; ``name`` is its name, key or host."""
+        """One target's grade at each snapshot; ``name`` is its name, key or host.
+
+        Drawn under a neutral title and then given the target's name in its caption and alt
+        text: targets with the same grade history (common on a long list) share one SVG
+        file, drawn once.
+        """
         points: list[tuple[date, str | None]] = []
         shown = name
         for s in snapshots:
             for r in s.results:
                 if matches(r, name):
                     day = diff.snapshot_date(s)
-                    points.append((day, letter(r, day)))
+                    points.append((day, self.grades.letter(r, day)))
                     shown = r.target.name
                     break
-        title = f"{shown}: grade over time"
         data = [(d.isoformat(), g) for d, g in points]
-        return self._make("timeline", data, title,
-                          lambda: charts.timeline_chart(points, title=title))
+        chart = self._make("timeline", data, TIMELINE_TITLE,
+                           lambda: charts.timeline_chart(points, title=TIMELINE_TITLE))
+        return dataclasses.replace(chart, alt=chart.alt.replace(TIMELINE_TITLE, shown, 1),
+                                   title=f"{shown}: grade over time")
 
     def _make(self, kind: str, data: Any, title: str,
               draw: Callable[[], charts.Chart]) -> charts.Chart:

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from . import diff, render
 from .facts import STATE_OK, Snapshot, TargetResult
-from .grade import Grade, grade_result
+from .grade import Grade
 
 if TYPE_CHECKING:
     from .pelican_glue import BuildState, ListInfo, PostView
@@ -29,16 +29,6 @@ def page_root(save_as: str, settings: dict[str, Any]) -> str:
         rel = os.path.relpath(".", depth) if depth else "."
         return rel.replace(os.sep, "/") + "/"
     return str(settings.get("SITEURL") or "") + "/"
-
-
-def grade_of(result: TargetResult, on: date) -> Grade | None:
-    """The grade under ``on``'s rules; None when there is none to give (unreachable, not
-    recorded) — never a made-up grade."""
-    if result.state != STATE_OK:
-        return None
-    if result.facts is None and (result.recorded is None or result.recorded.grade is None):
-        return None
-    return grade_result(result, on, taken=on)
 
 
 MAX_NAMES = 10  # certificate names shown before "and N more"
@@ -172,7 +162,7 @@ def target_pages(
             if r is None:
                 continue
             day = diff.snapshot_date(snap)
-            history.append((day, grade_of(r, day), r))
+            history.append((day, state.grades.grade(r, day), r))
             last = (snap, r)
         assert last is not None
         last_snap, result = last
@@ -191,7 +181,9 @@ def target_pages(
             "on_list": latest.result_for(key) is not None,
             "taken": last_snap.taken,
             "taken_date": render.human_date(last_day),
-            "card_html": Markup(render.target_card(env, result, grade_of(result, last_day))),
+            "card_html": Markup(render.target_card(
+                env, result, state.grades.grade(result, last_day)
+            )),
             "expiry": render.cert_expiry(result),
             "findings": findings(result),
             "history_html": Markup(render.target_history_table(env, history)),

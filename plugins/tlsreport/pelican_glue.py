@@ -41,10 +41,9 @@ from pelican import signals
 from pelican.generators import Generator
 
 from . import charts, diff, directive, posts
-from .chartdata import ChartMaker, matches
+from .chartdata import ChartMaker, Grades, matches
 from .facts import Snapshot, TargetRef, TargetResult
 from .history import History, SnapshotError, SnapshotInfo, needs_scan, pick_as_of
-from .pages import grade_of
 from .postdata import PostView, data_csv, data_json, record_rows
 
 log = logging.getLogger(__name__)
@@ -227,7 +226,9 @@ class BuildState:
         self.scanned = False
         self._target_slugs: dict[str, dict[str, str]] = {}
         cache = settings.get("CACHE_PATH")
-        self.chart_maker = ChartMaker(Path(cache) / "tlsreport-charts" if cache else None)
+        self.grades = Grades()
+        self.chart_maker = ChartMaker(Path(cache) / "tlsreport-charts" if cache else None,
+                                      self.grades)
         self._env: Any = None
 
     # history access, each snapshot parsed once per build
@@ -766,7 +767,7 @@ def _render_one(
         target = d.options.get("target") if d.view == "target" else None
         group = d.options.get("group")
         record_rows(view, snapshot, target=str(target) if target is not None else None,
-                    group=str(group) if group is not None else None)
+                    group=str(group) if group is not None else None, grades=state.grades)
     return fragment
 
 
@@ -799,7 +800,7 @@ def _render_view(
     if d.view == "target":
         result = _find_target(snapshot, str(d.options["target"]))
         assert result is not None
-        grade = grade_of(result, on)
+        grade = state.grades.grade(result, on)
         return render.target_card(env, result, grade, url=links.target_ref(result.target))
     infos = state.lists()[slug].snapshots
     upto = [i for i in infos if i.taken <= chosen.taken]

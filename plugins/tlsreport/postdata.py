@@ -15,9 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from . import diff
-from .chartdata import matches
+from .chartdata import Grades, grade_of, matches
 from .facts import STATE_OK, UNREACHABLE_STATES, Snapshot, TargetResult
-from .pages import grade_of
 
 CSV_FIELDS = ("list", "snapshot", "target", "host", "port", "service", "state", "state_reason",
               "grade", "reasons")
@@ -38,9 +37,11 @@ class PostView:
     listed: bool = True  # a published article (pages, drafts and hidden posts are not)
 
 
-def result_row(snapshot: Snapshot, result: TargetResult) -> dict[str, Any]:
+def result_row(snapshot: Snapshot, result: TargetResult,
+               grades: Grades | None = None) -> dict[str, Any]:
     """One line of a post's data: one target as the snapshot's own date grades it."""
-    g = grade_of(result, diff.snapshot_date(snapshot))
+    day = diff.snapshot_date(snapshot)
+    g = grades.grade(result, day) if grades is not None else grade_of(result, day)
     if result.state != STATE_OK:
         state = result.state
     elif g is None:
@@ -62,7 +63,7 @@ def result_row(snapshot: Snapshot, result: TargetResult) -> dict[str, Any]:
 
 
 def record_rows(view: PostView, snapshot: Snapshot, *, target: str | None = None,
-                group: str | None = None) -> None:
+                group: str | None = None, grades: Grades | None = None) -> None:
     """Add the rows a grades (or target) view showed; each target of a snapshot once."""
     seen = {(r["list"], r["snapshot"], r["target"]) for r in view.rows}
     for result in snapshot.results:
@@ -70,7 +71,7 @@ def record_rows(view: PostView, snapshot: Snapshot, *, target: str | None = None
             continue
         if group is not None and group not in result.target.group:
             continue
-        row = result_row(snapshot, result)
+        row = result_row(snapshot, result, grades)
         key = (row["list"], row["snapshot"], row["target"])
         if key not in seen:
             view.rows.append(row)
