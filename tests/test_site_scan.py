@@ -83,3 +83,9 @@ def test_always_scans_during_the_build_and_the_latest_page_shows_it(tmp_path: Pa
 def test_bad_max_age_names_the_setting(tmp_path: Path, value: object) -> None:
     with pytest.raises(ValueError, match="TLSREPORT_MAX_AGE"):
         _settings(tmp_path, TLSREPORT_MAX_AGE=value)
+
+
+def test_history_inside_content_is_warned_about(tmp_path: Path,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    build(tmp_path, TLSREPORT_HISTORY_DIR=str(tmp_path / "content" / "history"))
+    assert any("inside the content folder" in r.getMessage() for r in caplog.records)

@@ -381,6 +381,19 @@ def initialized(pelican: Any) -> None:
     apply_defaults(pelican.settings)
     _timezone(pelican.settings)
     _add_markdown_extension(pelican.settings)
+    _warn_history_in_content(pelican.settings)
+
+
+def _warn_history_in_content(settings: dict[str, Any]) -> None:
+    """History under PATH would make `make devserver` rebuild after every build-time scan."""
+    content = Path(str(settings.get("PATH") or ".")).resolve()
+    history = Path(settings["TLSREPORT_HISTORY_DIR"]).resolve()
+    if history == content or content in history.parents:
+        log.warning(
+            "tlsreport: TLSREPORT_HISTORY_DIR (%s) is inside the content folder (%s): a scan "
+            "during the build changes the content and `pelican -r` rebuilds in a loop; keep "
+            "history outside it (the default is data/history)", history, content,
+        )
 
 
 def before_reading(generator: Any) -> None:
@@ -419,8 +432,7 @@ def scan_due_lists(settings: dict[str, Any], *, now: datetime) -> list[Path]:
 
 
 def _scan_into(scan_list: Any, target_list: Any, history: History) -> Path:
-    result = scan_list(target_list)
-    snapshot, raw = (result if isinstance(result, tuple) else (result, None))
+    snapshot, raw = scan_list(target_list)
     return history.write(snapshot, raw)
 
 
