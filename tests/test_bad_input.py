@@ -167,9 +167,11 @@ def _not_a_grade(d: Path) -> Path:
 
 # id -> (make the bad file, words of the message)
 SNAPSHOT_CASES = {
-    "truncated-json": (_truncated, "not valid JSON"),
+    "truncated-json": (_truncated, "not valid JSON (Expecting property name enclosed in double "
+                                   "quotes) — restore the file from git, or fix it by hand"),
     "unknown-schema-version": (_unknown_schema, "schema: unknown version 2 (this tlsreport "
-                                                "reads version 1)"),
+                                                "reads version 1) — a newer tlsreport wrote "
+                                                "it: upgrade tlsreport"),
     "two-snapshots-same-time": (_same_time, "Snapshot.taken: '2015-03-03T12:00:00Z' does not "
                                             "match the file name; rename the file to "
                                             "2015-03-03T120000Z.json"),

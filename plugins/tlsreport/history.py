@@ -104,7 +104,8 @@ def snapshot_from_json(data: Any, path: Path | str) -> facts.Snapshot:
     schema = data.get("schema")
     if schema != facts.SCHEMA_VERSION:
         raise SnapshotError(path, f"schema: unknown version {schema!r} "
-                                  f"(this tlsreport reads version {facts.SCHEMA_VERSION})")
+                                  f"(this tlsreport reads version {facts.SCHEMA_VERSION}) — "
+                                  "a newer tlsreport wrote it: upgrade tlsreport")
     try:
         snapshot: facts.Snapshot = facts.from_json(facts.Snapshot, data)
     except facts.SchemaError as exc:
@@ -171,7 +172,8 @@ class History:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise SnapshotError(path, f"line {exc.lineno}: not valid JSON ({exc.msg})") from None
+            raise SnapshotError(path, f"line {exc.lineno}: not valid JSON ({exc.msg}) — "
+                                      "restore the file from git, or fix it by hand") from None
         snapshot = snapshot_from_json(data, path)
         # The file name is the snapshot's time everywhere history is listed (without parsing);
         # a copied or renamed file would show one scan twice, or at the wrong date.
