@@ -222,12 +222,24 @@ def main() -> int:
         tmp = Path(tmp_name)
         cmd = build_cmd(site, tmp / "out", tmp / "cache")
         started = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False,
-                              timeout=args.timeout, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        log = tmp / "pelican.log"
+        with open(log, "w") as log_file:
+            proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT,
+                                    env={**os.environ, "PYTHONWARNINGS": "ignore"})
+            try:
+                proc.wait(timeout=args.timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+                print(f"full build: NOT FINISHED after {args.timeout:.0f} s (killed); cpu so far "
+                      f"{usage.ru_utime + usage.ru_stime:.1f} s, peak memory so far "
+                      f"{usage.ru_maxrss / 2**20:.2f} GiB (goals <= 60 s, <= 2 GiB)")
+                return 1
         wall = time.perf_counter() - started
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         if proc.returncode != 0:
-            raise SystemExit(f"build failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+            raise SystemExit(f"build failed ({proc.returncode}):\n{log.read_text()[-3000:]}")
         files = sum(1 for p in (tmp / "out").rglob("*") if p.is_file())
         peak = usage.ru_maxrss / 2**20  # KiB -> GiB
         print(f"full build: wall {wall:.1f} s, cpu {usage.ru_utime + usage.ru_stime:.1f} s, "
