@@ -359,3 +359,34 @@ def test_output_dir_and_absolute_urls_are_honoured(site: Path) -> None:
     assert not (out / "tlsreport").exists()
     # The feed carries the same absolute links.
     assert "https://blog.example/reports/charts/" in (out / "feeds" / "all.atom.xml").read_text()
+
+
+def test_changes_between_posts_over_a_scanned_history(tmp_path: Path) -> None:
+    from gradekit import RC4, make_facts
+    from tlsreport.facts import Hsts
+
+    def scan(taken: str, **servers: Facts) -> Snapshot:
+        return Snapshot(list_slug="banks", title="Banks", taken=taken, kind="scan", results=tuple(
+            TargetResult(target=TargetRef(name=n, host=f"{n.lower()}.example"), facts=f)
+            for n, f in servers.items()))
+
+    good, rc4 = make_facts(), make_facts(add={"TLSv1.2": (RC4,)})
+    no_hsts = make_facts(hsts=Hsts(present=False))
+    write_history(tmp_path / "history", [
+        scan("2026-01-05T06:00:00Z", ING=rc4, KBC=good),
+        scan("2026-01-12T06:00:00Z", ING=rc4, KBC=no_hsts),  # KBC loses HSTS here ...
+        scan("2026-01-19T06:00:00Z", ING=good, KBC=no_hsts),  # ... and ING drops RC4 here
+        scan("2026-01-26T06:00:00Z", ING=good, KBC=no_hsts),
+    ])
+    post(tmp_path, "a", "[tlsreport grades list=banks]\n", Date="2026-01-05 12:00")
+    post(tmp_path, "b", "[tlsreport changes list=banks]\n", Date="2026-01-13 12:00")
+    post(tmp_path, "c", "[tlsreport changes list=banks]\n", Date="2026-01-27 12:00")
+    out = build(tmp_path)
+
+    def changed(name: str) -> dict[str, str]:
+        section = soup(out / name).select(".tlsreport-changes-date")
+        return {li.get_text(" ", strip=True).split(":")[0].strip(): s.time["datetime"]
+                for s in section for li in s.select("li")}
+
+    assert changed("b.html") == {"KBC": "2026-01-12"}
+    assert changed("c.html") == {"ING": "2026-01-19"}  # only since post b's snapshot

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from . import diff, render
 from .facts import STATE_OK, Snapshot, TargetResult
 from .grade import Grade
+from .history import taken_to_datetime
 
 if TYPE_CHECKING:
     from .pelican_glue import BuildState, ListInfo, PostView
@@ -108,7 +109,10 @@ def list_page(
     since = last_post.lists.get(info.slug) if last_post else None
     changes_html = None
     if since is not None and since.taken < latest.taken:
-        changes = diff.changes_between(snapshots, since, latest)
+        window = state.diff_window(
+            info.slug, taken_to_datetime(since.taken), taken_to_datetime(latest.taken)
+        )
+        changes = diff.changes_between(window, since, latest)
         changes_html = Markup(render.changes_view(
             env, changes, since_label=render.human_date(diff.snapshot_date(since)),
             target_url=links.target_key,

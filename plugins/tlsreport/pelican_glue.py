@@ -267,6 +267,19 @@ class BuildState:
                     log.warning("tlsreport: skipping a snapshot: %s", exc)
         return out
 
+    def diff_window(self, slug: str, since: datetime, until: datetime) -> list[Snapshot]:
+        """The snapshots a change list between ``since`` and ``until`` needs.
+
+        Scanned history: just (since, until] and ``since`` itself — a long history must not
+        be regraded for every post. Recorded history (typed in, with grades left out) also
+        needs what came before, where a target's last known grade is carried forward from.
+        """
+        infos = self.lists()[slug].snapshots
+        window = [self.load(i) for i in infos if since <= i.taken <= until]
+        if any(s.kind == "recorded" for s in window):
+            window = [self.load(i) for i in infos if i.taken <= until]
+        return window
+
     def chart_url(self, chart: charts.Chart) -> str:
         """Register a chart for writing; return its output-relative path."""
         rel = f"{self.out_dir}/charts/{chart.name()}"
@@ -831,7 +844,7 @@ def _render_view(
                     f"since: no snapshot of {slug!r} on or before {since.isoformat()} "
                     f"(the first is from {infos[0].taken:%Y-%m-%d})"
                 )
-        snaps = [state.load(i) for i in upto]
+        snaps = state.diff_window(slug, base.taken, chosen.taken)
         base_snapshot = state.load(base)
         changes = (
             diff.changes_between(snaps, base_snapshot, snapshot)
