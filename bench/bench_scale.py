@@ -211,11 +211,12 @@ def main() -> int:
     print(f"site: {args.targets} targets, {args.snapshots} snapshots "
           f"({size / 2**20:.0f} MiB of JSON), {args.posts} posts")
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     loaded, errors = History(site / "history").load_all(SLUG)
-    load_all = time.perf_counter() - started
-    print(f"History.load_all of every snapshot (this process): {load_all:.2f} s "
-          f"({len(loaded)} snapshots, {len(errors)} errors)")
+    load_all, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(f"History.load_all of every snapshot (this process): wall {load_all:.2f} s, "
+          f"cpu {cpu:.2f} s ({len(loaded)} snapshots, {len(errors)} errors); "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     del loaded
 
     with tempfile.TemporaryDirectory(prefix="tlsreport-bench-scale-") as tmp_name:
