@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from .profiles import HOSTILE_PROFILES
 from .runner import Lab, LabError, LabTarget, ProcessRecord, is_alive, stop_processes
 
 STATE = "state.json"
@@ -45,14 +46,14 @@ def _print_targets(state: dict[str, Any], out: TextIO | None = None) -> None:
     print(f"target list: {Path(state['directory']) / TOML}", file=out)
 
 
-def start(directory: Path) -> int:
+def start(directory: Path, hostile: bool = False) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     if (directory / STATE).exists():
         state = _load_state(directory)
         if any(is_alive(r) for r in _records(state)):
             raise LabError(f"{directory}: a lab is already running here; stop it first "
                            f"(python -m tlsreport.lab stop --dir {directory})")
-    lab = Lab(directory, detached=True)
+    lab = Lab(directory, HOSTILE_PROFILES if hostile else None, detached=True)
     lab.start()
     try:
         lab.write_targets_toml(directory / TOML)
@@ -84,11 +85,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=("start", "stop", "targets"))
     parser.add_argument("--dir", type=Path, default=Path(".lab"),
                         help="where the lab keeps its certificates, logs and state")
+    parser.add_argument("--hostile", action="store_true",
+                        help="start the hostile servers (resets, garbage, drip, markup in "
+                             "certificates, ...) instead of the weakness profiles")
     args = parser.parse_args(argv)
     directory = args.dir.resolve()
     try:
         if args.command == "start":
-            return start(directory)
+            return start(directory, args.hostile)
         if args.command == "stop":
             return stop(directory)
         _print_targets(_load_state(directory))
