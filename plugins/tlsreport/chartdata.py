@@ -50,6 +50,17 @@ class Grades:
 
     def __init__(self) -> None:
         self._memo: dict[tuple[int, date], tuple[TargetResult, Grade | None]] = {}
+        self._index: dict[int, tuple[Snapshot, dict[str, TargetResult]]] = {}
+
+    def by_key(self, snapshot: Snapshot) -> dict[str, TargetResult]:
+        """A snapshot's results by target key (``Snapshot.result_for`` is a linear search,
+        and a target page looks its target up in every snapshot)."""
+        hit = self._index.get(id(snapshot))
+        if hit is not None and hit[0] is snapshot:
+            return hit[1]
+        index = {r.target.key: r for r in snapshot.results}
+        self._index[id(snapshot)] = (snapshot, index)
+        return index
 
     def grade(self, result: TargetResult, on: date) -> Grade | None:
         key = (id(result), on)
@@ -117,20 +128,30 @@ class ChartMaker:
         text: targets with the same grade history (common on a long list) share one SVG
         file, drawn once.
         """
+        key = self._key_of(snapshots, name)
         points: list[tuple[date, str | None]] = []
         shown = name
         for s in snapshots:
-            for r in s.results:
-                if matches(r, name):
-                    day = diff.snapshot_date(s)
-                    points.append((day, self.grades.letter(r, day)))
-                    shown = r.target.name
-                    break
+            r = self.grades.by_key(s).get(key) if key is not None else None
+            if r is not None:
+                day = diff.snapshot_date(s)
+                points.append((day, self.grades.letter(r, day)))
+                shown = r.target.name
         data = [(d.isoformat(), g) for d, g in points]
         chart = self._make("timeline", data, TIMELINE_TITLE,
                            lambda: charts.timeline_chart(points, title=TIMELINE_TITLE))
         return dataclasses.replace(chart, alt=chart.alt.replace(TIMELINE_TITLE, shown, 1),
                                    title=f"{shown}: grade over time")
+
+    def _key_of(self, snapshots: list[Snapshot], name: str) -> str | None:
+        """The key of the target a directive names (newest snapshot that has it wins)."""
+        for s in reversed(snapshots):
+            if name in self.grades.by_key(s):
+                return name
+            for r in s.results:
+                if matches(r, name):
+                    return r.target.key
+        return None
 
     def _make(self, kind: str, data: Any, title: str,
               draw: Callable[[], charts.Chart]) -> charts.Chart:

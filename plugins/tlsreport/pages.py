@@ -162,7 +162,7 @@ def target_pages(
         history: list[tuple[date, Grade | None, TargetResult]] = []
         last: tuple[Snapshot, TargetResult] | None = None
         for snap in snapshots:
-            r = snap.result_for(key)
+            r = state.grades.by_key(snap).get(key)
             if r is None:
                 continue
             day = diff.snapshot_date(snap)
@@ -182,7 +182,7 @@ def target_pages(
             "list_url": links.list(),
             "name": name,
             "target": result.target,
-            "on_list": latest.result_for(key) is not None,
+            "on_list": key in state.grades.by_key(latest),
             "taken": last_snap.taken,
             "taken_date": render.human_date(last_day),
             "card_html": Markup(render.target_card(
