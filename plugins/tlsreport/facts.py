@@ -195,9 +195,13 @@ class TargetRef:
     group: tuple[str, ...] = ()
     note: str = ""
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
-        """Stable identity of a target across snapshots."""
+        """Stable identity of a target across snapshots.
+
+        Cached (the object is frozen, so it cannot change): pages, charts and diffs of a long
+        list ask every target's key for every snapshot.
+        """
         return f"{self.host}:{self.port}/{self.service}"
 
 
@@ -225,10 +229,17 @@ class Snapshot:
     schema: int = SCHEMA_VERSION
 
     def result_for(self, key: str) -> TargetResult | None:
+        """The result for a target key (the first, should a key appear twice), or None."""
+        return self._results_by_key.get(key)
+
+    @functools.cached_property
+    def _results_by_key(self) -> dict[str, TargetResult]:
+        # Built once per snapshot: a linear search per lookup made pages for every target of
+        # a 1,000-target list quadratic (100 million key comparisons over 100 snapshots).
+        index: dict[str, TargetResult] = {}
         for r in self.results:
-            if r.target.key == key:
-                return r
-        return None
+            index.setdefault(r.target.key, r)
+        return index
 
 
 # --- JSON (de)serialisation -------------------------------------------------------------
