@@ -57,3 +57,16 @@ def test_each_result_is_graded_once_per_date(monkeypatch) -> None:
     for _ in range(3):
         grades.counts(SNAP)
     assert len(calls) == 2  # ING and KBC; Isabel has no recorded grade to grade
+
+
+def test_timelines_drawn_by_a_process_pool_are_the_same_bytes() -> None:
+    grades = ("A", "B", "C", "F", "T", "M")
+    snaps = [snapshot(f"2015-02-{day:02d}T12:00:00Z",
+                      [recorded(f"T{i}", grades[(i * day) % len(grades)]) for i in range(5)])
+             for day in (1, 2, 3)]
+    names = [f"T{i}" for i in range(5)]
+    pooled = ChartMaker()
+    assert pooled.prepare_timelines(snaps, names, workers=2) == 5
+    one_by_one = ChartMaker()
+    for name in names:
+        assert pooled.timeline(snaps, name) == one_by_one.timeline(snaps, name)

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,11 @@ def counts(snapshot: Snapshot, group: str | None = None) -> dict[str, int]:
 TIMELINE_TITLE = "This target"
 
 
+def _draw_timeline(points: list[tuple[date, str | None]]) -> charts.Chart:
+    """A pool worker's job (module level, so it pickles)."""
+    return charts.timeline_chart(points, title=TIMELINE_TITLE)
+
+
 def matches(result: TargetResult, name: str) -> bool:
     """A target named in a directive: by its name, its key or its host."""
     return name in (result.target.name, result.target.key, result.target.host)
@@ -128,6 +134,51 @@ class ChartMaker:
         text: targets with the same grade history (common on a long list) share one SVG
         file, drawn once.
         """
+        points, shown = self._timeline_points(snapshots, name)
+        data = [(d.isoformat(), g) for d, g in points]
+        chart = self._make("timeline", data, TIMELINE_TITLE,
+                           lambda: charts.timeline_chart(points, title=TIMELINE_TITLE))
+        return dataclasses.replace(chart, alt=chart.alt.replace(TIMELINE_TITLE, shown, 1),
+                                   title=f"{shown}: grade over time")
+
+    def prepare_timelines(self, snapshots: list[Snapshot], names: list[str],
+                          workers: int | None = None) -> int:
+        """Draw the timelines of many targets ahead, in parallel; return how many were drawn.
+
+        A list's target pages need one timeline each; drawing is CPU-bound and each chart is
+        independent and deterministic, so the missing ones are drawn by a process pool (one
+        process per core) and kept like any other chart. The bytes do not depend on which
+        process drew them.
+        """
+        todo: dict[str, list[tuple[date, str | None]]] = {}
+        for name in names:
+            points, _ = self._timeline_points(snapshots, name)
+            key = self._key("timeline", [(d.isoformat(), g) for d, g in points], TIMELINE_TITLE)
+            if key in self._memo or key in todo:
+                continue
+            cached = self._read(key)
+            if cached is not None:
+                self._memo[key] = cached
+                continue
+            todo[key] = points
+        workers = workers or os.cpu_count() or 1
+        if len(todo) < 2 * workers or workers < 2:
+            return 0  # not worth a pool; timeline() draws them one by one
+        keys = list(todo)
+        try:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                drawn = list(pool.map(_draw_timeline, [todo[k] for k in keys], chunksize=4))
+        except (OSError, RuntimeError, AssertionError):
+            # No pool here (a daemonic process, no semaphores, a broken worker):
+            # timeline() draws them one by one instead.
+            return 0
+        for key, chart in zip(keys, drawn, strict=True):
+            self._write(key, chart)
+            self._memo[key] = chart
+        return len(keys)
+
+    def _timeline_points(self, snapshots: list[Snapshot], name: str
+                         ) -> tuple[list[tuple[date, str | None]], str]:
         key = self._key_of(snapshots, name)
         points: list[tuple[date, str | None]] = []
         shown = name
@@ -137,11 +188,7 @@ class ChartMaker:
                 day = diff.snapshot_date(s)
                 points.append((day, self.grades.letter(r, day)))
                 shown = r.target.name
-        data = [(d.isoformat(), g) for d, g in points]
-        chart = self._make("timeline", data, TIMELINE_TITLE,
-                           lambda: charts.timeline_chart(points, title=TIMELINE_TITLE))
-        return dataclasses.replace(chart, alt=chart.alt.replace(TIMELINE_TITLE, shown, 1),
-                                   title=f"{shown}: grade over time")
+        return points, shown
 
     def _key_of(self, snapshots: list[Snapshot], name: str) -> str | None:
         """The key of the target a directive names (newest snapshot that has it wins)."""
@@ -153,11 +200,15 @@ class ChartMaker:
                     return r.target.key
         return None
 
-    def _make(self, kind: str, data: Any, title: str,
-              draw: Callable[[], charts.Chart]) -> charts.Chart:
-        key = hashlib.sha256(
+    @staticmethod
+    def _key(kind: str, data: Any, title: str) -> str:
+        return hashlib.sha256(
             json.dumps([_CODE, kind, data, title], sort_keys=True).encode()
         ).hexdigest()
+
+    def _make(self, kind: str, data: Any, title: str,
+              draw: Callable[[], charts.Chart]) -> charts.Chart:
+        key = self._key(kind, data, title)
         if key in self._memo:
             return self._memo[key]
         chart = self._read(key)

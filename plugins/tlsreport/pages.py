@@ -155,6 +155,7 @@ def target_pages(
     latest = snapshots[-1]
     pages = []
     stems = state.target_slugs(info.slug)
+    state.chart_maker.prepare_timelines(snapshots, list(stems))
     for key in sorted(stems, key=lambda k: (stems[k], k)):
         save_as = state.target_url_by_key(info.slug, key)
         assert save_as is not None
