@@ -390,3 +390,13 @@ def test_changes_between_posts_over_a_scanned_history(tmp_path: Path) -> None:
 
     assert changed("b.html") == {"KBC": "2026-01-12"}
     assert changed("c.html") == {"ING": "2026-01-19"}  # only since post b's snapshot
+
+
+def test_post_links_its_data_files_and_the_latest_page(site: Path) -> None:
+    post(site, "p", "[tlsreport grades list=banks]\n", Date="2015-02-16", Slug="p")
+    out = build(site)
+    links = {a.get_text(strip=True): a["href"] for a in soup(out / "p.html").select(
+        ".tlsreport-data a")}
+    assert links == {"JSON": "./tlsreport/data/p.json", "CSV": "./tlsreport/data/p.csv",
+                     "latest Banks": "./tlsreport/banks/index.html"}
+    assert all((out / href).is_file() for href in links.values())
