@@ -49,9 +49,17 @@ def missing_tools() -> list[str]:
 
 
 def copy_repo(dst: Path) -> Path:
-    """Copy the working tree (as on disk, without .venv/.git/output) to ``dst``; keep mtimes."""
-    shutil.copytree(ROOT, dst, ignore=lambda _dir, names: [n for n in names if n in _SKIP],
-                    symlinks=True)
+    """Copy the working tree (as on disk, without .venv/.git/output) to ``dst``; keep mtimes.
+
+    bench/out/ (generated bench data, hundreds of MiB, git-ignored) is left out too.
+    """
+    def ignore(directory: str, names: list[str]) -> list[str]:
+        skip = [n for n in names if n in _SKIP]
+        if Path(directory) == ROOT / "bench":
+            skip += [n for n in names if n == "out"]
+        return skip
+
+    shutil.copytree(ROOT, dst, ignore=ignore, symlinks=True)
     return dst
 
 
