@@ -78,9 +78,13 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serve(root: Path) -> Iterator[str]:
-    """Serve ``root`` on 127.0.0.1 (a free port) in a thread; yield the base URL ending in /."""
-    handler = functools.partial(_QuietHandler, directory=str(root))
+def serve(root: Path, handler_class: type[SimpleHTTPRequestHandler] = _QuietHandler
+          ) -> Iterator[str]:
+    """Serve ``root`` on 127.0.0.1 (a free port) in a thread; yield the base URL ending in /.
+
+    ``handler_class`` lets a test play a host configured differently (extra headers).
+    """
+    handler = functools.partial(handler_class, directory=str(root))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()
@@ -90,6 +94,27 @@ def serve(root: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright; a missing browser fails the test, never skips it."""
+    import pytest
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y "
+                    "chromium; .ci/run does this) — the browser tests cannot run without it")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as err:  # pragma: no cover - requirements-dev.txt pins it
+        pytest.fail(f"Playwright's Python package is missing ({err}): run `make venv`")
+    with sync_playwright() as pw:
+        started = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                     headless=True)
+        try:
+            yield started
+        finally:
+            started.close()
 
 
 # --- crawling: every internal link and resource, with the page that refers to it ----------

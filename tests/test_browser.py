@@ -19,8 +19,6 @@ from typing import Any
 import pytest
 from browserkit import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     IMAGES_JS,
     INDEX,
     LATEST,
@@ -28,6 +26,7 @@ from browserkit import (
     SIDEWAYS_JS,
     TARGET,
     build_example_site,
+    chromium,
     crawl,
     serve,
     watch,
@@ -46,20 +45,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y "
-                    "chromium; .ci/run does this) — the browser tests cannot run without it")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as err:  # pragma: no cover - requirements-dev.txt pins it
-        pytest.fail(f"Playwright's Python package is missing ({err}): run `make venv`")
-    with sync_playwright() as pw:
-        started = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                     headless=True)
-        try:
-            yield started
-        finally:
-            started.close()
+    with chromium() as started:
+        yield started
 
 
 @pytest.fixture

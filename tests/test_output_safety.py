@@ -11,16 +11,13 @@ header* and opened in headless Chromium: a policy violation is a console error t
 
 from __future__ import annotations
 
-import functools
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browserkit import CHROMIUM, CHROMIUM_ARGS, IMAGES_JS, _QuietHandler, build_example_site, watch
+from browserkit import IMAGES_JS, _QuietHandler, build_example_site, chromium, serve, watch
 from safetykit import CSP, CSP_SVG, css_problems, html_problems, svg_problems
 from sitekit import build, post, soup, write_history
 from tlsreport.facts import (
@@ -201,35 +198,10 @@ class _CspHandler(_QuietHandler):
         super().end_headers()
 
 
-@contextmanager
-def serve_with_csp(root: Path) -> Iterator[str]:
-    import threading
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0),
-                                 functools.partial(_CspHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does this)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        started = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                     headless=True)
-        try:
-            yield started
-        finally:
-            started.close()
+    with chromium() as started:
+        yield started
 
 
 def _reader_pages(out: Path, limit: int) -> list[str]:
@@ -251,7 +223,7 @@ def test_pages_work_under_the_strict_policy_in_chromium(
     out = evil_site if which == "evil" else example_site
     pages = _reader_pages(out, limit=5 if which == "evil" else 4)
     charts: set[str] = set()
-    with serve_with_csp(out) as base:
+    with serve(out, _CspHandler) as base:
         context = browser.new_context()
         try:
             for path in pages:
