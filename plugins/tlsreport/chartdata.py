@@ -16,41 +16,49 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
 from . import charts, diff
 from .facts import STATE_OK, Snapshot, TargetResult
-from .grade import Grade, grade_result
+from .grade import Grade, GradeMemo, grade_result
 
+# The drawing code's fingerprint: charts.py and the matplotlib release that draws. The version
+# comes from the package metadata, not ``matplotlib.__version__``: importing matplotlib just to
+# name the cache entries would cost a warm build (every chart read back) half a second of CPU.
 _CODE = hashlib.sha256(
-    Path(charts.__file__).read_bytes() + matplotlib.__version__.encode()
+    Path(charts.__file__).read_bytes() + version("matplotlib").encode()
 ).hexdigest()[:16]
 
 
 def grade_of(result: TargetResult, on: date) -> Grade | None:
     """The grade under ``on``'s rules; None when there is none to give (unreachable, not
     recorded) — never a made-up grade."""
-    if result.state != STATE_OK:
-        return None
-    if result.facts is None and (result.recorded is None or result.recorded.grade is None):
+    if not _gradable(result):
         return None
     return grade_result(result, on, taken=on)
 
 
+def _gradable(result: TargetResult) -> bool:
+    """Whether ``grade_result`` could give a grade (else it gives None: nothing to memoise)."""
+    if result.state != STATE_OK:
+        return False
+    return result.facts is not None or (
+        result.recorded is not None and result.recorded.grade is not None)
+
+
 class Grades:
-    """Grades memoised for one build: each (result, date) is graded once.
+    """Grades memoised for one build: each (result, rules) is graded once.
 
     A site grades the same result many times — in every post's history chart, on its target
-    page, in the "latest" page — and grading is pure, so the answer can be kept. Keyed by the
-    result object's identity (results hold dicts, so they are not hashable); the memo keeps a
-    reference to each result, so an id is never reused while its entry lives.
+    page, in the "latest" page, in change lists — and grading is pure, so the answer can be
+    kept. The memo itself (``memo``, a ``grade.GradeMemo``) is the one ``diff.changes_between``
+    is given too, so a build grades each target-snapshot once, not once here and once there.
     """
 
-    def __init__(self) -> None:
-        self._memo: dict[tuple[int, date], tuple[TargetResult, Grade | None]] = {}
+    def __init__(self, memo: GradeMemo | None = None) -> None:
+        self.memo = memo if memo is not None else GradeMemo()
         self._index: dict[int, tuple[Snapshot, dict[str, TargetResult]]] = {}
 
     def by_key(self, snapshot: Snapshot) -> dict[str, TargetResult]:
@@ -64,13 +72,10 @@ class Grades:
         return index
 
     def grade(self, result: TargetResult, on: date) -> Grade | None:
-        key = (id(result), on)
-        hit = self._memo.get(key)
-        if hit is not None and hit[0] is result:
-            return hit[1]
-        grade = grade_of(result, on)
-        self._memo[key] = (result, grade)
-        return grade
+        """The grade under ``on``'s rules, of a result taken on ``on`` (see ``grade_of``)."""
+        if not _gradable(result):
+            return None
+        return self.memo.grade(result, on, taken=on)
 
     def letter(self, result: TargetResult, on: date) -> str | None:
         g = self.grade(result, on)

@@ -10,6 +10,10 @@ font files.
 Why a table: a chart is an image; screen-reader users and feed readers get the same numbers
 from ``Chart.table_head``/``table_rows`` (rendered next to the image) and a summary in ``alt``.
 Colour is never the only carrier: every colour comes with its grade letter (legend or axis).
+
+Why matplotlib is imported inside the drawing functions: importing it costs about half a second
+of CPU, more than a whole plain Pelican build of a small blog, and a warm build reads every
+chart back from the chart cache without drawing one. Only a build that must draw pays for it.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-from matplotlib.figure import Figure
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 NOT_TESTED = "not tested"
 
@@ -93,6 +99,14 @@ class Chart:
         return hashlib.sha256(self.svg).hexdigest()[:12] + ".svg"
 
 
+def _mpl() -> Any:
+    """matplotlib with the date helpers loaded, imported on the first chart actually drawn."""
+    import matplotlib
+    import matplotlib.dates  # a submodule: ``import matplotlib`` alone does not load it
+
+    return matplotlib
+
+
 def colour(category: str) -> str:
     """The chart colour of a grade (or of "not tested")."""
     return COLOURS.get(category, OTHER_COLOUR)
@@ -112,6 +126,7 @@ def history_chart(points: Sequence[tuple[date, Mapping[str, int]]], *, title: st
                                                                         for c in cats)))
         for d, counts in points
     )
+    matplotlib = _mpl()
     with matplotlib.rc_context(_RC):
         fig, ax = _figure(title)
         xs = list(range(len(points)))
@@ -154,6 +169,7 @@ def timeline_chart(points: Sequence[tuple[date, str | None]], *, title: str) -> 
     levels = [c for c in ORDER if c in labels or c in ORDER[:8]]
     levels += sorted(set(labels) - set(levels))
     y_of = {c: len(levels) - 1 - i for i, c in enumerate(levels)}  # best grade on top
+    matplotlib = _mpl()
     with matplotlib.rc_context(_RC):
         fig, ax = _figure(title)
         if points:
@@ -196,6 +212,7 @@ def distribution_chart(counts: Mapping[str, int], *, title: str) -> Chart:
     cats = [c for c in ORDER if c in ORDER[:8] or c in present]
     cats += sorted(set(present) - set(cats))
     values = [int(counts.get(c, 0)) for c in cats]
+    matplotlib = _mpl()
     with matplotlib.rc_context(_RC):
         fig, ax = _figure(title)
         xs = list(range(len(cats)))
@@ -228,7 +245,9 @@ def _counts_text(counts: Mapping[str, int], cats: Sequence[str]) -> str:
     return ", ".join(parts) if parts else "no targets"
 
 
-def _figure(title: str) -> tuple[Figure, matplotlib.axes.Axes]:
+def _figure(title: str) -> tuple[Figure, Axes]:
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(WIDTH_PX / _DPI, HEIGHT_PX / _DPI), dpi=_DPI, layout="constrained")
     ax = fig.add_subplot()
     ax.set_title(textwrap.fill(title, 70), loc="left", fontweight="bold")
@@ -236,7 +255,7 @@ def _figure(title: str) -> tuple[Figure, matplotlib.axes.Axes]:
     return fig, ax
 
 
-def _legend(ax: matplotlib.axes.Axes, cats: Sequence[str]) -> None:
+def _legend(ax: Axes, cats: Sequence[str]) -> None:
     """A legend beside the plot, best grade on top like the stack it explains."""
     handles, labels = ax.get_legend_handles_labels()
     order = {c: i for i, c in enumerate(cats)}
