@@ -48,10 +48,11 @@ def test_targets_with_the_same_history_share_one_timeline_file() -> None:
 
 def test_each_result_is_graded_once_per_date(monkeypatch) -> None:
     import tlsreport.chartdata as chartdata
+    import tlsreport.grade as grade  # the build's memo (grade.GradeMemo) calls grade_result
 
     calls = []
-    real = chartdata.grade_result
-    monkeypatch.setattr(chartdata, "grade_result",
+    real = grade.grade_result
+    monkeypatch.setattr(grade, "grade_result",
                         lambda r, on, taken=None: calls.append(r) or real(r, on, taken=taken))
     grades = chartdata.Grades()
     for _ in range(3):

@@ -11,7 +11,9 @@ the very same server). So this module:
 - regrades the *old* result under the *new* snapshot's rules: if that alone yields the new
   grade, the rules changed, not the bank.
 
-No clock, disk or network here: callers pass snapshots in and get plain data back.
+No clock, disk or network here: callers pass snapshots in and get plain data back. A build
+passes its ``grade.GradeMemo`` too, so results its charts and pages already graded are not
+graded again here (grading is pure, so a memo changes the cost, never the answer).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from .facts import STATE_OK, Snapshot, TargetRef, TargetResult
-from .grade import Grade, Reason, grade_result
+from .grade import Grade, GradeMemo, Reason, grade_result
 
 # Change kinds.
 CHANGED = "changed"  # graded before and after, grade or reasons differ
@@ -65,7 +67,7 @@ def snapshot_date(snapshot: Snapshot) -> date:
 
 
 def graded(
-    snapshot: Snapshot, *, rules_on: date | None = None
+    snapshot: Snapshot, *, rules_on: date | None = None, memo: GradeMemo | None = None
 ) -> dict[str, tuple[TargetResult, Grade | None]]:
     """Grade every result of a snapshot, keyed by target key.
 
@@ -77,12 +79,13 @@ def graded(
     on = rules_on or taken
     out: dict[str, tuple[TargetResult, Grade | None]] = {}
     for result in snapshot.results:
-        out[result.target.key] = (result, _grade(result, on, taken))
+        out[result.target.key] = (result, _grade(result, on, taken, memo))
     return out
 
 
 def changes_between(
-    snapshots: Sequence[Snapshot], since: Snapshot | None, until: Snapshot
+    snapshots: Sequence[Snapshot], since: Snapshot | None, until: Snapshot, *,
+    memo: GradeMemo | None = None,
 ) -> list[Change]:
     """The changes of each target from ``since`` to ``until``, sorted by date, then name.
 
@@ -93,7 +96,11 @@ def changes_between(
     A recorded target whose grade was not recorded (``recorded.grade`` None) carries its last
     known grade forward: it is neither a change nor a removal, and a target whose old grade is
     unknown is not reported as changed (there is no "before" to show).
+
+    ``memo`` is the build's grade memo (shared with its charts and pages); without one, this
+    call keeps its own.
     """
+    memo = memo if memo is not None else GradeMemo()
     since_at = _taken(since) if since is not None else None
     until_at = _taken(until)
     ordered = sorted(
@@ -108,7 +115,7 @@ def changes_between(
 
     # Per target: its graded view in every snapshot up to `until` (None where absent). Graded
     # lazily: snapshots before `since` are only read to find a grade that was not recorded.
-    views = _LazyViews(ordered)
+    views = _LazyViews(ordered, memo)
     keys: dict[str, None] = {}  # an ordered set: targets on the list at `since` or after it
     for i in range(max(len(before) - 1, 0), len(views)):
         keys.update(dict.fromkeys(views[i]))
@@ -134,7 +141,7 @@ def changes_between(
             if on_arrival is new:
                 continue
             old = on_arrival
-        change = _compare(key, old, new, rules_now)
+        change = _compare(key, old, new, rules_now, memo)
         if change is None:
             continue
         # Date it: the earliest snapshot of the last unbroken run showing the final state.
@@ -179,23 +186,24 @@ _State = _View | _Unknown | None  # None: the target is not on the list
 class _LazyViews:
     """``views[i]``: snapshot i's targets graded under its own rules, computed on first use."""
 
-    def __init__(self, snapshots: Sequence[Snapshot]) -> None:
+    def __init__(self, snapshots: Sequence[Snapshot], memo: GradeMemo) -> None:
         self._snapshots = snapshots
+        self._memo = memo
         self._cache: dict[int, dict[str, _View | _Unknown]] = {}
 
     def __getitem__(self, index: int) -> dict[str, _View | _Unknown]:
         if index not in self._cache:
-            self._cache[index] = _views(self._snapshots[index])
+            self._cache[index] = _views(self._snapshots[index], self._memo)
         return self._cache[index]
 
     def __len__(self) -> int:
         return len(self._snapshots)
 
 
-def _views(snapshot: Snapshot) -> dict[str, _View | _Unknown]:
+def _views(snapshot: Snapshot, memo: GradeMemo) -> dict[str, _View | _Unknown]:
     out: dict[str, _View | _Unknown] = {}
     taken = snapshot_date(snapshot)
-    for key, (result, grade) in graded(snapshot).items():
+    for key, (result, grade) in graded(snapshot, memo=memo).items():
         out[key] = _Unknown(result) if _not_recorded(result) else _View(result, grade, taken)
     return out
 
@@ -236,7 +244,8 @@ def _same_state(a: _State, b: _State) -> bool:
     return _ids(a.grade) == _ids(b.grade)
 
 
-def _compare(key: str, old: _State, new: _State, rules_now: date) -> Change | None:
+def _compare(key: str, old: _State, new: _State, rules_now: date, memo: GradeMemo
+             ) -> Change | None:
     if old is None and new is not None:
         return _change(key, _name(new), ADDED, None, new, CAUSE_STATE)
     if not isinstance(old, _View) or not isinstance(new, _View):
@@ -254,17 +263,17 @@ def _compare(key: str, old: _State, new: _State, rules_now: date) -> Change | No
         return _change(key, name, STATE, old, new, CAUSE_STATE)
     if old.letter == new.letter and _ids(old.grade) == _ids(new.grade):
         return None
-    return _change(key, name, CHANGED, old, new, _cause(old, new, rules_now))
+    return _change(key, name, CHANGED, old, new, _cause(old, new, rules_now, memo))
 
 
-def _cause(old: _View, new: _View, rules_now: date) -> str:
+def _cause(old: _View, new: _View, rules_now: date, memo: GradeMemo) -> str:
     """Did the server move the grade, the rules, or both?
 
     Regrade the old result under the new snapshot's rules: if that gives the new grade, the
     server did nothing; if it leaves the old grade, the server did everything; otherwise both
     moved it. When the letter stayed and only the reasons moved, the reasons decide the same way.
     """
-    regraded = _grade(old.result, rules_now, old.taken)
+    regraded = _grade(old.result, rules_now, old.taken, memo)
     if regraded is None:
         return CAUSE_SERVER
     if old.letter == new.letter:
@@ -306,10 +315,12 @@ def _ids(grade: Grade | None) -> frozenset[str]:
     return frozenset(r.id for r in grade.reasons) if grade is not None else frozenset()
 
 
-def _grade(result: TargetResult, on: date, taken: date) -> Grade | None:
+def _grade(result: TargetResult, on: date, taken: date, memo: GradeMemo | None
+           ) -> Grade | None:
     if result.state != STATE_OK or _not_recorded(result):
         return None
-    return grade_result(result, on, taken=taken)
+    return memo.grade(result, on, taken=taken) if memo is not None else grade_result(
+        result, on, taken=taken)
 
 
 def _taken(snapshot: Snapshot) -> datetime:

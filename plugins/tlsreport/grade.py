@@ -55,7 +55,7 @@ from .facts import (
     TargetResult,
     TrustResult,
 )
-from .rules import EFFECTS, Rule, RuleSet, latest, rules_of
+from .rules import EFFECTS, Rule, RuleSet, latest, rule_set_id, rules_of
 
 __all__ = [
     "GRADES",
@@ -873,3 +873,40 @@ def grade_result(result: TargetResult, on: date, *, taken: date | None = None) -
     if why:
         note += f"; {why}"
     return replace(derived, determined=explained, note=note + unknown_note)
+
+
+class GradeMemo:
+    """``grade_result`` remembered for one build, shared by everything that grades.
+
+    A build grades the same result again and again: the history chart of every post, the
+    target pages, the change lists (``diff``) and the post data all ask for the grade of each
+    target-snapshot. Grading is pure, so one answer per question is enough; on a long list
+    (1,000 targets x 100 snapshots) the repeats were half of the build's grading.
+
+    The key is what the grade depends on: the result (by identity: results hold dicts, so
+    they do not hash; the memo keeps a reference to each, so an id cannot be reused while its
+    entry lives), the id of the rule set in force on ``on`` (two days under the same rules
+    grade alike, see ``grade_facts``) and ``taken`` (a recorded grade's note and its
+    regrading depend on its own day). Never shared between builds: a new build is new objects.
+    """
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple[int, str, date | None],
+                         tuple[TargetResult, Grade | None]] = {}
+        self._rules: dict[date, str] = {}  # day -> rule-set id (a build has few days)
+        self.calls = 0  # grade_result calls made (misses), for benches and tests
+
+    def grade(self, result: TargetResult, on: date, *, taken: date | None = None
+              ) -> Grade | None:
+        """``grade_result(result, on, taken=taken)``, computed once per key."""
+        rules = self._rules.get(on)
+        if rules is None:
+            rules = self._rules[on] = rule_set_id(on)
+        key = (id(result), rules, taken)
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] is result:
+            return hit[1]
+        self.calls += 1
+        grade = grade_result(result, on, taken=taken)
+        self._memo[key] = (result, grade)
+        return grade

@@ -112,7 +112,7 @@ def list_page(
         window = state.diff_window(
             info.slug, taken_to_datetime(since.taken), taken_to_datetime(latest.taken)
         )
-        changes = diff.changes_between(window, since, latest)
+        changes = diff.changes_between(window, since, latest, memo=state.grades.memo)
         changes_html = Markup(render.changes_view(
             env, changes, since_label=render.human_date(diff.snapshot_date(since)),
             target_url=links.target_key,

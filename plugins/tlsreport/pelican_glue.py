@@ -847,7 +847,7 @@ def _render_view(
         snaps = state.diff_window(slug, base.taken, chosen.taken)
         base_snapshot = state.load(base)
         changes = (
-            diff.changes_between(snaps, base_snapshot, snapshot)
+            diff.changes_between(snaps, base_snapshot, snapshot, memo=state.grades.memo)
             if base.taken < chosen.taken else []
         )
         if group_s is not None:

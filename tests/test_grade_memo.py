@@ -1,0 +1,85 @@
+"""The build's grade memo: same grades as grading afresh, each question asked once per build.
+
+A build grades every target-snapshot for its charts and target pages and again for its change
+lists; the memo (``grade.GradeMemo``) is shared by both, so the second time costs nothing. It
+must never change an answer: keys carry the result and the rule set (and the day it was taken).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from gradekit import TLS12, make_facts
+from sitekit import recorded
+from tlsreport import diff
+from tlsreport import grade as grade_mod
+from tlsreport.chartdata import Grades
+from tlsreport.facts import Snapshot, TargetRef, TargetResult
+from tlsreport.grade import GradeMemo, grade_result
+
+# TLS 1.0 only: a B in February 2015, a C from 2015-10-14 with the very same server.
+SCANNED = TargetResult(target=TargetRef(name="Bank", host="bank.example"),
+                       facts=make_facts(protocols={"TLSv1.0": TLS12, "TLSv1.2": (),
+                                                   "TLSv1.3": ()}))
+
+
+def _scan(day: str) -> Snapshot:
+    return Snapshot(list_slug="banks", title="Banks", taken=f"{day}T12:00:00Z",
+                    results=(SCANNED,))
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[TargetResult]:
+    """Every call the memo makes to the real grade_result."""
+    calls: list[TargetResult] = []
+    real = grade_mod.grade_result
+    monkeypatch.setattr(grade_mod, "grade_result",
+                        lambda r, on, taken=None: calls.append(r) or real(r, on, taken=taken))
+    return calls
+
+
+def test_the_memo_gives_what_grading_afresh_gives() -> None:
+    memo = GradeMemo()
+    rec = recorded("ING", "B", "no TLS 1.2")
+    for result in (SCANNED, rec):
+        for on, taken in ((date(2015, 2, 16), date(2015, 2, 16)),
+                          (date(2015, 12, 30), date(2015, 2, 16)),
+                          (date(2015, 2, 16), None)):
+            assert memo.grade(result, on, taken=taken) == grade_result(result, on, taken=taken)
+            assert memo.grade(result, on, taken=taken) == grade_result(result, on, taken=taken)
+
+
+def test_days_under_the_same_rules_share_an_entry_other_rules_do_not(counted) -> None:
+    memo = GradeMemo()
+    memo.grade(SCANNED, date(2015, 6, 1), taken=date(2015, 6, 1))
+    memo.grade(SCANNED, date(2015, 6, 1), taken=date(2015, 6, 1))
+    assert len(counted) == 1
+    # 2015-06-01 and 2015-06-02 are both under the rules of 2015-05-20: same answer
+    memo.grade(SCANNED, date(2015, 6, 2), taken=date(2015, 6, 1))
+    assert len(counted) == 1
+    # a rule change (2015-10-14) in between: graded again
+    memo.grade(SCANNED, date(2015, 12, 30), taken=date(2015, 6, 1))
+    assert len(counted) == 2
+    # another result, even with equal content, is another question
+    twin = TargetResult(target=SCANNED.target, facts=SCANNED.facts)
+    memo.grade(twin, date(2015, 6, 1), taken=date(2015, 6, 1))
+    assert len(counted) == 3 and memo.calls == 3
+
+
+def test_change_lists_reuse_the_grades_charts_already_computed(counted) -> None:
+    snaps = [_scan("2015-02-16"), _scan("2015-06-01"), _scan("2015-12-30")]
+    grades = Grades()
+    for s in snaps:
+        grades.counts(s)
+    charted = len(counted)
+    assert charted == 3  # one per snapshot
+
+    shared = diff.changes_between(snaps, snaps[0], snaps[-1], memo=grades.memo)
+    # only the regrading of the old result under the new rules (the "is it the rules?" test)
+    # is a new question
+    assert len(counted) == charted + 1
+    alone = diff.changes_between(snaps, snaps[0], snaps[-1])
+    assert shared == alone
+    assert [(c.old_grade, c.new_grade, c.cause) for c in shared] == [
+        ("B", "C", diff.CAUSE_RULES)]
