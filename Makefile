@@ -5,7 +5,9 @@ PY ?= python3
 VENV ?= .venv
 VPY := $(VENV)/bin/python
 PELICAN ?= $(VENV)/bin/pelican
-PELICANOPTS ?=
+# --fatal errors: a plugin that fails to load (Pelican only logs it) must fail the build,
+# not publish posts with their directives left as text.
+PELICANOPTS ?= --fatal errors
 
 BASEDIR = $(CURDIR)
 INPUTDIR = $(BASEDIR)/content
