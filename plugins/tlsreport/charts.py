@@ -18,6 +18,7 @@ chart back from the chart cache without drawing one. Only a build that must draw
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
@@ -168,30 +169,10 @@ def timeline_chart(points: Sequence[tuple[date, str | None]], *, title: str) -> 
     labels = [g if g is not None else NOT_TESTED for _, g in points]
     levels = [c for c in ORDER if c in labels or c in ORDER[:8]]
     levels += sorted(set(labels) - set(levels))
-    y_of = {c: len(levels) - 1 - i for i, c in enumerate(levels)}  # best grade on top
-    matplotlib = _mpl()
-    with matplotlib.rc_context(_RC):
-        fig, ax = _figure(title)
-        if points:
-            xs = [matplotlib.dates.date2num(d) for d, _ in points]
-            ys = [y_of[g] for g in labels]
-            ax.plot(xs, ys, drawstyle="steps-post", color="#57606a", linewidth=2, zorder=2)
-            ax.scatter(xs, ys, s=110, c=[colour(g) for g in labels], edgecolors=_TEXT,
-                       linewidths=0.8, zorder=3)
-            lo, hi = min(xs), max(xs)
-            pad = max((hi - lo) * 0.05, 15)
-            ax.set_xlim(lo - pad, hi + pad)
-            locator = matplotlib.dates.AutoDateLocator(minticks=3, maxticks=7)
-            ax.xaxis.set_major_locator(locator)
-            ax.xaxis.set_major_formatter(matplotlib.dates.ConciseDateFormatter(
-                locator, formats=["%Y", "%b %Y", "%d %b", "%H:%M", "%H:%M", "%S"],
-                show_offset=False))
-        ax.set_yticks([y_of[c] for c in levels], [c.replace(" ", "\n") for c in levels])
-        for tick, cat in zip(ax.get_yticklabels(), levels, strict=True):
-            tick.set_bbox({"boxstyle": "round,pad=0.25", "facecolor": colour(cat),
-                           "edgecolor": "none", "alpha": 0.35})
-        ax.set_ylim(-0.6, len(levels) - 0.4)
-        ax.grid(axis="y", color=_GRID, linewidth=0.8, zorder=0)
+    box = _timeline_box(title, tuple(levels), bool(points))
+    with _mpl().rc_context(_RC):
+        fig, ax = _figure(title, box=box)
+        _draw_timeline(ax, [d for d, _ in points], labels, levels)
         svg = _svg(fig)
     runs = []
     for (d, _), g in zip(points, labels, strict=True):
@@ -204,6 +185,55 @@ def timeline_chart(points: Sequence[tuple[date, str | None]], *, title: str) -> 
         alt = f"{title}: no grades yet."
     rows = tuple((d.isoformat(), g) for (d, _), g in zip(points, labels, strict=True))
     return Chart(svg, alt, WIDTH_PX, HEIGHT_PX, ("Date", "Grade"), rows, title)
+
+
+def _draw_timeline(ax: Axes, days: Sequence[date], labels: Sequence[str],
+                   levels: Sequence[str]) -> None:
+    """A timeline's step line, dots, date axis and grade axis (``labels``: one per day)."""
+    matplotlib = _mpl()
+    y_of = {c: len(levels) - 1 - i for i, c in enumerate(levels)}  # best grade on top
+    if days:
+        xs = [matplotlib.dates.date2num(d) for d in days]
+        ys = [y_of[g] for g in labels]
+        ax.plot(xs, ys, drawstyle="steps-post", color="#57606a", linewidth=2, zorder=2)
+        ax.scatter(xs, ys, s=110, c=[colour(g) for g in labels], edgecolors=_TEXT,
+                   linewidths=0.8, zorder=3)
+        lo, hi = min(xs), max(xs)
+        pad = max((hi - lo) * 0.05, 15)
+        ax.set_xlim(lo - pad, hi + pad)
+        locator = matplotlib.dates.AutoDateLocator(minticks=3, maxticks=7)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(matplotlib.dates.ConciseDateFormatter(
+            locator, formats=["%Y", "%b %Y", "%d %b", "%H:%M", "%H:%M", "%S"],
+            show_offset=False))
+    ax.set_yticks([y_of[c] for c in levels], [c.replace(" ", "\n") for c in levels])
+    for tick, cat in zip(ax.get_yticklabels(), levels, strict=True):
+        tick.set_bbox({"boxstyle": "round,pad=0.25", "facecolor": colour(cat),
+                       "edgecolor": "none", "alpha": 0.35})
+    ax.set_ylim(-0.6, len(levels) - 0.4)
+    ax.grid(axis="y", color=_GRID, linewidth=0.8, zorder=0)
+
+
+@functools.lru_cache(maxsize=128)
+def _timeline_box(title: str, levels: tuple[str, ...], dated: bool
+                  ) -> tuple[float, float, float, float]:
+    """Where constrained layout puts a timeline's plot area, worked out once per label set.
+
+    Why: constrained layout measures every text and draws the figure twice; for a timeline it
+    was ~45 % of the drawing time, and a site draws one timeline per target page. What it
+    decides depends on the title, the grade labels on the y axis (one line or two) and whether
+    there are dates at all (every date label is one line of the same font), so it is computed
+    on a probe timeline with those labels and the result reused. The probe depends only on
+    these arguments, never on which chart came first, so the bytes stay deterministic.
+    """
+    days = [date(2000, 1, 1), date(2000, 12, 31)] if dated else []
+    labels = [levels[0], levels[-1]] if dated else []
+    with _mpl().rc_context(_RC):
+        fig, ax = _figure(title)
+        _draw_timeline(ax, days, labels, levels)
+        fig.draw_without_rendering()
+        x0, y0, width, height = ax.get_position().bounds
+    return (float(x0), float(y0), float(width), float(height))
 
 
 def distribution_chart(counts: Mapping[str, int], *, title: str) -> Chart:
@@ -245,11 +275,17 @@ def _counts_text(counts: Mapping[str, int], cats: Sequence[str]) -> str:
     return ", ".join(parts) if parts else "no targets"
 
 
-def _figure(title: str) -> tuple[Figure, Axes]:
+def _figure(title: str, *, box: tuple[float, float, float, float] | None = None
+            ) -> tuple[Figure, Axes]:
+    """A bare figure with one plot area: laid out by constrained layout, or at ``box``
+    (figure fractions) when the caller already knows where it goes."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(WIDTH_PX / _DPI, HEIGHT_PX / _DPI), dpi=_DPI, layout="constrained")
+    fig = Figure(figsize=(WIDTH_PX / _DPI, HEIGHT_PX / _DPI), dpi=_DPI,
+                 layout="constrained" if box is None else None)
     ax = fig.add_subplot()
+    if box is not None:
+        ax.set_position(box)
     ax.set_title(textwrap.fill(title, 70), loc="left", fontweight="bold")
     ax.spines[["top", "right"]].set_visible(False)
     return fig, ax
