@@ -134,8 +134,12 @@ def history_chart(points: Sequence[tuple[date, Mapping[str, int]]], *, title: st
         bottoms = [0] * len(points)
         for cat in cats:
             heights = [counts.get(cat, 0) for _, counts in points]
-            ax.bar(xs, heights, bottom=bottoms, width=0.72, color=colour(cat), label=cat,
-                   edgecolor="white", linewidth=0.6)
+            bars = ax.bar(xs, heights, bottom=bottoms, width=0.72, color=colour(cat),
+                          label=cat, edgecolor="white", linewidth=0.6)
+            # Bars lie inside the plot area (ylim is above the tallest stack), so layout
+            # need not measure each one: a year of a long list is a thousand of them.
+            for bar in bars:
+                bar.set_in_layout(False)
             bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
         step = max(1, -(-len(points) // 12))  # at most 12 date labels, each under its bar
         ax.set_xticks(xs[::step], [d.isoformat() for d, _ in points][::step],
