@@ -83,3 +83,24 @@ def test_change_lists_reuse_the_grades_charts_already_computed(counted) -> None:
     assert shared == alone
     assert [(c.old_grade, c.new_grade, c.cause) for c in shared] == [
         ("B", "C", diff.CAUSE_RULES)]
+
+
+def test_grades_view_asks_the_builds_memo_so_a_table_costs_no_second_grading(
+        counted: list[TargetResult]) -> None:
+    from tlsreport import render
+
+    memo = GradeMemo()
+    snap = _scan("2015-02-16")
+    on = date(2015, 2, 16)
+    memo.grade(SCANNED, on, taken=on)  # the charts graded it first
+    assert len(counted) == 1
+    asked: list[TargetResult] = []
+
+    def grader(result: TargetResult, day: date, *, taken: date | None = None):
+        asked.append(result)
+        return memo.grade(result, day, taken=taken)
+
+    html = render.grades_view(render.environment(), snap, on=on, grader=grader)
+    assert asked == [SCANNED], "the grades table did not ask the build's memo"
+    assert len(counted) == 1, "the grades table graded the same result again"
+    assert "Bank" in html

@@ -128,7 +128,7 @@ def list_page(
         "taken_date": render.human_date(on),
         "grades_html": Markup(render.grades_view(
             env, latest, on=on, compact=True, target_url=links.target_ref,
-            id_prefix=f"tlsreport-latest-{info.slug}",
+            id_prefix=f"tlsreport-latest-{info.slug}", grader=state.grades.memo.grade,
         )),
         "distribution_html": Markup(render.chart_view(
             env, distribution, src=root + state.chart_url(distribution)

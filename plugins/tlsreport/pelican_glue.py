@@ -841,7 +841,7 @@ def _render_view(
     if d.view == "grades":
         return render.grades_view(
             env, snapshot, on=on, compact=bool(d.options["compact"]), group=group_s,
-            target_url=links.target_ref,
+            target_url=links.target_ref, grader=state.grades.memo.grade,
         )
     if d.view == "target":
         result = _find_target(snapshot, str(d.options["target"]))

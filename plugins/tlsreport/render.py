@@ -53,6 +53,8 @@ _PROTOCOL_NAMES = {"SSLv2": "SSL 2", "SSLv3": "SSL 3", "TLSv1.0": "TLS 1.0",
 DASH = "—"
 
 TargetUrl = Callable[[TargetRef], str | None]
+# grade_result, or a build's GradeMemo.grade: (result, on, *, taken) -> Grade | None
+Grader = Callable[..., Grade | None]
 
 
 def _no_url(target: TargetRef) -> str | None:
@@ -238,14 +240,18 @@ def grade_rows(
     on: date,
     group: str | None = None,
     target_url: TargetUrl = _no_url,
+    grader: Grader = grade_result,
 ) -> list[Row]:
-    """Every (matching) target of a snapshot graded under the rules of ``on``, by name."""
+    """Every (matching) target of a snapshot graded under the rules of ``on``, by name.
+
+    ``grader`` is ``grade_result`` or a build's ``GradeMemo.grade`` (same answers, graded once).
+    """
     taken = _as_date(snapshot.taken)
     rows = []
     for result in snapshot.results:
         if group is not None and group not in result.target.group:
             continue
-        grade = _grade(result, on, taken)
+        grade = _grade(result, on, taken, grader)
         rows.append(_row(result, grade, target_url(result.target)))
     rows.sort(key=lambda r: (r.name.casefold(), r.name))
     return rows
@@ -260,13 +266,14 @@ def grades_view(
     group: str | None = None,
     target_url: TargetUrl = _no_url,
     id_prefix: str | None = None,
+    grader: Grader = grade_result,
 ) -> str:
     """The grades of a list: the series' format (a heading per grade) or a compact table.
 
     ``id_prefix`` keeps the headings' anchors unique when a page shows the same list twice
     (default: ``tlsreport-<list>``).
     """
-    rows = grade_rows(snapshot, on=on, group=group, target_url=target_url)
+    rows = grade_rows(snapshot, on=on, group=group, target_url=target_url, grader=grader)
     ctx: dict[str, Any] = {"snapshot": snapshot, "taken": _as_datetime(snapshot.taken),
                            "group": group, "on": on}
     if compact:
@@ -407,12 +414,13 @@ def _row(result: TargetResult, grade: Grade | None, url: str | None) -> Row:
     )
 
 
-def _grade(result: TargetResult, on: date, taken: date) -> Grade | None:
+def _grade(result: TargetResult, on: date, taken: date, grader: Grader = grade_result
+           ) -> Grade | None:
     if result.state != STATE_OK:
         return None
     if result.recorded is not None and result.recorded.grade is None and result.facts is None:
         return None
-    return grade_result(result, on, taken=taken)
+    return grader(result, on, taken=taken)
 
 
 def _tri(value: bool | None, yes: str = "yes", no: str = "no") -> str:
