@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import copy
 import json
-import logging
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browserkit import build_example_site
 from bs4 import BeautifulSoup, Tag
-from pelican import Pelican
-from pelican.settings import read_settings
 from tlsreport import facts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,19 +103,8 @@ def test_recorded_bank_history_never_invents_a_part5_grade() -> None:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    out = tmp_path_factory.mktemp("example-site")
-    logging.getLogger("pelican").setLevel(logging.ERROR)
-    settings = read_settings(
-        str(ROOT / "pelican.conf.py"),
-        override={
-            "OUTPUT_PATH": str(out),
-            "TLSREPORT_SCAN": "never",
-            "TLSREPORT_ERRORS": "fail",
-            "CACHE_CONTENT": False,
-            "LOAD_CONTENT_CACHE": False,
-        },
-    )
-    Pelican(settings).run()
+    out = build_example_site(tmp_path_factory.mktemp("example-site"),
+                             tmp_path_factory.mktemp("example-cache"))
     yield out
 
 
