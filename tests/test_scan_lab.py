@@ -10,10 +10,15 @@ from typing import Any
 
 import pytest
 from tlsreport import facts
-from tlsreport.history import taken_to_datetime
 from tlsreport.scan import facts_from_sslyze_json
 
 pytestmark = pytest.mark.lab
+
+
+def utc(text: str) -> datetime:
+    """A facts date (``YYYY-MM-DDTHH:MM:SSZ``: snapshot ``taken``, certificate dates)."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
 
 MODERN_VERSIONS = {"SSLv2": False, "SSLv3": False, "TLSv1.0": False, "TLSv1.1": False,
                    "TLSv1.2": True, "TLSv1.3": True}
@@ -63,18 +68,20 @@ def assert_modern_tls(f: facts.Facts) -> None:
     assert supplied_ca_trust(f).trusted
 
 
-def test_snapshot_structure(lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
+def test_lab_scan_has_every_target_and_raw_json_only_for_those_sslyze_scanned(
+        lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
     snapshot, raw = lab_snapshot
     assert snapshot.list_slug == "lab" and snapshot.kind == "scan"
     assert len(snapshot.results) == 22
     assert snapshot.versions["sslyze"] == "6.3.1" and snapshot.versions["schema"] == "1"
-    taken_to_datetime(snapshot.taken)
+    utc(snapshot.taken)
     # raw JSON: one sslyze entry per target sslyze scanned (silent/closed stop at the probe)
     scanned = {r["server_location"]["hostname"] for r in raw["server_scan_results"]}
     assert len(scanned) == 20 and "silent.lab.test" not in scanned
 
 
-def test_modern(lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
+def test_modern_server_offers_tls12_and_13_fs_aead_only_with_hsts_and_a_trusted_chain(
+        lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
     f = ok_facts(lab_snapshot, "modern")
     assert_modern_tls(f)
     assert f.hsts == facts.Hsts(present=True, max_age=31536000)
@@ -93,7 +100,8 @@ def test_modern(lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
     assert f.certificate.chain_in_order is True
 
 
-def test_tls10_only(lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
+def test_tls10_only_server_offers_only_tls10_with_cbc_suites(
+        lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
     f = ok_facts(lab_snapshot, "tls10-only")
     assert offered(f) == {"SSLv2": False, "SSLv3": False, "TLSv1.0": True, "TLSv1.1": False,
                           "TLSv1.2": False, "TLSv1.3": False}
@@ -101,27 +109,30 @@ def test_tls10_only(lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
     assert all(s.cbc and not s.aead for s in suites(f))
 
 
-def test_tls10_11_12(lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
+def test_tls10_11_12_server_offers_every_version_from_tls10_up(
+        lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
     f = ok_facts(lab_snapshot, "tls10-11-12")
     assert offered(f) == {"SSLv2": False, "SSLv3": False, "TLSv1.0": True, "TLSv1.1": True,
                           "TLSv1.2": True, "TLSv1.3": True}
 
 
-def test_rc4(lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
+def test_rc4_server_offers_rc4_suites_on_tls12(lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
     f = ok_facts(lab_snapshot, "rc4")
     rc4 = [s for s in f.protocols["TLSv1.2"] if s.rc4]
     assert [s.name for s in rc4] == ["TLS_ECDHE_RSA_WITH_RC4_128_SHA"]
     assert rc4[0].kex == "ECDHE" and rc4[0].forward_secrecy and not rc4[0].aead
 
 
-def test_sslv3(lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
+def test_sslv3_server_offers_sslv3_with_cbc_but_not_tls10_or_11(
+        lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
     f = ok_facts(lab_snapshot, "sslv3")
     assert f.offered("SSLv3") is True
     assert f.offered("TLSv1.0") is False and f.offered("TLSv1.1") is False
     assert any(s.cbc for s in f.protocols["SSLv3"])  # POODLE needs CBC at SSL 3.0
 
 
-def test_sha1_chain(lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
+def test_sha1_chain_is_a_weak_signature_problem_read_from_the_received_chain(
+        lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
     f = ok_facts(lab_snapshot, "sha1-chain")
     assert f.certificate is not None
     # SHA-1 is only visible in the received chain (sslyze has no verified chain here)
@@ -130,61 +141,70 @@ def test_sha1_chain(lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
     assert not supplied_ca_trust(f).trusted
 
 
-def test_weak_dh(lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
+def test_weak_dh_server_dhe_suites_have_1024_bit_keys(
+        lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
     f = ok_facts(lab_snapshot, "weak-dh")
     dhe = [s for s in suites(f) if s.kex == "DHE"]
     assert dhe and {s.kex_bits for s in dhe} == {1024}
     assert all(s.forward_secrecy and not s.dh_key_unreadable for s in dhe)
 
 
-def test_no_fs(lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
+def test_no_fs_server_offers_only_rsa_key_transport(
+        lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
     f = ok_facts(lab_snapshot, "no-fs")
     assert f.offered("TLSv1.3") is False and f.offered("TLSv1.2") is True
     assert suites(f) and all(s.kex == "RSA" and not s.forward_secrecy for s in suites(f))
     assert all(s.kex_bits is None for s in suites(f))
 
 
-def test_no_secure_renegotiation(lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
+def test_no_secure_reneg_server_lacks_secure_renegotiation(
+        lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
     f = ok_facts(lab_snapshot, "no-secure-reneg")
     assert f.renegotiation is not None and f.renegotiation.secure is False
 
 
-def test_client_renegotiation(lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
+def test_client_reneg_server_allows_client_initiated_renegotiation(
+        lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
     f = ok_facts(lab_snapshot, "client-reneg")
     assert f.renegotiation == facts.Renegotiation(secure=True, client_initiated=True)
 
 
-def test_no_fallback_scsv(lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
+def test_no_fallback_scsv_server_lacks_the_scsv_that_modern_has(
+        lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
     f = ok_facts(lab_snapshot, "no-fallback-scsv")
     assert f.fallback_scsv is False
     assert ok_facts(lab_snapshot, "modern").fallback_scsv is True
 
 
-def test_anon(lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
+def test_anon_server_anonymous_suites_have_no_forward_secrecy(
+        lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
     f = ok_facts(lab_snapshot, "anon")
     anon = [s for s in suites(f) if s.anonymous]
     assert anon and all(s.kex == "ANON" and not s.forward_secrecy for s in anon)
     assert all("_anon_" in s.name for s in anon)
 
 
-def test_self_signed(lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
+def test_self_signed_server_one_certificate_chain_is_a_self_signed_problem(
+        lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
     f = ok_facts(lab_snapshot, "self-signed")
     cert = f.certificate
     assert cert is not None and cert.problem == "self-signed" and not cert.trusted
     assert len(cert.chain) == 1 and cert.chain[0].subject == cert.chain[0].issuer
 
 
-def test_expired(lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
+def test_expired_server_leaf_expired_before_the_scan_is_an_expired_problem(
+        lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
     snapshot, _ = lab_snapshot
     f = ok_facts(lab_snapshot, "expired")
     cert = f.certificate
     assert cert is not None and cert.problem == "expired" and not cert.trusted
     leaf = cert.leaf
-    assert leaf is not None and taken_to_datetime(leaf.not_after) < taken_to_datetime(
+    assert leaf is not None and utc(leaf.not_after) < utc(
         snapshot.taken)
 
 
-def test_wrong_name(lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
+def test_wrong_name_server_certificate_for_another_name_is_a_mismatch(
+        lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
     f = ok_facts(lab_snapshot, "wrong-name")
     cert = f.certificate
     assert cert is not None and cert.problem == "mismatch"
@@ -194,8 +214,8 @@ def test_wrong_name(lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
 
 @pytest.mark.parametrize(("profile", "starttls"), [
     ("smtp-starttls", "SMTP"), ("imap-starttls", "IMAP"), ("pop3-starttls", "POP3")])
-def test_mail_over_starttls(lab_snapshot: tuple[facts.Snapshot, dict], profile: str,
-                            starttls: str) -> None:
+def test_mail_over_starttls_has_modern_tls_facts_and_no_hsts(
+        lab_snapshot: tuple[facts.Snapshot, dict], profile: str, starttls: str) -> None:
     f = ok_facts(lab_snapshot, profile)
     assert_modern_tls(f)
     assert f.hsts is None and f.http_error is None  # no HTTP on a mail server
@@ -204,8 +224,8 @@ def test_mail_over_starttls(lab_snapshot: tuple[facts.Snapshot, dict], profile: 
 
 
 @pytest.mark.parametrize("profile", ["imaps", "pop3s"])
-def test_mail_over_implicit_tls(lab_snapshot: tuple[facts.Snapshot, dict], profile: str
-                                ) -> None:
+def test_mail_over_implicit_tls_has_modern_tls_facts_and_no_starttls(
+        lab_snapshot: tuple[facts.Snapshot, dict], profile: str) -> None:
     f = ok_facts(lab_snapshot, profile)
     assert_modern_tls(f)
     assert f.hsts is None
@@ -232,7 +252,7 @@ def test_silent_and_closed_recorded_with_reasons_others_ok(
 def test_raw_json_renormalises_to_the_same_facts(lab_snapshot: tuple[facts.Snapshot, dict]
                                                  ) -> None:
     snapshot, raw = lab_snapshot
-    at = taken_to_datetime(snapshot.taken)
+    at = utc(snapshot.taken)
     by_host = {r["server_location"]["hostname"]: r for r in raw["server_scan_results"]}
     for r in snapshot.results:
         if r.facts is not None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from tlsreport import facts
 from tlsreport.scan import (
+    SCAN_COMMANDS,
     classify_certificate_problem,
     facts_from_sslyze_json,
     hostname_matches,
@@ -14,6 +18,7 @@ from tlsreport.scan import (
     state_from_connectivity_error,
     suite_facts,
 )
+from tlsreport.scan.normalise import NORMALISERS
 
 
 def suite(name: str, bits: int = 128, key: dict | None = None, anon: bool = False
@@ -175,3 +180,23 @@ def test_a_failed_command_is_recorded_and_the_rest_still_counts() -> None:
     assert f.fallback_scsv is True and f.compression is None
     assert f.hsts is None and f.http_error == "OSError: reset"  # no answer is not "no HSTS"
     assert (f.ip, f.highest_version) == ("127.0.0.1", "TLSv1.2")
+
+
+def test_a_failed_http_headers_command_is_also_the_http_error() -> None:
+    f = facts_from_sslyze_json({"scan_result": {"http_headers": attempt(None, "ERROR")}})
+    assert f.hsts is None and f.http_error == f.errors["http_headers"]
+    assert f.http_error == "CONNECTIVITY_ISSUE: sslyze.errors.TlsHandshakeTimedOut: timed out"
+
+
+def test_every_scheduled_command_has_one_normaliser_in_scan_order() -> None:
+    # The table's order is the order of Facts.protocols and Facts.errors in a snapshot.
+    assert tuple(NORMALISERS) == (*SCAN_COMMANDS, "http_headers")
+
+
+def test_importing_the_scan_package_does_not_import_sslyze() -> None:
+    plugins = Path(__file__).resolve().parent.parent / "plugins"
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import tlsreport.scan; "
+            "print('sslyze' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(plugins)], capture_output=True,
+                         text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,236 @@
+"""Running: one target (``scan_target``) and one target list (``scan_list``), bounded in time.
+
+Shape of a run, and why:
+
+1. Every target gets its own worker, at most ``concurrency`` at a time. sslyze's ``Scanner``
+   yields nothing until *every* connectivity test of its batch has finished, and a server that
+   accepts TCP but never answers keeps its test busy for ~11 x the network timeout (lab notes,
+   pitfall 2). One ``Scanner`` per target means a slow target only ever delays itself, and
+   each target has a known start time for its bound.
+2. Each worker first runs the cheap probe (``probe.probe_target``), so silent, closed,
+   unresolvable and non-TLS servers are recorded in about one network timeout.
+3. Reachable targets get the full sslyze scan through its public API (``Scanner``), with every
+   scan command the grader needs. Results are mapped by request (one request per Scanner),
+   then normalised (``normalise.facts_from_sslyze_json``).
+4. The coordinator (the caller's thread) enforces the per-target and overall bounds: a target
+   past its bound is recorded as ``timeout`` and abandoned (its threads are daemons, sslyze's
+   too, so they can never hold the process open).
+
+sslyze is imported inside the functions that scan: its import (nassl, cryptography, pydantic)
+takes seconds, and importing this package (for the normaliser, or the CLI's other commands)
+must not pay it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from .. import __version__, facts
+from ..targets import Target, TargetList
+from .normalise import (
+    HTTP_HEADERS,
+    SCAN_COMMANDS,
+    facts_from_sslyze_json,
+    sslyze_result_to_json,
+    state_from_connectivity_error,
+)
+from .probe import STARTTLS_SERVICES, fetch_hsts, probe_target
+
+
+@dataclass(frozen=True)
+class ScanProgress:
+    """What a progress display needs after each finished target."""
+
+    done: int
+    total: int
+    failures: int  # targets whose state is not "ok"
+    last: facts.TargetResult
+
+
+# --- one target ------------------------------------------------------------------------------
+
+def _scan_request(target: Target, ip: str, ca_file: Any, network_timeout: float) -> Any:
+    """sslyze's request for one target, at the address the probe resolved (no second DNS)."""
+    from sslyze import (  # lazy: see the module docstring
+        CertificateInfoExtraArgument,
+        ProtocolWithOpportunisticTlsEnum,
+        ScanCommand,
+        ScanCommandsExtraArguments,
+        ServerNetworkConfiguration,
+        ServerNetworkLocation,
+        ServerScanRequest,
+    )
+
+    starttls = STARTTLS_SERVICES.get(target.service)
+    config = ServerNetworkConfiguration(
+        tls_server_name_indication=target.host,
+        tls_opportunistic_encryption=ProtocolWithOpportunisticTlsEnum(starttls)
+        if starttls else None,
+        network_timeout=max(1, round(network_timeout)),  # sslyze takes whole seconds
+    )
+    commands = {ScanCommand(c) for c in SCAN_COMMANDS}
+    if target.service == "https" and target.path == "/":
+        commands.add(ScanCommand(HTTP_HEADERS))  # other paths: probe.fetch_hsts
+    extra = ScanCommandsExtraArguments(
+        certificate_info=CertificateInfoExtraArgument(custom_ca_file=ca_file)
+    ) if ca_file else ScanCommandsExtraArguments()
+    return ServerScanRequest(
+        server_location=ServerNetworkLocation(hostname=target.host, port=target.port,
+                                              ip_address=ip),
+        network_configuration=config,
+        scan_commands=commands,
+        scan_commands_extra_arguments=extra,
+    )
+
+
+def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float = 5.0,
+                at: datetime | None = None) -> tuple[facts.TargetResult, dict | None]:
+    """Probe then fully scan one target; never raises for anything the server does."""
+    from sslyze import Scanner  # lazy: see the module docstring
+
+    started = time.monotonic()
+
+    def done(state: str, reason: str | None, found: facts.Facts | None = None
+             ) -> facts.TargetResult:
+        return facts.TargetResult(target=target.ref(), state=state, reason=reason, facts=found,
+                                  duration=round(time.monotonic() - started, 3))
+
+    probe = probe_target(target, network_timeout)
+    if probe.state != facts.STATE_OK or probe.ip is None:
+        return done(probe.state, probe.reason), None
+    try:
+        scanner = Scanner(per_server_concurrent_connections_limit=5,
+                          concurrent_server_scans_limit=1)
+        request = _scan_request(target, probe.ip, ca_file, network_timeout)
+        scanner.queue_scans([request])
+        by_request = {r.uuid: r for r in scanner.get_results()}
+        result = by_request[request.uuid]  # pitfall 1: map by request, never by order
+        raw = sslyze_result_to_json(result)
+    except Exception as exc:  # a bug or surprise in sslyze must not end the whole run
+        return done("error", f"{facts.UNREACHABLE_STATES['error']}: "
+                             f"{type(exc).__name__}: {exc}"), None
+    if raw.get("connectivity_status") != "COMPLETED":
+        state, reason = state_from_connectivity_error(raw.get("connectivity_error_trace"))
+        return done(state, reason), raw
+    found = facts_from_sslyze_json(raw, at=at)
+    if target.service == "https" and target.path != "/":
+        hsts, http_error = fetch_hsts(target, probe.ip, network_timeout)
+        found = dataclasses.replace(found, hsts=hsts, http_error=http_error)
+    return done(facts.STATE_OK, None, found), raw
+
+
+# --- one list --------------------------------------------------------------------------------
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def sslyze_version() -> str:
+    """The sslyze that scanned, for the snapshot's ``versions`` and the raw file."""
+    from sslyze.__version__ import __version__ as version  # lazy: see the module docstring
+
+    return str(version)
+
+
+def scan_list(target_list: TargetList, *, network_timeout: float = 5.0,
+              target_timeout: float = 60.0, overall_timeout: float = 600.0,
+              concurrency: int = 10, progress: Callable[[ScanProgress], None] | None = None,
+              now: Callable[[], datetime] = _utcnow) -> tuple[facts.Snapshot, dict]:
+    """Scan every target of a list; returns the snapshot and sslyze's raw JSON for it.
+
+    Unreachable targets are results (with a state and reason), never exceptions. Results keep
+    the list's order whatever order they finish in.
+    """
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    # Load sslyze before any bound starts: its first import (seconds on a busy machine, under
+    # the import lock in every worker at once) is not time any target spent.
+    import sslyze  # noqa: F401
+    started_at = now().astimezone(UTC).replace(microsecond=0)
+    taken = started_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    targets = target_list.targets
+    results: list[facts.TargetResult | None] = [None] * len(targets)
+    raws: list[dict | None] = [None] * len(targets)
+    finished: queue.Queue[tuple[int, facts.TargetResult, dict | None]] = queue.Queue()
+
+    def work(index: int) -> None:
+        target = targets[index]
+        try:
+            outcome = scan_target(target, ca_file=target_list.ca_file,
+                                  network_timeout=network_timeout, at=started_at)
+        except Exception as exc:
+            outcome = (facts.TargetResult(target=target.ref(), state="error",
+                                          reason=f"{type(exc).__name__}: {exc}"), None)
+        finished.put((index, *outcome))
+
+    run_deadline = time.monotonic() + overall_timeout
+    pending = list(range(len(targets)))
+    running: dict[int, tuple[float, str]] = {}  # index -> (deadline, which bound)
+    done_count = failures = 0
+
+    def record(index: int, result: facts.TargetResult, raw: dict | None) -> None:
+        nonlocal done_count, failures
+        results[index] = result
+        raws[index] = raw
+        done_count += 1
+        failures += result.state != facts.STATE_OK
+        if progress is not None:
+            progress(ScanProgress(done_count, len(targets), failures, result))
+
+    while pending or running:
+        while pending and len(running) < concurrency and time.monotonic() < run_deadline:
+            index = pending.pop(0)
+            own = time.monotonic() + target_timeout
+            running[index] = ((own, f"the per-target bound of {target_timeout:g} s")
+                              if own <= run_deadline else
+                              (run_deadline, f"the run's overall bound of {overall_timeout:g} s"))
+            threading.Thread(target=work, args=(index,), daemon=True,
+                             name=f"tlsreport-scan-{index}").start()
+        if not running:
+            break  # overall bound reached before the rest could start
+        wait = max(0.0, min(d for d, _ in running.values()) - time.monotonic())
+        try:
+            index, result, raw = finished.get(timeout=wait)
+        except queue.Empty:
+            current = time.monotonic()
+            for index in [i for i, (d, _) in running.items() if d <= current]:
+                _, bound = running.pop(index)
+                record(index, facts.TargetResult(
+                    target=targets[index].ref(), state="timeout",
+                    reason=f"{facts.UNREACHABLE_STATES['timeout']}: scan not finished "
+                           f"within {bound}"), None)
+            continue
+        if index in running:  # a late result of an abandoned target is ignored
+            del running[index]
+            record(index, result, raw)
+    for index in pending:
+        record(index, facts.TargetResult(
+            target=targets[index].ref(), state="timeout",
+            reason=f"{facts.UNREACHABLE_STATES['timeout']}: not started, the run's overall "
+                   f"bound of {overall_timeout:g} s was reached"), None)
+
+    completed_at = now().astimezone(UTC)
+    snapshot = facts.Snapshot(
+        list_slug=target_list.slug,
+        title=target_list.title,
+        taken=taken,
+        kind="scan",
+        results=tuple(r for r in results if r is not None),
+        versions={"tlsreport": __version__, "sslyze": sslyze_version(),
+                  "schema": str(facts.SCHEMA_VERSION)},
+    )
+    raw_doc = {
+        "sslyze_version": sslyze_version(),
+        "date_scans_started": taken,
+        "date_scans_completed": completed_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "server_scan_results": [r for r in raws if r is not None],
+        "invalid_server_strings": [],
+    }
+    return snapshot, raw_doc
