@@ -111,13 +111,15 @@ lab-stop: $(STAMP)
 	$(VPY) -m tlsreport.lab stop --dir "$(LAB_DIR)"
 
 demo: $(STAMP)
-	$(VPY) -m tlsreport.demo --dir "$(DEMO_DIR)" --content "$(INPUTDIR)" --output "$(OUTPUTDIR)" --settings "$(CONFFILE)"
+	$(VPY) -m tlsreport.lab.demo --dir "$(DEMO_DIR)" --content "$(INPUTDIR)" --output "$(OUTPUTDIR)" --settings "$(CONFFILE)"
 
-test: $(STAMP)
+test: $(STAMP) lint
 	$(VPY) -m pytest $(PYTESTOPTS)
 
+# ruff, then the import contracts of ARCHITECTURE.md (pyproject.toml [tool.importlinter]).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check plugins tests bench pelican.conf.py publish.conf.py
+	$(VENV)/bin/lint-imports --config pyproject.toml --no-cache
 
 ssh_upload: publish
 	scp -P $(SSH_PORT) $(SSH_OPTS) -r "$(OUTPUTDIR)"/* "$(SSH_USER)@$(SSH_HOST):$(SSH_TARGET_DIR)"

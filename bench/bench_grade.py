@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "plugins"))
 
 from tlsreport.facts import Snapshot, TargetRef, TargetResult, from_json
-from tlsreport.grade import LABELS, facts_from_reasons, grade_result
+from tlsreport.grading import LABELS, facts_from_reasons, grade_result
 
 DAYS = (date(2015, 3, 3), date(2026, 11, 26))
 LAB_SIZE = 22

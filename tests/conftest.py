@@ -15,7 +15,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory):
     """The whole lab (every profile) started once per test session (per xdist worker).
 
     Scanner and grader tests scan it with the real sslyze; it is stopped at the end, and
-    tests/test_lab.py checks that nothing it started is left running.
+    tests/lab/test_lab.py checks that nothing it started is left running.
     """
     from tlsreport.lab import Lab
 

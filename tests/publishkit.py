@@ -96,7 +96,7 @@ class Sshd:
 
 
 _CONFIG = """\
-# A throwaway sshd for tests/test_publish.py: loopback only, key login only.
+# A throwaway sshd for tests/site/test_publish.py: loopback only, key login only.
 ListenAddress 127.0.0.1
 Port {port}
 HostKey {host_key}

@@ -3,7 +3,7 @@
 Why a kit: the hostile-server tests and the output-safety tests ask the same questions of
 every page, chart and stylesheet, and the answer must be a list of concrete findings (tag,
 attribute, value) so a failure says what to fix. Each function is pure: bytes or text in,
-findings out; tests/test_output_safety.py checks that each one can find what it looks for.
+findings out; tests/browser/test_output_safety.py checks that each one can find what it looks for.
 
 The policy the site is meant to work under (README, "Content-Security-Policy")::
 

@@ -5,11 +5,17 @@ else — scanning, grading, history — is importable without Pelican, so the co
 (``python -m tlsreport``) and the tests do not pay for it.
 """
 
-__version__ = "0.1.0"
+from .version import __version__
+
+__all__ = ["__version__", "register"]
 
 
 def register() -> None:
-    """Connect tlsreport to Pelican's signals (see pelican_glue.py)."""
+    """Connect tlsreport to Pelican's signals (see pelican_glue/).
+
+    Imported here, not at the top: the command line and the tests import ``tlsreport``
+    without paying for Pelican and the glue.
+    """
     from . import pelican_glue
 
     pelican_glue.register()

@@ -18,8 +18,21 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from . import facts
+from .grade import Grade
+from .grading import grade_result, rules_of
+from .history import History, SnapshotError
+from .scan import scan_list
+from .targets import TargetListError, load_target_list, load_target_lists
 
 DEFAULT_OUT = Path("data/history")
 EXIT_OK, EXIT_WRITE_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -76,7 +89,6 @@ def add_scan_all_parser(subparsers: Any) -> None:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from .targets import TargetListError, load_target_list
 
     try:
         target_list = load_target_list(args.targets)
@@ -87,7 +99,6 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_scan_all(args: argparse.Namespace) -> int:
-    from .targets import TargetListError, load_target_lists
 
     if not args.directory.is_dir():
         print(f"error: {args.directory}: not a directory of target lists", file=sys.stderr)
@@ -127,8 +138,6 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 def _scan_and_write(target_list: Any, args: argparse.Namespace) -> int:
-    from .history import History, SnapshotError
-    from .scan import scan_list
 
     if not target_list.targets:
         print(f"{target_list.path}: target: no targets to scan — add a [[target]] table with "
@@ -171,8 +180,6 @@ def _progress_display(total: int) -> Iterator[Callable[[Any], None] | None]:
     if not sys.stderr.isatty():
         yield None
         return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[failures]} unreachable"),
@@ -196,8 +203,6 @@ def add_show_parser(subparsers: Any) -> None:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from . import facts
-    from .history import History, SnapshotError
 
     try:
         snapshot = History(args.snapshot.parent.parent).load(args.snapshot)
@@ -236,9 +241,6 @@ def snapshot_rows(snapshot: Any) -> list[tuple[str, str, str, str]]:
 
 
 def print_snapshot_table(snapshot: Any) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
 
     # Every text comes from a list, a server or a hand-written file: escape it so a "[" in a
     # name or reason is printed, not read as rich markup.
@@ -270,15 +272,10 @@ def add_grade_parser(subparsers: Any) -> None:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from datetime import date
 
-    from . import facts
-    from .grade import Grade, grade_result, rules_of
 
     try:
         if args.source.suffix == ".toml":
-            from .scan import scan_list
-            from .targets import TargetListError, load_target_list
 
             try:
                 target_list = load_target_list(args.source)
@@ -287,13 +284,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
             _quiet_sslyze_warnings()
             snapshot, _raw = scan_list(target_list, network_timeout=args.timeout)
         else:
-            from .history import History, SnapshotError
 
             try:
                 snapshot = History(args.source.parent.parent).load(args.source)
             except SnapshotError as exc:
                 raise ValueError(str(exc)) from None
-        taken = date.fromisoformat(snapshot.taken[:10])
+        taken = snapshot.day
         try:
             on = date.fromisoformat(args.rules) if args.rules else taken
         except ValueError:
@@ -328,8 +324,6 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return EXIT_OK
-    from rich.console import Console
-    from rich.table import Table
 
     table = Table(title=f"{snapshot.title} — {snapshot.kind} {snapshot.taken}, "
                         f"rules of {rules_id}")

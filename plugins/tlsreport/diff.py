@@ -20,10 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 
 from .facts import STATE_OK, Snapshot, TargetRef, TargetResult
-from .grade import Grade, GradeMemo, Reason, grade_result
+from .grade import Grade, Reason
+from .grading import GradeMemo, grade_result
 
 # Change kinds.
 CHANGED = "changed"  # graded before and after, grade or reasons differ
@@ -61,11 +62,6 @@ class Change:
         return self.cause == CAUSE_RULES
 
 
-def snapshot_date(snapshot: Snapshot) -> date:
-    """The UTC calendar date a snapshot was taken: the date whose rules grade it."""
-    return _taken(snapshot).date()
-
-
 def graded(
     snapshot: Snapshot, *, rules_on: date | None = None, memo: GradeMemo | None = None
 ) -> dict[str, tuple[TargetResult, Grade | None]]:
@@ -75,7 +71,7 @@ def graded(
     how a change is tested for being caused by the rules alone). A recorded target whose grade
     was not recorded gets None, like an unreachable one: there is nothing to grade.
     """
-    taken = snapshot_date(snapshot)
+    taken = snapshot.day
     on = rules_on or taken
     out: dict[str, tuple[TargetResult, Grade | None]] = {}
     for result in snapshot.results:
@@ -101,17 +97,17 @@ def changes_between(
     call keeps its own.
     """
     memo = memo if memo is not None else GradeMemo()
-    since_at = _taken(since) if since is not None else None
-    until_at = _taken(until)
+    since_at = since.taken_at if since is not None else None
+    until_at = until.taken_at
     ordered = sorted(
         {_identity(s): s for s in (*snapshots, until, *(x for x in (since,) if x))}.values(),
-        key=_taken,
+        key=lambda s: s.taken_at,
     )
-    ordered = [s for s in ordered if _taken(s) <= until_at]
-    window = [s for s in ordered if since_at is None or _taken(s) > since_at]
+    ordered = [s for s in ordered if s.taken_at <= until_at]
+    window = [s for s in ordered if since_at is None or s.taken_at > since_at]
     if not window:
         return []
-    before = [s for s in ordered if since_at is not None and _taken(s) <= since_at]
+    before = [s for s in ordered if since_at is not None and s.taken_at <= since_at]
 
     # Per target: its graded view in every snapshot up to `until` (None where absent). Graded
     # lazily: snapshots before `since` are only read to find a grade that was not recorded.
@@ -120,7 +116,7 @@ def changes_between(
     for i in range(max(len(before) - 1, 0), len(views)):
         keys.update(dict.fromkeys(views[i]))
 
-    rules_now = snapshot_date(until)
+    rules_now = until.day
     changes: list[Change] = []
     for key in keys:
         old = _state_at(views, len(before) - 1, key) if before else None
@@ -133,7 +129,7 @@ def changes_between(
             while arrived > 0 and track[arrived - 1] is not None:
                 arrived -= 1
             on_arrival = track[arrived]
-            day = snapshot_date(window[arrived]).isoformat()
+            day = window[arrived].day.isoformat()
             if not isinstance(on_arrival, _View) or _same_state(on_arrival, new):
                 on_arrival = new
             added = _change(key, _name(new), ADDED, None, on_arrival, CAUSE_STATE)
@@ -148,7 +144,7 @@ def changes_between(
         first = len(track) - 1
         while first > 0 and _same_state(track[first - 1], new):
             first -= 1
-        changes.append(replace(change, first_seen=snapshot_date(window[first]).isoformat()))
+        changes.append(replace(change, first_seen=window[first].day.isoformat()))
     changes.sort(key=lambda c: (c.first_seen, c.name.casefold(), c.key))
     return changes
 
@@ -202,7 +198,7 @@ class _LazyViews:
 
 def _views(snapshot: Snapshot, memo: GradeMemo) -> dict[str, _View | _Unknown]:
     out: dict[str, _View | _Unknown] = {}
-    taken = snapshot_date(snapshot)
+    taken = snapshot.day
     for key, (result, grade) in graded(snapshot, memo=memo).items():
         out[key] = _Unknown(result) if _not_recorded(result) else _View(result, grade, taken)
     return out
@@ -321,19 +317,6 @@ def _grade(result: TargetResult, on: date, taken: date, memo: GradeMemo | None
         return None
     return memo.grade(result, on, taken=taken) if memo is not None else grade_result(
         result, on, taken=taken)
-
-
-def _taken(snapshot: Snapshot) -> datetime:
-    text = snapshot.taken
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise ValueError(
-            f"snapshot {snapshot.list_slug!r}: field 'taken' is not an ISO date/time: "
-            f"{snapshot.taken!r}"
-        ) from exc
 
 
 def _identity(snapshot: Snapshot) -> tuple[str, str]:

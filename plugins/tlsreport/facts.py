@@ -19,6 +19,7 @@ import functools
 import types
 import typing
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
 SCHEMA_VERSION = 1
@@ -204,6 +205,10 @@ class TargetRef:
         """
         return f"{self.host}:{self.port}/{self.service}"
 
+    def is_named(self, name: str) -> bool:
+        """Whether a directive's ``target=`` means this target: its name, key or host."""
+        return name in (self.name, self.key, self.host)
+
 
 @dataclass(frozen=True)
 class TargetResult:
@@ -228,6 +233,21 @@ class Snapshot:
     note: str = ""
     schema: int = SCHEMA_VERSION
 
+    @functools.cached_property
+    def taken_at(self) -> datetime:
+        """When the snapshot was taken, aware UTC: parsed once, here, for every room."""
+        try:
+            return parse_taken(self.taken)
+        except ValueError:
+            raise ValueError(
+                f"snapshot {self.list_slug!r}: field 'taken' is not an ISO date/time: "
+                f"{self.taken!r}") from None
+
+    @property
+    def day(self) -> date:
+        """The UTC calendar date the snapshot was taken: the day whose rules grade it."""
+        return self.taken_at.date()
+
     def result_for(self, key: str) -> TargetResult | None:
         """The result for a target key (the first, should a key appear twice), or None."""
         return self._results_by_key.get(key)
@@ -240,6 +260,30 @@ class Snapshot:
         for r in self.results:
             index.setdefault(r.target.key, r)
         return index
+
+
+TAKEN_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # a snapshot's ``taken``: ISO 8601 UTC, seconds
+
+
+def parse_taken(text: str, *, strict: bool = False) -> datetime:
+    """A snapshot's ``taken`` text → aware UTC datetime (ValueError when malformed).
+
+    ``strict``: only the form tlsreport writes (``2026-11-26T10:00:00Z``), as history checks
+    files; otherwise any ISO 8601 time (naive means UTC), as hand-made snapshots use.
+    """
+    try:
+        return datetime.strptime(text, TAKEN_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        if strict:
+            raise
+    when = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def format_taken(when: datetime) -> str:
+    """Aware (or naive UTC) datetime → a snapshot's ``taken`` text."""
+    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    return when.strftime(TAKEN_FORMAT)
 
 
 # --- JSON (de)serialisation -------------------------------------------------------------

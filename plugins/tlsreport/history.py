@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 
 _STEM_RE = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{6}Z)$")
 _STEM_FORMAT = "%Y-%m-%dT%H%M%SZ"
-_TAKEN_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 RAW_SUFFIX = ".sslyze.json.gz"
 KINDS = ("scan", "recorded")
 # What a published grade can be (SSL Labs' letters); the grader's GRADES, kept here too so
@@ -68,18 +67,9 @@ class SnapshotInfo:
         return self.path.with_name(self.path.stem + RAW_SUFFIX)
 
 
-def taken_to_datetime(taken: str) -> datetime:
-    """``2026-11-26T10:00:00Z`` -> aware UTC datetime (ValueError when malformed)."""
-    return datetime.strptime(taken, _TAKEN_FORMAT).replace(tzinfo=UTC)
-
-
-def datetime_to_taken(when: datetime) -> str:
-    return _utc(when).strftime(_TAKEN_FORMAT)
-
-
 def snapshot_stem(taken: str) -> str:
     """File name stem for a snapshot taken at ``taken`` (ISO 8601 UTC)."""
-    return taken_to_datetime(taken).strftime(_STEM_FORMAT)
+    return facts.parse_taken(taken, strict=True).strftime(_STEM_FORMAT)
 
 
 def _utc(when: datetime) -> datetime:
@@ -113,7 +103,7 @@ def snapshot_from_json(data: Any, path: Path | str) -> facts.Snapshot:
     if snapshot.kind not in KINDS:
         raise SnapshotError(path, f"Snapshot.kind: {snapshot.kind!r} is not one of {KINDS}")
     try:
-        taken_to_datetime(snapshot.taken)
+        facts.parse_taken(snapshot.taken, strict=True)
     except ValueError:
         raise SnapshotError(path, f"Snapshot.taken: {snapshot.taken!r} is not "
                                   "YYYY-MM-DDTHH:MM:SSZ") from None
@@ -368,7 +358,7 @@ def needs_scan(history: History, target_list: TargetList, *, now: datetime, max_
     age = (_utc(now) - infos[-1].taken).total_seconds()
     if age < 0:
         # "auto" would otherwise never scan again until that date comes.
-        raise SnapshotError(infos[-1].path, f"taken {datetime_to_taken(infos[-1].taken)}, "
-                                            f"after now ({datetime_to_taken(now)}); rename or "
+        raise SnapshotError(infos[-1].path, f"taken {facts.format_taken(infos[-1].taken)}, "
+                                            f"after now ({facts.format_taken(now)}); rename or "
                                             "remove the file, or check the system clock")
     return age > max_age

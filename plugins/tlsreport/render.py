@@ -7,13 +7,13 @@ text, never markup — a lab server whose certificate subject is ``<script>`` mu
 those characters. Python here only shapes plain data for the templates; the class names are
 the contract the theme styles (see the package README / issue 5).
 
-Decisions stay elsewhere: grades come from ``grade.grade_result``, changes from ``diff``;
-this module only lays them out.
+Decisions stay elsewhere: grades come from the build's grader (handed in as ``Grade``
+objects; this module cannot grade), changes from ``diff``; this module only lays them out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -25,7 +25,7 @@ from markupsafe import Markup, escape
 from .charts import Chart
 from .diff import ADDED, CAUSE_RULES, CHANGED, REMOVED, Change
 from .facts import PROTOCOLS, STATE_OK, UNREACHABLE_STATES, Facts, Snapshot, TargetRef, TargetResult
-from .grade import GRADES, Grade, grade_result
+from .grade import GRADES, Grade
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -53,8 +53,6 @@ _PROTOCOL_NAMES = {"SSLv2": "SSL 2", "SSLv3": "SSL 3", "TLSv1.0": "TLS 1.0",
 DASH = "—"
 
 TargetUrl = Callable[[TargetRef], str | None]
-# grade_result, or a build's GradeMemo.grade: (result, on, *, taken) -> Grade | None
-Grader = Callable[..., Grade | None]
 
 
 def _no_url(target: TargetRef) -> str | None:
@@ -237,22 +235,19 @@ class Section:
 def grade_rows(
     snapshot: Snapshot,
     *,
-    on: date,
+    grades: Mapping[str, Grade | None],
     group: str | None = None,
     target_url: TargetUrl = _no_url,
-    grader: Grader = grade_result,
 ) -> list[Row]:
-    """Every (matching) target of a snapshot graded under the rules of ``on``, by name.
+    """Every (matching) target of a snapshot with its grade, by name.
 
-    ``grader`` is ``grade_result`` or a build's ``GradeMemo.grade`` (same answers, graded once).
+    ``grades``: target key → grade (None: no grade to give), from the build's grader.
     """
-    taken = _as_date(snapshot.taken)
     rows = []
     for result in snapshot.results:
         if group is not None and group not in result.target.group:
             continue
-        grade = _grade(result, on, taken, grader)
-        rows.append(_row(result, grade, target_url(result.target)))
+        rows.append(_row(result, grades.get(result.target.key), target_url(result.target)))
     rows.sort(key=lambda r: (r.name.casefold(), r.name))
     return rows
 
@@ -262,18 +257,18 @@ def grades_view(
     snapshot: Snapshot,
     *,
     on: date,
+    grades: Mapping[str, Grade | None],
     compact: bool = False,
     group: str | None = None,
     target_url: TargetUrl = _no_url,
     id_prefix: str | None = None,
-    grader: Grader = grade_result,
 ) -> str:
     """The grades of a list: the series' format (a heading per grade) or a compact table.
 
     ``id_prefix`` keeps the headings' anchors unique when a page shows the same list twice
     (default: ``tlsreport-<list>``).
     """
-    rows = grade_rows(snapshot, on=on, group=group, target_url=target_url, grader=grader)
+    rows = grade_rows(snapshot, grades=grades, group=group, target_url=target_url)
     ctx: dict[str, Any] = {"snapshot": snapshot, "taken": _as_datetime(snapshot.taken),
                            "group": group, "on": on}
     if compact:
@@ -337,61 +332,6 @@ def target_history_table(
     return env.get_template("tlsreport/target_history.html").render(rows=shaped)
 
 
-def target_findings(
-    env: jinja2.Environment, result: TargetResult, grade: Grade | None, *,
-    taken: date | datetime | str | None = None,
-) -> str:
-    """A target's latest findings for its own page: what the grade rests on, in full.
-
-    Everything here may come from the server (certificate subject, names, header values): the
-    template prints it as text, so a subject of ``<script>`` shows as those characters.
-    """
-    facts = result.facts
-    cert = facts.certificate if facts is not None else None
-    leaf = cert.leaf if cert is not None else None
-    items: list[tuple[str, Any]] = [("Grade", badge(grade.letter if grade else None))]
-    if grade is not None and grade.letter in ("T", "M") and grade.grade_if_trusted:
-        items.append(("If the certificate were trusted", badge(grade.grade_if_trusted)))
-    items.append(("Reasons", reasons_of(result, grade)))
-    if facts is not None:
-        items += [("Protocols", protocols_summary(facts)),
-                  ("Forward secrecy", forward_secrecy_summary(facts))]
-    if leaf is not None:
-        items += [
-            ("Certificate subject", leaf.subject),
-            ("Issuer", leaf.issuer),
-            ("Names", ", ".join(leaf.sans) or DASH),
-            ("Key", key_summary(result)),
-            ("Signature", (leaf.signature_hash or DASH).upper()),
-            ("Valid until", cert_expiry(result) or DASH),
-        ]
-    if cert is not None:
-        trusted_by = [t.store for t in cert.trust if t.trusted]
-        trust = f"trusted ({', '.join(trusted_by)})" if trusted_by else (
-            f"not trusted: {cert.problem}" if cert.problem else "not trusted")
-        items.append(("Trust", trust if cert.trust else NOT_TESTED))
-    if facts is not None:
-        items += [
-            ("HSTS", _hsts_text(facts) if result.target.service == "https"
-             else "not applicable (not HTTPS)"),
-            ("Secure renegotiation", _tri(
-                facts.renegotiation.secure if facts.renegotiation else None)),
-            ("TLS compression", _tri(facts.compression)),
-            ("Downgrade protection (TLS_FALLBACK_SCSV)", _tri(facts.fallback_scsv)),
-            ("Heartbleed", _tri(facts.heartbleed, "vulnerable", "not vulnerable")),
-            ("CCS injection", _tri(facts.ccs_injection, "vulnerable", "not vulnerable")),
-            ("ROBOT", facts.robot.replace("_", " ").lower() if facts.robot else NOT_TESTED),
-        ]
-        if facts.errors:
-            items.append(("Tests that did not complete", ", ".join(sorted(facts.errors))))
-    if grade is not None and grade.not_tested:
-        items.append(("Not tested", ", ".join(grade.not_tested)))
-    suites = [(_PROTOCOL_NAMES[p], s) for p, s in facts.all_suites()] if facts else []
-    return env.get_template("tlsreport/findings.html").render(
-        items=items, suites=suites, name=result.target.name,
-        taken=_as_date(taken) if taken is not None else None)
-
-
 def error_box(env: jinja2.Environment, message: str) -> str:
     """A visible warning where a directive could not be rendered (TLSREPORT_ERRORS = "warn")."""
     return env.get_template("tlsreport/error.html").render(message=message)
@@ -412,33 +352,6 @@ def _row(result: TargetResult, grade: Grade | None, url: str | None) -> Row:
         expiry=cert_expiry(result),
         note=result.target.note,
     )
-
-
-def _grade(result: TargetResult, on: date, taken: date, grader: Grader = grade_result
-           ) -> Grade | None:
-    if result.state != STATE_OK:
-        return None
-    if result.recorded is not None and result.recorded.grade is None and result.facts is None:
-        return None
-    return grader(result, on, taken=taken)
-
-
-def _tri(value: bool | None, yes: str = "yes", no: str = "no") -> str:
-    """A yes/no fact where None means "not tested", never "no"."""
-    return NOT_TESTED if value is None else (yes if value else no)
-
-
-def _hsts_text(facts: Facts) -> str:
-    if facts.hsts is None:
-        return f"not read: {facts.http_error}" if facts.http_error else NOT_TESTED
-    if not facts.hsts.present:
-        return "none"
-    parts = [f"max-age={facts.hsts.max_age}" if facts.hsts.max_age is not None else "max-age?"]
-    if facts.hsts.include_subdomains:
-        parts.append("includeSubDomains")
-    if facts.hsts.preload:
-        parts.append("preload")
-    return "; ".join(parts)
 
 
 def _change_side(letter: str | None, state: str | None) -> Markup:

@@ -20,8 +20,9 @@ import ssl
 import time
 from dataclasses import dataclass
 
-from .. import __version__, facts
+from .. import facts
 from ..targets import Target
+from ..version import __version__
 from .normalise import parse_hsts
 
 # Services that greet in plain text and upgrade with STARTTLS -> sslyze's name for the protocol

@@ -32,8 +32,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .. import __version__, facts
+from .. import facts
 from ..targets import Target, TargetList
+from ..version import __version__
 from .normalise import (
     HTTP_HEADERS,
     SCAN_COMMANDS,

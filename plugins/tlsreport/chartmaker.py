@@ -1,0 +1,198 @@
+"""From snapshots to charts: the numbers each chart plots, and a cache so each is drawn once.
+
+Grades come from the build's grader (a ``letter`` function): this room never grades.
+
+Drawing is the slow part of a build (matplotlib takes a good fraction of a second per SVG,
+and a site draws one timeline per target page). The same numbers always give the same bytes
+(charts.py is deterministic), so a chart is keyed by what it plots plus the drawing code's
+own fingerprint: within a build it is drawn once however many pages show it, and across builds
+it is read back from ``CACHE_PATH`` (when the site has one) instead of being redrawn.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from . import charts
+from .facts import Snapshot, TargetResult
+
+# The drawing code's fingerprint: charts.py and the matplotlib release that draws. The version
+# comes from the package metadata, not ``matplotlib.__version__``: importing matplotlib just to
+# name the cache entries would cost a warm build (every chart read back) half a second of CPU.
+_CODE = hashlib.sha256(
+    Path(charts.__file__).read_bytes() + version("matplotlib").encode()
+).hexdigest()[:16]
+
+
+# A target's letter under a day's rules (None: no grade to give), from the build's grader.
+Letter = Callable[[TargetResult, date], str | None]
+
+
+TIMELINE_TITLE = "This target"
+
+
+def _draw_timeline(points: list[tuple[date, str | None]]) -> charts.Chart:
+    """A pool worker's job (module level, so it pickles)."""
+    return charts.timeline_chart(points, title=TIMELINE_TITLE)
+
+
+class ChartMaker:
+    """Draws the three chart kinds from snapshots, each distinct chart only once."""
+
+    def __init__(self, cache_dir: Path | None, letter: Letter) -> None:
+        self.cache_dir = cache_dir
+        self.letter = letter
+        self._memo: dict[str, charts.Chart] = {}
+
+    def counts(self, snapshot: Snapshot, group: str | None = None) -> dict[str, int]:
+        """How many targets (of ``group``) had each grade in a snapshot, by its own date."""
+        out: dict[str, int] = {}
+        for r in snapshot.results:
+            if group is None or group in r.target.group:
+                cat = self.letter(r, snapshot.day) or charts.NOT_TESTED
+                out[cat] = out.get(cat, 0) + 1
+        return out
+
+    def distribution(self, snapshot: Snapshot, group: str | None = None) -> charts.Chart:
+        day = snapshot.day
+        title = f"{snapshot.title}: grades on {day.isoformat()}"
+        data = self.counts(snapshot, group)
+        return self._make("distribution", data, title,
+                          lambda: charts.distribution_chart(data, title=title))
+
+    def history(self, snapshots: list[Snapshot], group: str | None = None) -> charts.Chart:
+        points = [(s.day, self.counts(s, group)) for s in snapshots]
+        title = f"{snapshots[-1].title}: grades over time" if snapshots else "grades over time"
+        data = [(d.isoformat(), c) for d, c in points]
+        return self._make("history", data, title,
+                          lambda: charts.history_chart(points, title=title))
+
+    def timeline(self, snapshots: list[Snapshot], name: str) -> charts.Chart:
+        """One target's grade at each snapshot; ``name`` is its name, key or host.
+
+        Drawn under a neutral title and then given the target's name in its caption and alt
+        text: targets with the same grade history (common on a long list) share one SVG
+        file, drawn once.
+        """
+        points, shown = self._timeline_points(snapshots, name)
+        data = [(d.isoformat(), g) for d, g in points]
+        chart = self._make("timeline", data, TIMELINE_TITLE,
+                           lambda: charts.timeline_chart(points, title=TIMELINE_TITLE))
+        return dataclasses.replace(chart, alt=chart.alt.replace(TIMELINE_TITLE, shown, 1),
+                                   title=f"{shown}: grade over time")
+
+    def prepare_timelines(self, snapshots: list[Snapshot], names: list[str],
+                          workers: int | None = None) -> int:
+        """Draw the timelines of many targets ahead, in parallel; return how many were drawn.
+
+        A list's target pages need one timeline each; drawing is CPU-bound and each chart is
+        independent and deterministic, so the missing ones are drawn by a process pool (one
+        process per core) and kept like any other chart. The bytes do not depend on which
+        process drew them.
+        """
+        todo: dict[str, list[tuple[date, str | None]]] = {}
+        for name in names:
+            points, _ = self._timeline_points(snapshots, name)
+            key = self._key("timeline", [(d.isoformat(), g) for d, g in points], TIMELINE_TITLE)
+            if key in self._memo or key in todo:
+                continue
+            cached = self._read(key)
+            if cached is not None:
+                self._memo[key] = cached
+                continue
+            todo[key] = points
+        workers = workers or os.cpu_count() or 1
+        if len(todo) < 2 * workers or workers < 2:
+            return 0  # not worth a pool; timeline() draws them one by one
+        keys = list(todo)
+        try:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                drawn = list(pool.map(_draw_timeline, [todo[k] for k in keys], chunksize=4))
+        except (OSError, RuntimeError, AssertionError):
+            # No pool here (a daemonic process, no semaphores, a broken worker):
+            # timeline() draws them one by one instead.
+            return 0
+        for key, chart in zip(keys, drawn, strict=True):
+            self._write(key, chart)
+            self._memo[key] = chart
+        return len(keys)
+
+    def _timeline_points(self, snapshots: list[Snapshot], name: str
+                         ) -> tuple[list[tuple[date, str | None]], str]:
+        key = self._key_of(snapshots, name)
+        points: list[tuple[date, str | None]] = []
+        shown = name
+        for s in snapshots:
+            r = s.result_for(key) if key is not None else None
+            if r is not None:
+                day = s.day
+                points.append((day, self.letter(r, day)))
+                shown = r.target.name
+        return points, shown
+
+    def _key_of(self, snapshots: list[Snapshot], name: str) -> str | None:
+        """The key of the target a directive names (newest snapshot that has it wins)."""
+        for s in reversed(snapshots):
+            if s.result_for(name) is not None:
+                return name
+            for r in s.results:
+                if r.target.is_named(name):
+                    return r.target.key
+        return None
+
+    @staticmethod
+    def _key(kind: str, data: Any, title: str) -> str:
+        return hashlib.sha256(
+            json.dumps([_CODE, kind, data, title], sort_keys=True).encode()
+        ).hexdigest()
+
+    def _make(self, kind: str, data: Any, title: str,
+              draw: Callable[[], charts.Chart]) -> charts.Chart:
+        key = self._key(kind, data, title)
+        if key in self._memo:
+            return self._memo[key]
+        chart = self._read(key)
+        if chart is None:
+            chart = draw()
+            self._write(key, chart)
+        self._memo[key] = chart
+        return chart
+
+    def _path(self, key: str) -> Path | None:
+        return self.cache_dir / f"{key}.json" if self.cache_dir is not None else None
+
+    def _read(self, key: str) -> charts.Chart | None:
+        path = self._path(key)
+        if path is None:
+            return None
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return charts.Chart(
+                **{**raw, "svg": raw["svg"].encode("utf-8"),
+                   "table_head": tuple(raw["table_head"]),
+                   "table_rows": tuple(tuple(r) for r in raw["table_rows"])}
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # no cache entry, or a damaged one: draw again
+
+    def _write(self, key: str, chart: charts.Chart) -> None:
+        path = self._path(key)
+        if path is None:
+            return
+        doc = {**dataclasses.asdict(chart), "svg": chart.svg.decode("utf-8")}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(doc), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only cache only costs time
