@@ -49,7 +49,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 
 .PHONY: help venv html clean regenerate serve devserver publish scan lab lab-stop demo \
-	test lint rsync_upload ssh_upload github
+	test test-deps lint rsync_upload ssh_upload github
 
 help:
 	@echo 'Makefile for tlsreport'
@@ -113,8 +113,13 @@ lab-stop: $(STAMP)
 demo: $(STAMP)
 	$(VPY) -m tlsreport.lab.demo --dir "$(DEMO_DIR)" --content "$(INPUTDIR)" --output "$(OUTPUTDIR)" --settings "$(CONFFILE)"
 
-test: $(STAMP) lint
+# The Debian packages the tests need (browser, sshd, rsync, …) are installed first when missing
+# (as root; otherwise the exact apt-get command is printed): tests/debian-packages.txt.
+test: $(STAMP) test-deps lint
 	$(VPY) -m pytest $(PYTESTOPTS)
+
+test-deps:
+	@bash tests/install-debian-packages
 
 # ruff, then the import contracts of ARCHITECTURE.md (pyproject.toml [tool.importlinter]).
 lint: $(STAMP)

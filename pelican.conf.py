@@ -6,7 +6,9 @@ HERE = Path(__file__).resolve().parent
 
 AUTHOR = "tlsreport"
 SITENAME = "tlsreport — who is secure and who is not"
-SITEURL = ""
+# Where `make devserver` serves the site: feeds need an absolute address (publish.conf.py sets
+# the real one). Pages use relative links (RELATIVE_URLS below), so any address works for them.
+SITEURL = "http://127.0.0.1:8000"
 TIMEZONE = "Europe/Brussels"
 DEFAULT_LANG = "en"
 PATH = "content"
