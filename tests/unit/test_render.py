@@ -275,7 +275,8 @@ def test_changes_are_grouped_by_date_with_the_rules_only_marker(env) -> None:  #
         "the rules changed, not the bank")
     hello = items["Hello Bank!"]
     assert hello.find("span", class_="tls-cause-rules") is None
-    assert "new: weak DH" in hello.get_text(" ", strip=True).replace(" ,", ",")
+    # Its A was recorded without reasons: weak DH is "first recorded", not "new" (issue 15).
+    assert "first recorded: weak DH" in hello.get_text(" ", strip=True).replace(" ,", ",")
     assert "removed from the list" in items["Gone"].get_text()
     assert "added to the list" in items["New"].get_text()
     assert kbc.a["href"] == "/t/kbc.be.html"
