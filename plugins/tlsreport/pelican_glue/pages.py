@@ -204,7 +204,21 @@ def target_pages(
             "timeline_html": Markup(render.chart_view(
                 env, timeline, src=root + state.chart_url(timeline)
             )),
-            "posts": _posts(mentions, root),
+            "posts": _posts(_showing(mentions, info.slug, key), root),
             "root": root,
         })
     return pages
+
+
+def _showing(mentions: list[PostView], slug: str, key: str) -> list[PostView]:
+    """The posts whose snapshot of the list holds this target: the ones that mention it.
+
+    A post that showed the list before the target was on it never named it (part 4 and
+    Triodos, issue 15), so it is not listed on the target's page.
+    """
+    out = []
+    for view in mentions:
+        snap = view.lists.get(slug)
+        if snap is not None and snap.result_for(key) is not None:
+            out.append(view)
+    return out
