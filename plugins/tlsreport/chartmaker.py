@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import charts
-from .facts import Snapshot, TargetResult
+from .facts import STATE_OK, Snapshot, TargetResult
 
 # The drawing code's fingerprint: charts.py and the matplotlib release that draws. The version
 # comes from the package metadata, not ``matplotlib.__version__``: importing matplotlib just to
@@ -38,6 +38,21 @@ Letter = Callable[[TargetResult, date], str | None]
 
 
 TIMELINE_TITLE = "This target"
+
+
+def category(result: TargetResult, letter: str | None) -> str:
+    """The chart category of a target: its letter, "not recorded" or "not tested".
+
+    A recorded list's target whose grade nobody wrote down is a gap in the record, not a
+    server that could not be tested (issue 15): the two are counted and drawn apart.
+    """
+    if letter is not None:
+        return letter
+    rec = result.recorded
+    if (result.state == STATE_OK and result.facts is None and rec is not None
+            and rec.grade is None):
+        return charts.NOT_RECORDED
+    return charts.NOT_TESTED
 
 
 def _draw_timeline(points: list[tuple[date, str | None]]) -> charts.Chart:
@@ -58,7 +73,7 @@ class ChartMaker:
         out: dict[str, int] = {}
         for r in snapshot.results:
             if group is None or group in r.target.group:
-                cat = self.letter(r, snapshot.day) or charts.NOT_TESTED
+                cat = category(r, self.letter(r, snapshot.day))
                 out[cat] = out.get(cat, 0) + 1
         return out
 
@@ -135,7 +150,9 @@ class ChartMaker:
             r = s.result_for(key) if key is not None else None
             if r is not None:
                 day = s.day
-                points.append((day, self.letter(r, day)))
+                letter = self.letter(r, day)
+                points.append((day, charts.NOT_RECORDED if category(r, letter)
+                               == charts.NOT_RECORDED else letter))
                 shown = r.target.name
         return points, shown
 

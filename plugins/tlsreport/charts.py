@@ -33,11 +33,16 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 NOT_TESTED = "not tested"
+# A target that was on a recorded list but whose grade nobody wrote down: a gap in the record,
+# not a test that could not be made. Drawn apart from "not tested" (hatched, hollow), so a
+# chart never reads "nobody could test these" where the truth is "nobody noted their grade".
+NOT_RECORDED = "not recorded"
 
 # Chart order of the categories: best grade first, then the out-of-scope grades, then targets
 # without a grade. Kept here (not imported from grade.py) only as the drawing order; any other
 # category a caller passes is drawn after these, sorted.
-ORDER: tuple[str, ...] = ("A+", "A", "A-", "B", "C", "D", "E", "F", "T", "M", NOT_TESTED)
+ORDER: tuple[str, ...] = ("A+", "A", "A-", "B", "C", "D", "E", "F", "T", "M", NOT_TESTED,
+                          NOT_RECORDED)
 
 # One colour per grade: greens for A, yellow to dark red down to F, violet for the trust
 # grades, grey for "not tested". Neighbours differ in lightness too, so the stack stays
@@ -54,8 +59,12 @@ COLOURS: dict[str, str] = {
     "T": "#6a3fb5",
     "M": "#b48ee0",
     NOT_TESTED: "#9aa0a6",
+    NOT_RECORDED: "#ffffff",
 }
 OTHER_COLOUR = "#5f6368"
+# Categories drawn hatched (bars) and hollow (timeline dots): no data, rather than a result.
+HATCHES: dict[str, str] = {NOT_RECORDED: "///"}
+_HATCH_EDGE = "#57606a"
 
 WIDTH_PX = 700
 HEIGHT_PX = 360
@@ -134,8 +143,10 @@ def history_chart(points: Sequence[tuple[date, Mapping[str, int]]], *, title: st
         bottoms = [0] * len(points)
         for cat in cats:
             heights = [counts.get(cat, 0) for _, counts in points]
+            hatch = HATCHES.get(cat)
             bars = ax.bar(xs, heights, bottom=bottoms, width=0.72, color=colour(cat),
-                          label=cat, edgecolor="white", linewidth=0.6)
+                          label=cat, edgecolor=_HATCH_EDGE if hatch else "white",
+                          linewidth=0.6, hatch=hatch)
             # Bars lie inside the plot area (ylim is above the tallest stack), so layout
             # need not measure each one: a year of a long list is a thousand of them.
             for bar in bars:
@@ -166,8 +177,9 @@ def history_chart(points: Sequence[tuple[date, Mapping[str, int]]], *, title: st
 def timeline_chart(points: Sequence[tuple[date, str | None]], *, title: str) -> Chart:
     """One target's grade over time, as a step line on a grade axis (best at the top).
 
-    None means the target had no grade on that date (unreachable, untestable, not recorded)
-    and is drawn on a "not tested" row, not as a gap, so the reader sees it.
+    None means the target had no grade on that date (unreachable, untestable) and is drawn on
+    a "not tested" row, not as a gap, so the reader sees it. A recorded target whose grade was
+    not written down comes as ``NOT_RECORDED`` and gets its own row, drawn as an empty ring.
     """
     points = sorted(points, key=lambda p: p[0])
     labels = [g if g is not None else NOT_TESTED for _, g in points]
@@ -200,8 +212,15 @@ def _draw_timeline(ax: Axes, days: Sequence[date], labels: Sequence[str],
         xs = [matplotlib.dates.date2num(d) for d in days]
         ys = [y_of[g] for g in labels]
         ax.plot(xs, ys, drawstyle="steps-post", color="#57606a", linewidth=2, zorder=2)
-        ax.scatter(xs, ys, s=110, c=[colour(g) for g in labels], edgecolors=_TEXT,
-                   linewidths=0.8, zorder=3)
+        filled = [i for i, g in enumerate(labels) if g not in HATCHES]
+        hollow = [i for i, g in enumerate(labels) if g in HATCHES]
+        if filled:
+            ax.scatter([xs[i] for i in filled], [ys[i] for i in filled], s=110,
+                       c=[colour(labels[i]) for i in filled], edgecolors=_TEXT,
+                       linewidths=0.8, zorder=3)
+        if hollow:  # no data: an empty ring, dashed, never a coloured dot
+            ax.scatter([xs[i] for i in hollow], [ys[i] for i in hollow], s=110, c="white",
+                       edgecolors=_HATCH_EDGE, linewidths=1.2, linestyle="--", zorder=3)
         lo, hi = min(xs), max(xs)
         pad = max((hi - lo) * 0.05, 15)
         ax.set_xlim(lo - pad, hi + pad)
@@ -212,6 +231,10 @@ def _draw_timeline(ax: Axes, days: Sequence[date], labels: Sequence[str],
             show_offset=False))
     ax.set_yticks([y_of[c] for c in levels], [c.replace(" ", "\n") for c in levels])
     for tick, cat in zip(ax.get_yticklabels(), levels, strict=True):
+        if cat in HATCHES:
+            tick.set_bbox({"boxstyle": "round,pad=0.25", "facecolor": "white",
+                           "edgecolor": _HATCH_EDGE, "linestyle": "--"})
+            continue
         tick.set_bbox({"boxstyle": "round,pad=0.25", "facecolor": colour(cat),
                        "edgecolor": "none", "alpha": 0.35})
     ax.set_ylim(-0.6, len(levels) - 0.4)
@@ -252,6 +275,9 @@ def distribution_chart(counts: Mapping[str, int], *, title: str) -> Chart:
         xs = list(range(len(cats)))
         bars = ax.bar(xs, values, width=0.7, color=[colour(c) for c in cats],
                       edgecolor=_TEXT, linewidth=0.6, zorder=2)
+        for bar, cat in zip(bars, cats, strict=True):
+            if cat in HATCHES:
+                bar.set_hatch(HATCHES[cat])
         ax.bar_label(bars, labels=[str(v) for v in values], padding=3, fontsize=_FONT)
         ax.set_xticks(xs, [c.replace(" ", "\n") for c in cats])
         ax.set_ylabel("targets")

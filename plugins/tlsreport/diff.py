@@ -9,7 +9,13 @@ the very same server). So this module:
   and ``until`` and dates each change by the first snapshot from which the target kept its
   final grade or state (a fluke that came and went before ``until`` is not a change);
 - regrades the *old* result under the *new* snapshot's rules: if that alone yields the new
-  grade, the rules changed, not the bank.
+  grade, the rules changed, not the bank;
+- says no more than the record: a reason is "new" only when the old side's reasons were
+  measured (a scan) or written down with the finding graded on that day; otherwise it is
+  "first recorded" (ABK's 2015-02-17 reasons were simply not noted before). A reason is "no
+  longer" there only when the new side's reasons are known, and a recorded grade's reasons are
+  named in the words the post used, not the grader's derived labels ("RC4 with modern
+  browsers" was never published). An inferred grade carries its inference (``Recorded.inferred``).
 
 No clock, disk or network here: callers pass snapshots in and get plain data back. A build
 passes its ``grade.GradeMemo`` too, so results its charts and pages already graded are not
@@ -24,7 +30,8 @@ from datetime import date
 
 from .facts import STATE_OK, Snapshot, TargetRef, TargetResult
 from .grade import Grade, Reason
-from .grading import GradeMemo, grade_result
+from .grading import GradeMemo, grade_result, rules_of
+from .grading.labels import ids_for
 
 # Change kinds.
 CHANGED = "changed"  # graded before and after, grade or reasons differ
@@ -55,6 +62,10 @@ class Change:
     old_state: str | None = None  # the target's state ("ok", "refused", ...) before; None if absent
     new_state: str | None = None  # … and after; None if absent
     target: TargetRef | None = None  # the target as last listed (for links to its page)
+    # Reasons the new side shows that the old side's record cannot rule out: not "new", only
+    # written down for the first time (the old reasons were not recorded, or not graded then).
+    first_recorded: tuple[Reason, ...] = ()
+    inferred: str = ""  # why the new side's grade is an inference, not a published grade
 
     @property
     def rules_only(self) -> bool:
@@ -130,10 +141,11 @@ def changes_between(
                 arrived -= 1
             on_arrival = track[arrived]
             day = window[arrived].day.isoformat()
+            inferred = _inferred(on_arrival)
             if not isinstance(on_arrival, _View) or _same_state(on_arrival, new):
                 on_arrival = new
             added = _change(key, _name(new), ADDED, None, on_arrival, CAUSE_STATE)
-            changes.append(replace(added, first_seen=day))
+            changes.append(replace(added, first_seen=day, inferred=inferred))
             if on_arrival is new:
                 continue
             old = on_arrival
@@ -282,25 +294,103 @@ def _cause(old: _View, new: _View, rules_now: date, memo: GradeMemo) -> str:
 
 
 def _change(key: str, name: str, kind: str, old: _State, new: _State, cause: str) -> Change:
-    old_reasons = old.grade.reasons if isinstance(old, _View) and old.grade is not None else ()
-    new_reasons = new.grade.reasons if isinstance(new, _View) and new.grade is not None else ()
+    old_reasons = _shown(old)
+    new_reasons = _shown(new)
     old_ids = {r.id for r in old_reasons}
     new_ids = {r.id for r in new_reasons}
-    both = kind == CHANGED
+    declared = _declared_new(new)
+    gained: list[Reason] = []
+    first: list[Reason] = []
+    lost: tuple[Reason, ...] = ()
+    if kind == CHANGED:
+        for r in new_reasons:
+            if r.id in old_ids:
+                continue
+            (gained if r.id in declared or _could_see(old, r) else first).append(r)
+        if _reasons_known(new):
+            lost = tuple(r for r in old_reasons if r.id not in new_ids)
+    elif kind == ADDED:
+        # Nothing before to compare with: only what the publication itself calls new.
+        gained = [r for r in new_reasons if r.id in declared]
     return Change(
         key=key,
         name=name,
         kind=kind,
         old_grade=old.letter if isinstance(old, _View) else None,
         new_grade=new.letter if isinstance(new, _View) else None,
-        gained=tuple(r for r in new_reasons if r.id not in old_ids) if both else (),
-        lost=tuple(r for r in old_reasons if r.id not in new_ids) if both else (),
+        gained=tuple(gained),
+        lost=lost,
         first_seen="",
         cause=cause,
         old_state=old.result.state if old is not None else None,
         new_state=new.result.state if new is not None else None,
         target=(new or old).result.target if (new or old) is not None else None,
+        first_recorded=tuple(first),
     )
+
+
+def _recorded_reason(label: str) -> Reason:
+    """A published label as a Reason: its words kept, its id the finding(s) it names."""
+    ids = ids_for(label)
+    rid = "+".join(sorted(ids)) if ids else f"label:{label.strip().casefold()}"
+    return Reason(rid, label, "recorded")
+
+
+def _as_published(state: _State) -> bool:
+    """A recorded grade shown on its own day: its reasons are the published ones."""
+    if not isinstance(state, _View) or state.grade is None:
+        return False
+    rec = state.result.recorded
+    return state.result.facts is None and rec is not None and rec.grade == state.grade.letter
+
+
+def _shown(state: _State) -> tuple[Reason, ...]:
+    """The reasons a side shows: as published for a recorded grade, else the grader's."""
+    if state is None:
+        return ()
+    rec = state.result.recorded
+    if isinstance(state, _Unknown) or _as_published(state):
+        return tuple(_recorded_reason(x) for x in rec.reasons) if rec is not None else ()
+    return state.grade.reasons if isinstance(state, _View) and state.grade is not None else ()
+
+
+def _reasons_known(state: _State) -> bool:
+    """Whether a side's reasons were measured (a scan) or written down (a non-empty list).
+
+    A recorded grade with no reasons is one whose reasons were not noted (part 4's A list):
+    what it lacks cannot be read from it.
+    """
+    if not isinstance(state, _View):
+        return False
+    if state.result.facts is not None:
+        return True
+    rec = state.result.recorded
+    return rec is not None and bool(rec.reasons)
+
+
+def _could_see(old: _State, reason: Reason) -> bool:
+    """Whether the old side would show ``reason`` had it been there: then it is new."""
+    if not _reasons_known(old):
+        return False
+    assert isinstance(old, _View)
+    if old.result.facts is not None or reason.id.startswith("label:"):
+        return old.result.facts is not None
+    # A recorded list names what counted on its day; a finding not graded then says nothing.
+    ruleset = rules_of(old.taken)
+    return all(ruleset.graded(finding) for finding in reason.id.split("+"))
+
+
+def _declared_new(state: _State) -> frozenset[str]:
+    """Ids of the reasons the publication itself calls new (``Recorded.new_reasons``)."""
+    rec = state.result.recorded if state is not None else None
+    if rec is None:
+        return frozenset()
+    return frozenset(_recorded_reason(x).id for x in rec.new_reasons)
+
+
+def _inferred(state: _State) -> str:
+    rec = state.result.recorded if state is not None else None
+    return rec.inferred if rec is not None else ""
 
 
 def _name(state: _View | _Unknown) -> str:

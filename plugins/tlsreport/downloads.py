@@ -3,6 +3,10 @@
 A reader who quotes a post, or wants to check it years later, gets the exact rows behind its
 tables — target, grade, reasons, state and the snapshot they came from — not today's data.
 The bytes are deterministic (sorted keys, fixed line ends) so two builds give the same files.
+
+The reasons are the ones the table showed: a recorded grade's reasons as published, not the
+grader's derived labels ("RC4 with modern browsers" was never in a 2015 post), and each row
+says where its data came from (``source``: recorded by hand, scanned by tlsreport, imported).
 """
 
 from __future__ import annotations
@@ -19,7 +23,31 @@ from .facts import STATE_OK, UNREACHABLE_STATES, Snapshot, TargetResult
 from .grade import Grade
 
 CSV_FIELDS = ("list", "snapshot", "target", "host", "port", "service", "state", "state_reason",
-              "grade", "reasons")
+              "grade", "reasons", "source")
+
+# Snapshot kind -> the row's ``source``. A kind other than these is data someone else
+# produced and tlsreport read in: "imported".
+SOURCES = {"recorded": "recorded", "scan": "scanned"}
+IMPORTED = "imported"
+
+
+def source_of(snapshot: Snapshot) -> str:
+    """Where a snapshot's data came from: "recorded", "scanned" or "imported"."""
+    return SOURCES.get(snapshot.kind, IMPORTED)
+
+
+def shown_reasons(result: TargetResult, g: Grade | None) -> list[str]:
+    """The reasons a table shows next to a grade (the rule of ``render.reasons_of``).
+
+    A recorded grade shown on its own day keeps the reasons as published, in their words and
+    order; a grade the grader computed lists the grader's labels.
+    """
+    if g is None:
+        return []
+    rec = result.recorded
+    if result.facts is None and rec is not None and rec.grade == g.letter:
+        return list(rec.reasons)
+    return [r.label for r in g.reasons]
 
 
 @dataclass
@@ -55,7 +83,8 @@ def result_row(snapshot: Snapshot, result: TargetResult, g: Grade | None) -> dic
         "state": state,
         "state_reason": result.reason or UNREACHABLE_STATES.get(result.state, ""),
         "grade": g.letter if g is not None else None,
-        "reasons": [r.label for r in g.reasons] if g is not None else [],
+        "reasons": shown_reasons(result, g),
+        "source": source_of(snapshot),
     }
 
 

@@ -181,6 +181,14 @@ class Recorded:
     grade: str | None  # None: the target was listed but its grade was not recorded
     reasons: tuple[str, ...] = ()  # the labels as published, e.g. "RC4 (insecure)"
     source: str = ""  # where it was published
+    # Not published as such but inferred (e.g. a bank's grade on the day it was added, taken
+    # from the next table that lists it): says from what. Empty: the grade is as published.
+    # Kept apart from ``source`` so a change list can mark the inference, not just a page.
+    inferred: str = ""
+    # Reasons the publication itself calls new since its previous record ("Triodos lost
+    # Forward Secrecy"), even where that previous record is not in this history. Without it a
+    # reason first seen here is only "first recorded", never "new".
+    new_reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

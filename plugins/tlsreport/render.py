@@ -220,6 +220,7 @@ class Row:
     key: str
     expiry: date | None
     note: str
+    not_recorded: bool = False  # listed, but its grade was never written down (not "not tested")
 
 
 @dataclass(frozen=True)
@@ -281,7 +282,11 @@ def grades_view(
         sections.append(Section(letter, letter, f"{prefix}-{grade_slug(letter)}",
                                 tuple(r for r in rows if r.letter == letter)))
     sections.append(Section(NOT_TESTED, None, f"{prefix}-not-tested",
-                            tuple(r for r in rows if r.letter not in GRADES)))
+                            tuple(r for r in rows if r.letter not in GRADES
+                                  and not r.not_recorded)))
+    gaps = tuple(r for r in rows if r.letter not in GRADES and r.not_recorded)
+    if gaps:  # a gap in a recorded list is not a test that could not be made (issue 15)
+        sections.append(Section(NOT_RECORDED, None, f"{prefix}-not-recorded", gaps))
     return env.get_template("tlsreport/grades.html").render(sections=sections, **ctx)
 
 
@@ -351,6 +356,7 @@ def _row(result: TargetResult, grade: Grade | None, url: str | None) -> Row:
         key=key_summary(result),
         expiry=cert_expiry(result),
         note=result.target.note,
+        not_recorded=grade is None and state_text(result) == NOT_RECORDED,
     )
 
 

@@ -32,8 +32,9 @@ SSL3 = "SSL3 (insecure)"
 NORENEG = "no support for secure renegotiation"
 
 # Part 4, as of 2015-03-03: grade -> {bank: reasons}. The A list is known only from the
-# change list (no reasons recorded); the banks whose A-list grade was not noted, and
-# Europabank (untestable), are under "not tested".
+# change list (no reasons recorded); Europabank (untestable) is under "not tested", the banks
+# whose grade was not noted under "not recorded" (issue 15: two states, not one). Triodos is
+# not on part 4's list at all: part 4 never named it.
 PART4 = {
     "A+": {},
     "A": {"Keytrade": [], "Hello Bank!": [], "MeDirect": [], "Crelan": []},
@@ -57,8 +58,8 @@ PART4 = {
     "E": {},
     "F": {"Optima Bank": ["vulnerable to POODLE (SSL3 and TLS)", SHA1, "RC4", NOFS]},
 }
-NOT_TESTED_PART4 = {"Europabank", "Triodos", "Delta Lloyd", "Deutsche Bank", "Moneyou", "Binck",
-                    "Isabel"}
+NOT_TESTED_PART4 = {"Europabank"}
+NOT_RECORDED_PART4 = {"Delta Lloyd", "Deutsche Bank", "Moneyou", "Binck", "Isabel"}
 
 # Part 4's change list: date first seen -> {bank: (from, to)}; None = added to the list.
 # Fortuneo joined on 02-18 (at C, the grade its 03-02 change started from) and reached B on
@@ -184,15 +185,19 @@ def test_part4_shows_n_a_under_d_and_e(site: Path) -> None:
         assert sections[grade].get_text(strip=True) == "n/a"
 
 
-def test_part4_lists_untestable_and_unrecorded_banks_as_not_tested(site: Path) -> None:
+def test_part4_lists_untestable_banks_as_not_tested_and_unrecorded_ones_apart(site: Path
+                                                                              ) -> None:
     sections = _grade_sections(_soup(site / "belgian-banks-ssl-part-4.html"))
-    not_tested = [k for k in sections if k.lower().startswith("not tested")]
-    assert len(not_tested) == 1
-    items = sections[not_tested[0]].find_all("li")
-    assert len(items) == len(NOT_TESTED_PART4)
-    for bank in NOT_TESTED_PART4:
-        _entry(items, bank)
-    assert "asked SSL Labs not to scan it" in _entry(items, "Europabank").get_text()
+    for heading, banks in (("not tested", NOT_TESTED_PART4),
+                           ("not recorded", NOT_RECORDED_PART4)):
+        found = [k for k in sections if k.lower().startswith(heading)]
+        assert len(found) == 1, heading
+        items = sections[found[0]].find_all("li")
+        assert len(items) == len(banks)
+        for bank in banks:
+            _entry(items, bank)
+    europa = _entry(sections["not tested"].find_all("li"), "Europabank").get_text()
+    assert "could not test it" in europa and "guessed" in europa
 
 
 def test_part4_change_list_shows_each_recorded_change_under_its_date(site: Path) -> None:

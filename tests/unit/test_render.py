@@ -124,7 +124,8 @@ def test_series_format_has_a_heading_per_grade_then_not_tested(env) -> None:  # 
     doc = soup(html)
     wrapper = doc.find("div")
     assert wrapper["class"] == ["tlsreport", "tlsreport-grades"]
-    assert list(sections(html)) == GRADE_LABELS
+    # A grade never written down gets its own heading after "not tested" (issue 15).
+    assert list(sections(html)) == [*GRADE_LABELS, "not recorded"]
     ids = [h["id"] for h in doc.find_all("h3")]
     assert len(set(ids)) == len(ids)
     assert "tlsreport-belgian-banks-a-plus" in ids
@@ -148,10 +149,12 @@ def test_targets_are_listed_alphabetically_with_their_reasons(env) -> None:  # t
     assert "ING" in got["A-"].get_text()
 
 
-def test_unreachable_and_unrecorded_targets_are_not_tested_with_why(env) -> None:  # type: ignore[no-untyped-def]
+def test_unreachable_targets_are_not_tested_and_unrecorded_ones_not_recorded(env) -> None:  # type: ignore[no-untyped-def]
     got = sections(grades_view(env, part4_snapshot(), on=date(2015, 3, 3)))
     text = {li.get_text() for li in got["not tested"].find_all("li")}
-    assert text == {"Europabank: asked SSL Labs not to scan it", "Triodos: not recorded"}
+    assert text == {"Europabank: asked SSL Labs not to scan it"}
+    gaps = {li.get_text() for li in got["not recorded"].find_all("li")}
+    assert gaps == {"Triodos: not recorded"}
 
 
 def test_grades_are_those_of_the_rules_in_force_on_the_given_date(env) -> None:  # type: ignore[no-untyped-def]
@@ -275,7 +278,8 @@ def test_changes_are_grouped_by_date_with_the_rules_only_marker(env) -> None:  #
         "the rules changed, not the bank")
     hello = items["Hello Bank!"]
     assert hello.find("span", class_="tls-cause-rules") is None
-    assert "new: weak DH" in hello.get_text(" ", strip=True).replace(" ,", ",")
+    # Its A was recorded without reasons: weak DH is "first recorded", not "new" (issue 15).
+    assert "first recorded: weak DH" in hello.get_text(" ", strip=True).replace(" ,", ",")
     assert "removed from the list" in items["Gone"].get_text()
     assert "added to the list" in items["New"].get_text()
     assert kbc.a["href"] == "/t/kbc.be.html"

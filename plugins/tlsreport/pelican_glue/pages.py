@@ -84,6 +84,20 @@ def findings(result: TargetResult) -> list[tuple[str, str]]:
     return out
 
 
+def grades_heading(snapshot: Snapshot) -> str:
+    """The heading over a list page's table: what the data is and its date, never "today".
+
+    A list page may show an archive (grades typed in from 2015 posts) or a scan months old;
+    "Grades today" over either would claim a freshness nobody measured (issue 15).
+    """
+    day = render.human_date(snapshot.day)
+    if snapshot.kind == "recorded":
+        return f"Grades as recorded by hand from published results, as of {day}"
+    if snapshot.kind == "scan":
+        return f"Grades from tlsreport's scan of {day}"
+    return f"Grades as imported, as of {day}"
+
+
 def _posts(mentions: list[PostView], root: str) -> list[dict[str, Any]]:
     return [
         {"title": v.title, "url": root + v.url, "date": v.date.date().isoformat()}
@@ -122,6 +136,7 @@ def list_page(
         "title": info.title,
         "taken": latest.taken,
         "taken_date": render.human_date(on),
+        "grades_heading": grades_heading(latest),
         "grades_html": Markup(render.grades_view(
             env, latest, on=on, grades=state.grades.of_snapshot(latest), compact=True,
             target_url=links.target_ref, id_prefix=f"tlsreport-latest-{info.slug}",
@@ -189,7 +204,21 @@ def target_pages(
             "timeline_html": Markup(render.chart_view(
                 env, timeline, src=root + state.chart_url(timeline)
             )),
-            "posts": _posts(mentions, root),
+            "posts": _posts(_showing(mentions, info.slug, key), root),
             "root": root,
         })
     return pages
+
+
+def _showing(mentions: list[PostView], slug: str, key: str) -> list[PostView]:
+    """The posts whose snapshot of the list holds this target: the ones that mention it.
+
+    A post that showed the list before the target was on it never named it (part 4 and
+    Triodos, issue 15), so it is not listed on the target's page.
+    """
+    out = []
+    for view in mentions:
+        snap = view.lists.get(slug)
+        if snap is not None and snap.result_for(key) is not None:
+            out.append(view)
+    return out
