@@ -24,7 +24,7 @@ TLSREPORT_SCAN = "never"
 # time, so every build would upload a changed file), and .gz/.br copies of every text file so
 # nginx (gzip_static/brotli_static) or Apache (MultiViews) serve them without compressing per
 # request — bench/bench_serve.py measures what on-the-fly gzip costs.
-PLUGINS = [*PLUGINS, "sitemap", "precompress"]
+PLUGINS = [*_base.PLUGINS, "sitemap", "precompress"]
 SITEMAP = {"format": "txt"}
 PRECOMPRESS_GZIP = True
 PRECOMPRESS_BROTLI = True
