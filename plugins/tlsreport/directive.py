@@ -127,13 +127,25 @@ def _repaired(norm: str) -> str:
 
 def _fix_for(norm: str) -> str | None:
     """The repaired text when it parses (or its own fix), else None."""
+    return _fix_and_next(norm)[0]
+
+
+def _fix_and_next(norm: str) -> tuple[str | None, str]:
+    """(the repaired text or its own fix, the next problem of the repaired text or "")."""
     guess = _repaired(norm)
     if guess == norm:
-        return None
+        return None, ""
     try:
-        return parse_directive(guess).text
+        return parse_directive(guess).text, ""
     except DirectiveError as exc:
-        return exc.fix
+        return exc.fix, f" (then: {exc.message})" if exc.fix is None else ""
+
+
+def _shape_error(message: str, norm: str) -> DirectiveError:
+    """An error about the directive's shape, with the fix and what the fix would still lack,
+    so one build reports both mistakes of ``[Tlsreport chart kind=pie``."""
+    fix, then = _fix_and_next(norm)
+    return DirectiveError(message + then, fix)
 
 
 def normalise(text: str) -> str:
@@ -145,17 +157,15 @@ def parse_directive(text: str) -> Directive:
     """Parse and validate one directive; raise DirectiveError saying what is wrong."""
     norm = normalise(text)
     if starts_like_directive(norm) and not norm.startswith(PREFIX):
-        raise DirectiveError(
+        raise _shape_error(
             f"a directive starts with '{PREFIX}' in lower case, not {norm[:len(PREFIX)]!r}",
-            _fix_for(norm),
-        )
+            norm)
     if starts_like_directive(norm) and "]" not in norm:
-        raise DirectiveError("the directive is not closed with ']'", _fix_for(norm))
+        raise _shape_error("the directive is not closed with ']'", norm)
     if starts_like_directive(norm) and not norm.endswith("]"):
-        raise DirectiveError(
+        raise _shape_error(
             "a directive must be alone in its paragraph (nothing after its ']'; leave a "
-            "blank line before and after it)", _fix_for(norm),
-        )
+            "blank line before and after it)", norm)
     if not looks_like_directive(norm):
         raise DirectiveError(f"not a directive: {norm!r}")
     body = norm[len(PREFIX) : -1]
