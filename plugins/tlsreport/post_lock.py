@@ -78,6 +78,8 @@ class PostLock:
         self.used: dict[str, dict[str, Locked]] = {}
         self.seen: set[str] = set()
         self.changed_posts: list[str] = []
+        # (post, key, locked, newest): kept although a newer snapshot fits its moment.
+        self.held_back: list[tuple[str, str, datetime, datetime]] = []
 
     @classmethod
     def load(cls, path: Path) -> PostLock:
@@ -125,10 +127,12 @@ class PostLock:
         if done is not None and done.as_of == basis:
             return done.snapshot
         old = self.entries.get(post, {}).get(key)
+        earlier = [t for t in available if t <= as_of]
         if old is not None and old.as_of == basis and old.snapshot in available:
             chosen: datetime | None = old.snapshot
+            if earlier and max(earlier) > old.snapshot:
+                self.held_back.append((post, key, old.snapshot, max(earlier)))
         else:
-            earlier = [t for t in available if t <= as_of]
             chosen = max(earlier) if earlier else None
         if chosen is not None:
             self.used.setdefault(post, {})[key] = Locked(basis, chosen)

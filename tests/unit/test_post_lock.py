@@ -113,3 +113,12 @@ def test_a_near_miss_lists_the_days_snapshots_and_the_line_to_write() -> None:
     text = describe_choices([other_day, T8, T14], datetime(2026, 12, 5, 8, 23, 59, tzinfo=UTC))
     assert "2026-12-05T08:23:58Z, 2026-12-05T14:00:00Z" in text
     assert "write 'Tlsreport_snapshot: 2026-12-05T08:23:58Z'" in text
+
+
+def test_a_kept_snapshot_with_a_newer_one_of_its_moment_is_noted(tmp_path: Path) -> None:
+    lock = PostLock(tmp_path / "l.json")
+    lock.choose("p", "lab", EOD, [T8])
+    lock.save(lambda post: True)
+    lock = PostLock.load(tmp_path / "l.json")
+    assert lock.choose("p", "lab", EOD, [T8, T14]) == T8
+    assert lock.held_back == [("p", "lab", T8, T14)]

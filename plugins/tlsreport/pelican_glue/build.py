@@ -151,6 +151,10 @@ class BuildState:
         if self._lock is None:
             return
         content = Path(str(self.settings.get("PATH") or ".")).resolve()
+        for post, key, locked, newest in self._lock.held_back:
+            log.info("tlsreport: %s keeps %s for %s (locked in %s); %s is newer: delete the "
+                     "post's entry there to show it", post, f"{locked:%Y-%m-%dT%H:%M:%SZ}", key,
+                     self._lock.path, f"{newest:%Y-%m-%dT%H:%M:%SZ}")
         fresh = sorted(set(self._lock.changed_posts))
         if self._lock.save(lambda post: (content / post).exists()) and fresh:
             log.info("tlsreport: locked the snapshot of %s in %s", ", ".join(fresh),
