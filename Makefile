@@ -30,6 +30,11 @@ GITHUB_PAGES_COMMIT_MESSAGE ?= Generate tlsreport site
 
 # The lab (real weak TLS servers on 127.0.0.1) keeps its state here while it runs.
 LAB_DIR ?= $(BASEDIR)/.lab
+# Fixed lab ports: LAB_BASE_PORT=14400 puts each profile on 14400 + its place in the list.
+# Unset, the lab keeps the ports it had last time ($(LAB_DIR)/ports.json).
+# LAB=modern rc4 starts or stops only those servers.
+LAB_BASE_PORT ?=
+LAB ?=
 DEMO_DIR ?= $(BASEDIR)/.demo
 
 PYTESTOPTS ?= -n 2
@@ -65,6 +70,7 @@ help:
 	@echo '   make serve [PORT=8000]   serve site at http://127.0.0.1:8000'
 	@echo '   make devserver [PORT=8000]  serve and regenerate together'
 	@echo '   make lab / lab-stop  start / stop the lab of weak TLS servers in the background'
+	@echo '                        (LAB="modern rc4": only those; LAB_BASE_PORT=14400: fixed ports)'
 	@echo '   make lint            ruff'
 	@echo '   make ssh_upload      upload the web site via SSH (scp)'
 	@echo '   make rsync_upload    upload the web site via rsync+ssh'
@@ -95,8 +101,10 @@ regenerate: $(STAMP)
 serve: $(STAMP)
 	"$(PELICAN)" -l "$(INPUTDIR)" -o "$(OUTPUTDIR)" -s "$(CONFFILE)" $(PELICANOPTS) -b $(SERVER) -p $(PORT)
 
+# Pelican's -lr loop, also watching the history and target lists (a scan rebuilds), and
+# stopping its web server however it is stopped (tlsreport/devserver.py).
 devserver: $(STAMP)
-	"$(PELICAN)" -lr "$(INPUTDIR)" -o "$(OUTPUTDIR)" -s "$(CONFFILE)" $(PELICANOPTS) -b $(SERVER) -p $(PORT)
+	$(VPY) -m tlsreport.devserver "$(INPUTDIR)" -o "$(OUTPUTDIR)" -s "$(CONFFILE)" $(PELICANOPTS) -b $(SERVER) -p $(PORT)
 
 publish: $(STAMP)
 	"$(PELICAN)" "$(INPUTDIR)" -o "$(OUTPUTDIR)" -s "$(PUBLISHCONF)" $(PELICANOPTS)
@@ -105,10 +113,10 @@ scan: $(STAMP)
 	$(VPY) -m tlsreport scan-all "$(TARGETS_DIR)" --out "$(HISTORY_DIR)"
 
 lab: $(STAMP)
-	$(VPY) -m tlsreport.lab start --dir "$(LAB_DIR)"
+	$(VPY) -m tlsreport.lab start $(LAB) --dir "$(LAB_DIR)" $(if $(LAB_BASE_PORT),--base-port $(LAB_BASE_PORT))
 
 lab-stop: $(STAMP)
-	$(VPY) -m tlsreport.lab stop --dir "$(LAB_DIR)"
+	$(VPY) -m tlsreport.lab stop $(LAB) --dir "$(LAB_DIR)"
 
 demo: $(STAMP)
 	$(VPY) -m tlsreport.lab.demo --dir "$(DEMO_DIR)" --content "$(INPUTDIR)" --output "$(OUTPUTDIR)" --settings "$(CONFFILE)"

@@ -35,6 +35,23 @@ from .scan import scan_list
 from .targets import TargetListError, load_target_list, load_target_lists
 
 DEFAULT_OUT = Path("data/history")
+
+USAGE = """\
+Scan TLS servers, keep every scan as a snapshot in data/history/, and grade them the way
+SSL Labs did on a given day.
+
+  python -m tlsreport scan data/targets/my-lab.toml     scan one list, print its grades
+  python -m tlsreport scan-all data/targets             scan every list with scan = true
+  python -m tlsreport show my-lab                       the newest snapshot of a list
+  python -m tlsreport grade my-lab --rules 2015-02-16   grades under that day's rules
+
+show and grade take a list name, a list's history folder (data/history/my-lab) or one
+snapshot file (data/history/my-lab/2026-12-05T082358Z.json).
+
+Exit status: 0 done (unreachable targets are a result, not a failure), 2 bad input (the
+message names the file, line and field), 1 a snapshot could not be written, 130 interrupted
+(nothing is written then). `python -m tlsreport VERB --help` describes each verb.
+"""
 EXIT_OK, EXIT_WRITE_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
@@ -161,6 +178,7 @@ def _scan_and_write(target_list: Any, args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_WRITE_FAILED
     print_snapshot_table(snapshot)
+    print_grade_table(snapshot, snapshot.day, rules_of(snapshot.day).id)
     print(f"snapshot: {path}")
     return EXIT_OK
 
@@ -196,23 +214,66 @@ def _progress_display(total: int) -> Iterator[Callable[[Any], None] | None]:
 # --- show ---------------------------------------------------------------------------------
 
 def add_show_parser(subparsers: Any) -> None:
-    parser = subparsers.add_parser("show", help="show a snapshot's targets and states")
-    parser.add_argument("snapshot", type=Path, help="snapshot file (.json)")
+    parser = subparsers.add_parser(
+        "show", help="show a snapshot: targets, states and grades",
+        description="Show one snapshot (the newest of a list, or a file): each target's "
+                    "state and what was found, then its grade under the snapshot's own rules.")
+    parser.add_argument("snapshot", metavar="LIST_OR_SNAPSHOT",
+                        help="a list name (my-lab), a list's history folder "
+                             "(data/history/my-lab) or a snapshot file (.json)")
+    parser.add_argument("--history", type=Path, default=DEFAULT_OUT,
+                        help="where list names are looked up (default: data/history)")
     parser.add_argument("--json", action="store_true", help="print the whole snapshot as JSON")
     parser.set_defaults(func=cmd_show)
+
+
+class NoSnapshot(ValueError):
+    """A list name or folder that names no snapshot; the message says what to type."""
+
+
+def resolve_snapshot(given: str | Path, history_root: Path) -> Path:
+    """The snapshot file a LIST_OR_SNAPSHOT argument means: a file as is, a folder's newest
+    snapshot, a list name's newest snapshot under ``history_root``.
+
+    Why: bloggers think in lists ("show me my-lab"), not in time-stamped file names.
+    """
+    path = Path(given)
+    if path.is_file() or path.suffix == ".json":
+        return path
+    if path.is_dir():
+        infos = History(path.parent).infos(path.name)
+        if infos:
+            return infos[-1].path
+        lists = History(path).lists()
+        if lists:
+            raise NoSnapshot(f"{path}: a history folder of several lists ({', '.join(lists)}); "
+                             f"name one: {path / lists[0]}")
+        raise NoSnapshot(f"{path}: no snapshot in this folder")
+    infos = History(history_root).infos(str(given))
+    if infos:
+        return infos[-1].path
+    known = History(history_root).lists()
+    hint = (f"lists with history in {history_root}: {', '.join(known)}" if known
+            else f"no list has history in {history_root} yet")
+    raise NoSnapshot(
+        f"{given}: no such snapshot file, folder or list ({hint}); a new list needs a scan "
+        f"first: python -m tlsreport scan data/targets/{path.name}.toml")
 
 
 def cmd_show(args: argparse.Namespace) -> int:
 
     try:
-        snapshot = History(args.snapshot.parent.parent).load(args.snapshot)
-    except SnapshotError as exc:
+        chosen = resolve_snapshot(args.snapshot, args.history)
+        snapshot = History(chosen.parent.parent).load(chosen)
+    except (SnapshotError, NoSnapshot) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.json:
         print(json.dumps(facts.to_json(snapshot), indent=2, sort_keys=True))
     else:
         print_snapshot_table(snapshot)
+        print_grade_table(snapshot, snapshot.day, rules_of(snapshot.day).id)
+        print(f"snapshot: {chosen}")
     return EXIT_OK
 
 
@@ -257,11 +318,17 @@ def print_snapshot_table(snapshot: Any) -> None:
 # --- grade --------------------------------------------------------------------------------
 
 def add_grade_parser(subparsers: Any) -> None:
-    """`grade SNAPSHOT_OR_TARGETS [--rules DATE] [--json]`: grades under a day's rules."""
+    """`grade LIST_OR_SNAPSHOT_OR_TARGETS [--rules DATE] [--json]`: grades under a day's rules."""
     parser = subparsers.add_parser(
-        "grade", help="grade a snapshot (or scan a target list first) under a day's rules")
-    parser.add_argument("source", type=Path, metavar="SNAPSHOT_OR_TARGETS",
-                        help="snapshot file (.json) or target list (.toml, scanned first)")
+        "grade", help="grade a snapshot (or scan a target list first) under a day's rules",
+        description="Grade the newest snapshot of a list, a snapshot file, or a target list "
+                    "scanned now (nothing is written then), with the rules SSL Labs applied on "
+                    "the snapshot's date or on --rules DATE.")
+    parser.add_argument("source", metavar="LIST_OR_SNAPSHOT_OR_TARGETS",
+                        help="a list name (my-lab), a list's history folder, a snapshot file "
+                             "(.json) or a target list (.toml, scanned first)")
+    parser.add_argument("--history", type=Path, default=DEFAULT_OUT,
+                        help="where list names are looked up (default: data/history)")
     parser.add_argument("--rules", metavar="DATE", default=None,
                         help="grade with the rules in force on DATE (YYYY-MM-DD); "
                              "default: the snapshot's own date")
@@ -273,20 +340,18 @@ def add_grade_parser(subparsers: Any) -> None:
 
 def cmd_grade(args: argparse.Namespace) -> int:
 
-
     try:
-        if args.source.suffix == ".toml":
-
+        if str(args.source).endswith(".toml"):
             try:
-                target_list = load_target_list(args.source)
+                target_list = load_target_list(Path(args.source))
             except TargetListError as exc:
                 raise ValueError(str(exc)) from None
             _quiet_sslyze_warnings()
             snapshot, _raw = scan_list(target_list, network_timeout=args.timeout)
         else:
-
+            chosen = resolve_snapshot(args.source, args.history)
             try:
-                snapshot = History(args.source.parent.parent).load(args.source)
+                snapshot = History(chosen.parent.parent).load(chosen)
             except SnapshotError as exc:
                 raise ValueError(str(exc)) from None
         taken = snapshot.day
@@ -298,6 +363,18 @@ def cmd_grade(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+    report = grade_report(snapshot, on, rules_id)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    print_grade_table(snapshot, on, rules_id, report=report)
+    return EXIT_OK
+
+
+def grade_report(snapshot: facts.Snapshot, on: date, rules_id: str) -> dict[str, Any]:
+    """The grades of a snapshot under ``on``'s rules, as plain data (``grade --json``)."""
+    taken = snapshot.day
 
     def entry(result: facts.TargetResult) -> dict[str, Any]:
         t = result.target
@@ -319,29 +396,47 @@ def cmd_grade(args: argparse.Namespace) -> int:
         }
         return out
 
-    report = {"rules": rules_id, "taken": snapshot.taken, "list": snapshot.list_slug,
-              "kind": snapshot.kind, "targets": [entry(r) for r in snapshot.results]}
-    if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
-        return EXIT_OK
+    return {"rules": rules_id, "taken": snapshot.taken, "list": snapshot.list_slug,
+            "kind": snapshot.kind, "targets": [entry(r) for r in snapshot.results]}
 
-    table = Table(title=f"{snapshot.title} — {snapshot.kind} {snapshot.taken}, "
-                        f"rules of {rules_id}")
-    for column in ("target", "grade", "if trusted", "score", "reasons", "not tested"):
+
+def common_not_tested(entries: list[dict[str, Any]]) -> list[str]:
+    """What no graded target was tested for: said once under the table, not on every row."""
+    graded = [e["not_tested"] for e in entries if e["state"] == "ok" and e["scores"]]
+    if not graded:
+        return []
+    common = set(graded[0]).intersection(*graded[1:])
+    return [item for item in graded[0] if item in common]
+
+
+def print_grade_table(snapshot: facts.Snapshot, on: date, rules_id: str, *,
+                      report: dict[str, Any] | None = None) -> None:
+    """One row per target: grade, grade if trusted, score, reasons; "not tested" once."""
+    report = report or grade_report(snapshot, on, rules_id)
+    entries = report["targets"]
+    common = common_not_tested(entries)
+    rest = {id(e): [i for i in e["not_tested"] if i not in common] for e in entries}
+    with_rest = any(rest.values())
+    table = Table(title=escape(f"{snapshot.title} — grades under the rules of {rules_id}"))
+    columns = ["target", "grade", "if trusted", "score", "reasons"]
+    for column in [*columns, *(["also not tested"] if with_rest else [])]:
         table.add_column(column, overflow="fold")
-    for e in report["targets"]:
+    for e in entries:
+        extra = [", ".join(rest[id(e)])] if with_rest else []
         if e["state"] != "ok":
-            table.add_row(e["name"], f"[bold]{e['state']}[/bold]", "", "", e["reason"] or "", "")
+            table.add_row(escape(e["name"]), f"[bold]{escape(e['state'])}[/bold]", "", "",
+                          escape(e["reason"] or ""), *extra)
             continue
         grade = e["grade"] or "—"
         if e["grade"] and not e["determined"]:
             grade += " (?)"
         score = str(e["scores"]["total"]) if e["scores"] else ""
-        reasons = ", ".join(e["reasons"]) + (f" — {e['note']}" if e["note"] else "")
-        table.add_row(e["name"], grade, e["grade_if_trusted"] or "", score, reasons,
-                      ", ".join(e["not_tested"]))
+        reasons = " — ".join(x for x in (", ".join(e["reasons"]), e["note"]) if x)
+        table.add_row(escape(e["name"]), escape(grade), escape(e["grade_if_trusted"] or ""),
+                      score, escape(reasons), *[escape(x) for x in extra])
+    if common:
+        table.caption = escape("not tested on any target: " + ", ".join(common))
     Console(width=max(100, Console().width)).print(table)
-    return EXIT_OK
 
 
 # --- entry point --------------------------------------------------------------------------
@@ -351,7 +446,7 @@ VERBS: list[Callable[[Any], None]] = [add_scan_parser, add_scan_all_parser, add_
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m tlsreport", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m tlsreport", description=USAGE,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     subparsers = parser.add_subparsers(dest="verb", required=True)
     for add in VERBS:

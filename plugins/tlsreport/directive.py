@@ -15,6 +15,7 @@ given text with the n-th such occurrence.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -48,7 +49,16 @@ _TOKEN = re.compile(
 
 
 class DirectiveError(ValueError):
-    """A directive that cannot be rendered; ``str()`` is the message without the location."""
+    """A directive that cannot be rendered; ``str()`` is the message without the location.
+
+    ``fix``, when known, is the directive as it should be written; ``str()`` ends with
+    ``; write: <fix>`` so every error tells the blogger what to type instead.
+    """
+
+    def __init__(self, message: str, fix: str | None = None) -> None:
+        self.message = message
+        self.fix = fix
+        super().__init__(f"{message}; write: {fix}" if fix else message)
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,67 @@ def looks_like_directive(block: str) -> bool:
     return rest == "]" or rest[0].isspace()
 
 
+def starts_like_directive(block: str) -> bool:
+    """True when a paragraph *starts* like a directive, in any letter case, closed or not.
+
+    Such a paragraph is never published as text: if it is not exactly one directive
+    (``[Tlsreport …]``, no closing ``]``, words after the ``]``), parsing says why.
+    """
+    stripped = block.strip()
+    if not stripped.lower().startswith(PREFIX):
+        return False
+    rest = stripped[len(PREFIX):]
+    if not (rest == "" or rest[0].isspace() or rest[0] == "]"):
+        return False
+    card = re.match(INLINE_PATTERN, stripped)
+    # A target card opening a sentence is inline text with a card in it, not a mistake.
+    return not (card and card.end() < len(stripped))
+
+
+def with_option(text: str, key: str, value: str) -> str:
+    """``text`` (one directive) with option ``key`` set to ``value`` (for "write: …" hints)."""
+    shown = f'"{value}"' if re.search(r'[\s"\]]', value) else value
+    pattern = re.compile(rf'(\s{re.escape(key)}=)(?:"(?:[^"\\]|\\.)*"|[^\s\]]*)')
+    if pattern.search(text):
+        return pattern.sub(lambda m: m.group(1) + shown, text, count=1)
+    return text[:-1].rstrip() + f" {key}={shown}]"
+
+
+def _repaired(norm: str) -> str:
+    """A best guess at what a directive that does not parse meant: lower-case prefix, no
+    spaces around ``=``, a closing ``]``, nothing after it."""
+    text = PREFIX + norm[len(PREFIX):]
+    text = re.sub(r"\s*=\s*", "=", text)
+    if "]" not in text:
+        text = text.rstrip() + "]"
+    elif not text.endswith("]") and text.count('"') % 2 == 0:
+        text = text[: text.index("]") + 1]
+    return text
+
+
+def _fix_for(norm: str) -> str | None:
+    """The repaired text when it parses (or its own fix), else None."""
+    return _fix_and_next(norm)[0]
+
+
+def _fix_and_next(norm: str) -> tuple[str | None, str]:
+    """(the repaired text or its own fix, the next problem of the repaired text or "")."""
+    guess = _repaired(norm)
+    if guess == norm:
+        return None, ""
+    try:
+        return parse_directive(guess).text, ""
+    except DirectiveError as exc:
+        return exc.fix, f" (then: {exc.message})" if exc.fix is None else ""
+
+
+def _shape_error(message: str, norm: str) -> DirectiveError:
+    """An error about the directive's shape, with the fix and what the fix would still lack,
+    so one build reports both mistakes of ``[Tlsreport chart kind=pie``."""
+    fix, then = _fix_and_next(norm)
+    return DirectiveError(message + then, fix)
+
+
 def normalise(text: str) -> str:
     """One spelling per directive: whitespace runs (line breaks too) become one space."""
     return " ".join(text.split())
@@ -85,6 +156,16 @@ def normalise(text: str) -> str:
 def parse_directive(text: str) -> Directive:
     """Parse and validate one directive; raise DirectiveError saying what is wrong."""
     norm = normalise(text)
+    if starts_like_directive(norm) and not norm.startswith(PREFIX):
+        raise _shape_error(
+            f"a directive starts with '{PREFIX}' in lower case, not {norm[:len(PREFIX)]!r}",
+            norm)
+    if starts_like_directive(norm) and "]" not in norm:
+        raise _shape_error("the directive is not closed with ']'", norm)
+    if starts_like_directive(norm) and not norm.endswith("]"):
+        raise _shape_error(
+            "a directive must be alone in its paragraph (nothing after its ']'; leave a "
+            "blank line before and after it)", norm)
     if not looks_like_directive(norm):
         raise DirectiveError(f"not a directive: {norm!r}")
     body = norm[len(PREFIX) : -1]
@@ -95,7 +176,7 @@ def parse_directive(text: str) -> Directive:
             break
         m = _TOKEN.match(body, pos)
         if not m or m.end() == pos:
-            raise DirectiveError(f"cannot read the directive from {body[pos:].strip()!r} on")
+            raise _unreadable(norm, body[pos:])
         if m.group("quoted") is not None:
             value: str | None = re.sub(r"\\(.)", r"\1", m.group("quoted"))
         else:
@@ -103,20 +184,27 @@ def parse_directive(text: str) -> Directive:
         words.append((m.group("key"), value))
         pos = m.end()
         if pos < len(body) and not body[pos].isspace():
-            raise DirectiveError(f"cannot read the directive from {body[pos:].strip()!r} on")
+            raise _unreadable(norm, body[pos:])
     if not words or words[0][1] is not None:
         raise DirectiveError(
             f"the directive needs a view first: one of {', '.join(VIEWS)}"
         )
     view = words[0][0]
     if view not in VIEWS:
-        raise DirectiveError(f"unknown view {view!r} (known views: {', '.join(VIEWS)})")
+        close = difflib.get_close_matches(view, list(VIEWS), n=1)
+        raise DirectiveError(
+            f"unknown view {view!r} (known views: {', '.join(VIEWS)})",
+            PREFIX + " " + close[0] + norm[len(PREFIX) + 1 + len(view):] if close else None,
+        )
     allowed = VIEWS[view]
     options: dict[str, object] = {}
     for key, raw in words[1:]:
         if key not in allowed:
+            close = difflib.get_close_matches(key, list(allowed), n=1)
             raise DirectiveError(
-                f"unknown option {key!r} for view {view!r} (known: {', '.join(allowed)})"
+                f"unknown option {key!r} for view {view!r} (known: {', '.join(allowed)})",
+                re.sub(rf"(\s){re.escape(key)}(?==|\s|\])", rf"\g<1>{close[0]}", norm, count=1)
+                if close else None,
             )
         if raw is None:
             raise DirectiveError(f"option {key!r} needs a value ({key}=...)")
@@ -138,6 +226,18 @@ def parse_directive(text: str) -> Directive:
     if view == "target" and "target" not in options:
         raise DirectiveError("view 'target' needs target=NAME")
     return Directive(view=view, options=options, text=norm)
+
+
+def _unreadable(norm: str, rest: str) -> DirectiveError:
+    """The part of a directive that cannot be read, with the rule it breaks and a fix."""
+    rest = rest.strip()
+    if rest.startswith("=") or re.search(r"\s=|=\s", norm):
+        why = "no spaces around '=' (write key=value)"
+    elif rest.count('"') % 2:
+        why = "a quote is not closed"
+    else:
+        why = 'options are written key=value, quoted when the value has spaces (key="a b")'
+    return DirectiveError(f"cannot read the directive from {rest!r}: {why}", _fix_for(norm))
 
 
 def _convert(key: str, kind: str, raw: str) -> object:
@@ -232,6 +332,10 @@ def directive_lines(source: str) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     for first, para in paragraphs:
         text = "\n".join(para)
+        if starts_like_directive(text) and not looks_like_directive(text):
+            # The whole paragraph became one placeholder (a directive that does not parse).
+            found.append((first + 1, normalise(text)))
+            continue
         text = _CODE_SPAN.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
         for m in _OCCURRENCE.finditer(text):
             found.append((first + 1 + text.count("\n", 0, m.start()), normalise(m.group(0))))

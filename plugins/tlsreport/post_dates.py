@@ -42,28 +42,88 @@ def end_of_day(day: date, tz: tzinfo) -> datetime:
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
+# The snapshot's file name (``2026-12-05T082358Z.json``), as `ls data/history/x/` shows it.
+_FILE_STAMP = re.compile(
+    r"(?P<d>\d{4}-\d{2}-\d{2})T(?P<h>\d{2})(?P<m>\d{2})(?P<s>\d{2})Z(?:\.json)?\Z"
+)
+PIN_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def moment_from_metadata(value: str, tz: tzinfo) -> Moment:
-    """``Tlsreport_snapshot:`` → a Moment: a day means its end, a UTC time names one snapshot."""
+    """``Tlsreport_snapshot:`` → a Moment: a day means its end, a UTC time names one snapshot.
+
+    The time is accepted as a snapshot's ``taken`` (``2026-12-05T08:23:58Z``) and as its file
+    name (``2026-12-05T082358Z`` or ``2026-12-05T082358Z.json``), because bloggers copy the
+    name they see in ``data/history/<list>/``.
+    """
     text = str(value).strip()
     try:
         if _DAY.match(text):
             return Moment(end_of_day(date.fromisoformat(text), tz))
         if _STAMP.match(text):
             return Moment(parse_taken(text, strict=True), exact=True)
+        m = _FILE_STAMP.match(text)
+        if m:
+            stamp = f"{m['d']}T{m['h']}:{m['m']}:{m['s']}Z"
+            return Moment(parse_taken(stamp, strict=True), exact=True)
     except ValueError:
         pass
     raise SnapshotChoiceError(
-        f"Tlsreport_snapshot: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, got {text!r}"
+        f"Tlsreport_snapshot: expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or a snapshot's file "
+        f"name (YYYY-MM-DDTHHMMSSZ.json), got {text!r}"
     )
 
 
-def post_moment(published: datetime, modified: datetime | None, tz: tzinfo) -> Moment:
-    """The end of the post's Modified (else Date) day, in the site's time zone."""
+def post_moment(
+    published: datetime, modified: datetime | None, tz: tzinfo, *, honour_time: bool = False
+) -> Moment:
+    """When a post looks at history: its Modified (else Date) in the site's time zone.
+
+    ``honour_time`` (the post's date was written with a time of day): the newest snapshot at
+    or before that very minute, so a post written at 09:00 does not take the 15:00 scan.
+    Otherwise the end of that day, as before.
+    """
     when = modified or published
     local = when.astimezone(tz) if when.tzinfo is not None else when.replace(tzinfo=tz)
+    if honour_time:
+        return Moment(local.astimezone(UTC))
     return Moment(end_of_day(local.date(), tz))
+
+
+_DATE_WITH_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]+\d{1,2}:\d{2}")
+
+
+def has_time_of_day(value: str) -> bool:
+    """Whether a ``Date:``/``Modified:`` value as written carries a time (``2026-12-05 09:30``).
+
+    Pelican turns ``2026-12-05`` into midnight, so the parsed date cannot tell "no time" from
+    "at midnight"; the text as written can.
+    """
+    return bool(_DATE_WITH_TIME.search(str(value)))
+
+
+def pin_text(when: datetime) -> str:
+    """The metadata line that pins the snapshot taken at ``when``."""
+    return f"Tlsreport_snapshot: {when.astimezone(UTC).strftime(PIN_FORMAT)}"
+
+
+def nearest(taken: Sequence[datetime], at: datetime, count: int = 3) -> list[datetime]:
+    """The ``count`` snapshot times closest to ``at`` (both sides), plus all of ``at``'s UTC
+    day, oldest first: what an error shows so a near miss can be corrected by copying."""
+    day = at.astimezone(UTC).date()
+    close = sorted(taken, key=lambda t: (abs((t - at).total_seconds()), t))[:count]
+    same_day = [t for t in taken if t.astimezone(UTC).date() == day]
+    return sorted(set(close) | set(same_day))
+
+
+def describe_choices(taken: Sequence[datetime], at: datetime) -> str:
+    """``nearest: 2026-12-05T08:23:58Z, …; write "Tlsreport_snapshot: …"`` for an error."""
+    near = nearest(taken, at)
+    if not near:
+        return "the list has no snapshot yet"
+    stamps = ", ".join(t.astimezone(UTC).strftime(PIN_FORMAT) for t in near)
+    best = min(near, key=lambda t: abs((t - at).total_seconds()))
+    return f"nearest snapshots: {stamps}; to show the closest, write '{pin_text(best)}'"
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ def test_directive_in_code_stays_text_and_the_real_one_renders(site: Path) -> No
 
 def test_post_shows_the_snapshot_of_its_own_date(site: Path) -> None:
     post(site, "feb15", "[tlsreport grades list=banks]\n", Date="2015-02-15 23:00")
-    post(site, "feb16", "[tlsreport grades list=banks]\n", Date="2015-02-16 08:00")
+    post(site, "feb16", "[tlsreport grades list=banks]\n", Date="2015-02-16 14:00")
     post(site, "mod", "[tlsreport grades list=banks]\n", Date="2015-02-15",
          Modified="2015-03-03 21:00")
     post(site, "named", "[tlsreport grades list=banks]\n", Date="2015-03-10",

@@ -90,3 +90,15 @@ def test_history_inside_content_is_warned_about(tmp_path: Path,
                                                 caplog: pytest.LogCaptureFixture) -> None:
     build(tmp_path, TLSREPORT_HISTORY_DIR=str(tmp_path / "content" / "history"))
     assert any("inside the content folder" in r.getMessage() for r in caplog.records)
+
+
+def test_a_build_time_scan_says_what_it_scans_why_and_how_long(tmp_path: Path) -> None:
+    _list(tmp_path)
+    said: list[str] = []
+    written = scan_due_lists(_settings(tmp_path, TLSREPORT_SCAN="auto"), now=NOW,
+                             say=said.append)
+    assert len(written) == 1
+    assert said[0] == ("scanning 'closed' (1 target: Closed port) because it has no snapshot "
+                       "yet ...")
+    assert said[1].startswith("scanned 'closed' in ")
+    assert said[1].endswith(f"0 of 1 reachable; wrote {written[0]}")

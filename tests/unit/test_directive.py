@@ -120,3 +120,35 @@ def test_directive_lines_find_inline_targets_but_not_code_spans() -> None:
         (2, '[tlsreport target list=b target="I N G"]'),
         (4, "[tlsreport grades list=b]"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "fix"),
+    [
+        ("[tlsreport grades list = my-lab]", "no spaces around '='",
+         "[tlsreport grades list=my-lab]"),
+        ("[Tlsreport grades list=x]", "in lower case", "[tlsreport grades list=x]"),
+        ("[tlsreport grades list=x", "not closed with ']'", "[tlsreport grades list=x]"),
+        ("[tlsreport grades list=x] and text", "alone in its paragraph",
+         "[tlsreport grades list=x]"),
+        ("[tlsreport grades lst=x]", "unknown option 'lst'", "[tlsreport grades list=x]"),
+        ("[tlsreport grade list=x]", "unknown view 'grade'", "[tlsreport grades list=x]"),
+    ],
+)
+def test_every_error_says_what_to_write_instead(text: str, message: str, fix: str) -> None:
+    with pytest.raises(DirectiveError) as exc:
+        parse_directive(text)
+    assert message in str(exc.value)
+    assert exc.value.fix == fix
+    assert str(exc.value).endswith(f"; write: {fix}")
+
+
+def test_paragraphs_that_only_start_like_a_directive_are_found_with_their_line() -> None:
+    from tlsreport.directive import directive_lines, starts_like_directive
+
+    assert starts_like_directive("[Tlsreport grades list=x]")
+    assert starts_like_directive("[tlsreport grades list=x\nmore")
+    assert not starts_like_directive("[tlsreport target list=a target=b] is graded A.")
+    assert not starts_like_directive("[tlsreporting]")
+    source = "Title: t\n\nIntro.\n\n[Tlsreport grades\nlist=x\n"
+    assert directive_lines(source) == [(5, "[Tlsreport grades list=x")]

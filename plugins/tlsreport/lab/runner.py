@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
 
-from .pki import PkiError, ServerCredentials, make_pki, write_dh_params
+from .pki import LabPki, PkiError, ServerCredentials, make_pki, write_dh_params
 from .profiles import ALL_PROFILES, PROFILES, Profile, profile
 
 READY_TIMEOUT = 30.0  # seconds for every server to say "ready" (a slow CI box, many servers)
@@ -111,6 +111,29 @@ def stop_processes(records: Iterable[ProcessRecord],
     return [f"{r.profile} (pid {r.pid})" for r in records]
 
 
+def port_plan(names: Iterable[str], *, base_port: int | None = None,
+              ports: dict[str, int] | None = None) -> dict[str, int]:
+    """profile → port to bind (0: any free port). Pure.
+
+    ``ports`` (what the lab had last time) wins, so a target list written for the lab keeps
+    working across restarts; then ``base_port`` + the profile's place in ALL_PROFILES, which
+    gives every profile the same port whichever subset is started.
+    """
+    if base_port is not None and not 1024 <= base_port <= 65535 - len(ALL_PROFILES):
+        raise LabError(f"--base-port: {base_port} must be between 1024 and "
+                       f"{65535 - len(ALL_PROFILES)} (the lab needs {len(ALL_PROFILES)} ports "
+                       "from it)")
+    plan: dict[str, int] = {}
+    for name in names:
+        if ports and ports.get(name):
+            plan[name] = int(ports[name])
+        elif base_port is not None:
+            plan[name] = base_port + ALL_PROFILES.index(name)
+        else:
+            plan[name] = 0
+    return plan
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -135,21 +158,41 @@ def targets_toml(targets: Iterable[LabTarget], ca_file: Path, *, title: str,
     return "\n".join(lines) + "\n"
 
 
+def _existing_pki(pki_dir: Path, names: list[str]) -> LabPki:
+    """The certificates a running lab made, for servers restarted beside it."""
+    credentials: dict[str, ServerCredentials] = {}
+    for name in names:
+        chain = pki_dir / f"{name}.chain.pem"
+        if not chain.exists():
+            raise LabError(f"lab profile {name!r}: this lab has no certificate for it (it was "
+                           "not started with it); stop the lab and start it with that profile")
+        credentials[name] = ServerCredentials(chain, pki_dir / "leaf.key")
+    return LabPki(pki_dir / "ca.pem", credentials)
+
+
 class Lab:
     """Real TLS servers on 127.0.0.1, one per profile, each showing one weakness."""
 
     def __init__(self, directory: Path, profiles: Iterable[str] | None = None, *,
-                 detached: bool = False) -> None:
+                 detached: bool = False, base_port: int | None = None,
+                 ports: dict[str, int] | None = None, reuse_pki: bool = False) -> None:
         """``detached``: the servers outlive this process (``make lab``). Otherwise each
         server holds a lifeline pipe to this process and exits when it dies, so a killed
-        test run leaves no server behind even when ``stop()`` never runs."""
+        test run leaves no server behind even when ``stop()`` never runs.
+
+        ``base_port``/``ports``: fixed ports (see ``port_plan``); default any free port.
+        ``reuse_pki``: start with the certificates already in ``directory/pki`` (one server
+        restarted beside running ones must chain to the same root)."""
         self.directory = Path(directory)
         self.detached = detached
+        self.reuse_pki = reuse_pki
         self._lifeline: tuple[int, int] | None = None
         wanted = set(PROFILES if profiles is None else profiles)
         for name in wanted:
             profile(name)  # KeyError naming the known profiles
         self._profiles: list[Profile] = [profile(n) for n in ALL_PROFILES if n in wanted]
+        self._ports = port_plan([p.name for p in self._profiles], base_port=base_port,
+                                ports=ports)
         self.ca_file: Path = self.directory / "pki" / "ca.pem"
         self.targets: list[LabTarget] = []
         self._children: dict[int, subprocess.Popen[bytes]] = {}
@@ -185,8 +228,11 @@ class Lab:
         logs = self.directory / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         tls_profiles = [p for p in self._profiles if p.speaks_tls]
-        pki = make_pki(pki_dir, {p.name: (p.host, p.certificate) for p in tls_profiles},
-                       dt.datetime.now(dt.UTC))
+        if self.reuse_pki and (pki_dir / "ca.pem").exists():
+            pki = _existing_pki(pki_dir, [p.name for p in tls_profiles if p.certificate])
+        else:
+            pki = make_pki(pki_dir, {p.name: (p.host, p.certificate) for p in tls_profiles},
+                           dt.datetime.now(dt.UTC))
         if any(p.name in ("weak-dh", "anon") for p in tls_profiles):
             write_dh_params(pki_dir)
         self.ca_file = pki.ca_file
@@ -200,7 +246,7 @@ class Lab:
         targets: list[LabTarget] = []
         for prof in self._profiles:
             if prof.implementation == "closed":
-                port = _free_port()
+                port = self._ports.get(prof.name) or _free_port()
             else:
                 port, ready_fd = self._spawn(prof, pki.credentials.get(prof.name), pki_dir,
                                              logs, env)
@@ -216,7 +262,14 @@ class Lab:
                env: dict[str, str]) -> tuple[int, int]:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", 0))
+        wanted = self._ports.get(prof.name, 0)
+        try:
+            listener.bind(("127.0.0.1", wanted))
+        except OSError as exc:
+            listener.close()
+            raise LabError(f"lab profile {prof.name!r}: cannot listen on 127.0.0.1:{wanted} "
+                           f"({exc.strerror}); stop what uses it, or start the lab with "
+                           "another --base-port") from None
         listener.listen(128)
         port = int(listener.getsockname()[1])
         ready_r, ready_w = os.pipe()

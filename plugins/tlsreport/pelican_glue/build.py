@@ -26,6 +26,7 @@ from ..facts import STATE_OK, Snapshot, TargetRef, TargetResult
 from ..grade import Grade
 from ..grading import GradeMemo
 from ..history import History, SnapshotError, SnapshotInfo
+from ..post_lock import PostLock, lock_path_for
 from ..targets import TargetList, load_target_lists
 from .settings import timezone
 
@@ -93,6 +94,7 @@ class ListInfo:
     title: str
     snapshots: list[SnapshotInfo]
     scan: bool = False
+    source: Path | None = None  # the target list's TOML file, when there is one
 
 
 class BuildState:
@@ -121,6 +123,42 @@ class BuildState:
         self.chart_maker = ChartMaker(Path(cache) / "tlsreport-charts" if cache else None,
                                       self.grades.letter)
         self._env: Any = None
+        self._lock: PostLock | None = None
+        # Every directive error of the build, "file:line: message" (reported in one block).
+        self.errors: list[str] = []
+
+    def lock(self) -> PostLock:
+        """The post lock file (``TLSREPORT_LOCK_FILE``, default beside the history folder)."""
+        if self._lock is None:
+            configured = self.settings.get("TLSREPORT_LOCK_FILE")
+            path = (Path(configured) if configured
+                    else lock_path_for(self.settings["TLSREPORT_HISTORY_DIR"]))
+            self._lock = PostLock.load(path)
+        return self._lock
+
+    def post_key(self, source_path: str | None) -> str | None:
+        """A post's name in the lock file: its source path inside PATH, with ``/``."""
+        if not source_path:
+            return None
+        content = Path(str(self.settings.get("PATH") or ".")).resolve()
+        try:
+            return Path(source_path).resolve().relative_to(content).as_posix()
+        except ValueError:
+            return Path(source_path).resolve().as_posix()
+
+    def save_lock(self) -> None:
+        """Write the lock file when this build chose a snapshot for a post for the first time."""
+        if self._lock is None:
+            return
+        content = Path(str(self.settings.get("PATH") or ".")).resolve()
+        for post, key, locked, newest in self._lock.held_back:
+            log.info("tlsreport: %s keeps %s for %s (locked in %s); %s is newer: delete the "
+                     "post's entry there to show it", post, f"{locked:%Y-%m-%dT%H:%M:%SZ}", key,
+                     self._lock.path, f"{newest:%Y-%m-%dT%H:%M:%SZ}")
+        fresh = sorted(set(self._lock.changed_posts))
+        if self._lock.save(lambda post: (content / post).exists()) and fresh:
+            log.info("tlsreport: locked the snapshot of %s in %s", ", ".join(fresh),
+                     self._lock.path)
 
     # history access, each snapshot parsed once per build
     def lists(self) -> dict[str, ListInfo]:
@@ -128,7 +166,8 @@ class BuildState:
             found: dict[str, ListInfo] = {}
             for target_list in target_lists(self.settings):
                 found[target_list.slug] = ListInfo(
-                    target_list.slug, target_list.title, [], scan=target_list.scan
+                    target_list.slug, target_list.title, [], scan=target_list.scan,
+                    source=target_list.path,
                 )
             for slug in self.history.lists():
                 found.setdefault(slug, ListInfo(slug, slug, []))
@@ -255,6 +294,13 @@ def state_of(context: dict[str, Any], settings: dict[str, Any]) -> BuildState:
             del _STATES[other]
         state = _STATES[key] = BuildState(settings, context)
     return state
+
+
+def finish(settings: dict[str, Any]) -> None:
+    """A build that finished: save its lock file, then forget its state."""
+    for state in [v for v in _STATES.values() if v.settings is settings]:
+        state.save_lock()
+    forget(settings)
 
 
 def forget(settings: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ calls for, so old posts stay frozen in time.
 
 from __future__ import annotations
 
+import difflib
 import html
 import logging
 import os
@@ -29,11 +30,27 @@ log = logging.getLogger(__name__)
 
 
 class DirectiveBuildError(RuntimeError):
-    """A directive that cannot be rendered while TLSREPORT_ERRORS = "fail".
+    """The directives that cannot be rendered while TLSREPORT_ERRORS = "fail", all of them.
 
-    Raised from a signal handler after reading, where Pelican does not swallow exceptions:
-    the build stops and ``pelican`` exits non-zero with ``file:line: message``.
+    Raised once, from a signal handler after every post and page was read (where Pelican does
+    not swallow exceptions): the build stops and ``pelican`` exits non-zero with one block of
+    ``file:line: message`` lines, so a blogger fixes every mistake in one go instead of one
+    per build. ``signals.quiet_tracebacks`` keeps Pelican from printing a traceback under it.
     """
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = list(errors)
+        count = len(self.errors)
+        head = (f"{count} tlsreport directive error{'s' if count != 1 else ''}; nothing was "
+                "published (TLSREPORT_ERRORS = \"warn\" publishes with an error box instead):")
+        super().__init__("\n".join([head, *(f"  {e}" for e in self.errors)]))
+
+
+def raise_collected(state: BuildState) -> None:
+    """Stop the build with every error collected so far (TLSREPORT_ERRORS = "fail")."""
+    if state.errors:
+        errors, state.errors = state.errors, []
+        raise DirectiveBuildError(errors)
 
 
 # --- filling placeholders ----------------------------------------------------------------
@@ -89,7 +106,11 @@ def fill_contents(
         except post_dates.SnapshotChoiceError as exc:
             _raise_or_warn(state, content, _meta_line(content, "tlsreport_snapshot"), str(exc))
             moment = None
-        is_article = getattr(content, "date", None) is not None and not is_page
+        is_article = _is_article(content, is_page)
+        lockable = is_published and is_article
+        post_key = state.post_key(getattr(content, "source_path", None))
+        if lockable and post_key is not None:
+            state.lock().mark_seen(post_key)
         view = PostView(
             id=pid,
             title=str(getattr(content, "title", "")),
@@ -101,7 +122,7 @@ def fill_contents(
         html_parts: dict[int, str] = {}
         for n, item in enumerate(found[id(content)]):
             html_parts[n] = _render_one(
-                state, content, item, moment, view, lists,
+                state, content, item, moment, view, lists, lockable=lockable,
                 previous=lambda slug, pid=pid: _previous_snapshot(
                     state, by_id, previous.get((pid, slug)), slug
                 ),
@@ -198,11 +219,29 @@ def where(content: Any, line: int | None) -> str:
 
 
 def _raise_or_warn(state: BuildState, content: Any, line: int | None, message: str) -> str:
+    """Record an error (TLSREPORT_ERRORS = "fail": reported with all others at the end of
+    reading) or log it ("warn"); either way the post gets an error box in its place."""
     located = f"{where(content, line)}: {message}"
     if state.errors_mode == "fail":
-        raise DirectiveBuildError(located)
-    log.warning("tlsreport: %s", located)
+        state.errors.append(located)
+    else:
+        log.warning("tlsreport: %s", located)
     return render.error_box(state.env(), located)
+
+
+def _raw_meta(content: Any, key: str) -> str | None:
+    """A metadata value as written in the source (``Date: 2026-12-05 09:30``), or None."""
+    try:
+        text = Path(content.source_path).read_text(encoding="utf-8")
+    except (OSError, TypeError, AttributeError):
+        return None
+    for line in text.splitlines():
+        if not line.strip():
+            break  # the metadata header ends at the first blank line
+        name, sep, value = line.partition(":")
+        if sep and name.strip().lower() == key:
+            return value.strip()
+    return None
 
 
 def _moment_of(content: Any, state: BuildState) -> post_dates.Moment | None:
@@ -212,7 +251,12 @@ def _moment_of(content: Any, state: BuildState) -> post_dates.Moment | None:
     published = getattr(content, "date", None)
     if published is None:
         return None  # a page without a date: the newest snapshot
-    return post_dates.post_moment(published, getattr(content, "modified", None), state.tz)
+    modified = getattr(content, "modified", None)
+    written = _raw_meta(content, "modified" if modified is not None else "date")
+    return post_dates.post_moment(
+        published, modified, state.tz,
+        honour_time=written is not None and post_dates.has_time_of_day(written),
+    )
 
 
 def _pick(info: ListInfo, moment: post_dates.Moment | None) -> SnapshotInfo | None:
@@ -225,6 +269,32 @@ def _pick(info: ListInfo, moment: post_dates.Moment | None) -> SnapshotInfo | No
     return pick_as_of(info.snapshots, moment.at)
 
 
+def _choose(
+    state: BuildState,
+    content: Any,
+    info: ListInfo,
+    moment: post_dates.Moment | None,
+    *,
+    lockable: bool,
+    key: str | None = None,
+) -> SnapshotInfo | None:
+    """The snapshot a post shows: pinned, else locked (published posts), else picked by date.
+
+    A published post's first choice is kept in the lock file (post_lock), so a second scan on
+    the post's day never changes it, nor the next post's "since the previous post".
+    """
+    post = state.post_key(getattr(content, "source_path", None))
+    if not lockable or moment is None or moment.exact or post is None:
+        return _pick(info, moment)
+    taken = state.lock().choose(post, key or info.slug, moment.at,
+                                [i.taken for i in info.snapshots])
+    return next((i for i in info.snapshots if i.taken == taken), None)
+
+
+def _is_article(content: Any, is_page: bool) -> bool:
+    return getattr(content, "date", None) is not None and not is_page
+
+
 def _previous_snapshot(
     state: BuildState, by_id: dict[str, Any], prev_id: str | None, slug: str
 ) -> SnapshotInfo | None:
@@ -235,7 +305,8 @@ def _previous_snapshot(
         moment = _moment_of(by_id[prev_id], state)
     except post_dates.SnapshotChoiceError:
         return None
-    return _pick(state.lists()[slug], moment)
+    # The previous post is a published article (only those are anyone's previous post).
+    return _choose(state, by_id[prev_id], state.lists()[slug], moment, lockable=True)
 
 
 def _render_one(
@@ -247,31 +318,27 @@ def _render_one(
     lists: dict[str, ListInfo],
     *,
     previous: Any,
+    lockable: bool = False,
 ) -> str:
     if item.error is not None or item.parsed is None:
         return _raise_or_warn(state, content, item.line, item.error or "bad directive")
     d = item.parsed
     slug = d.list_slug
     if slug not in lists or not lists[slug].snapshots:
-        known = ", ".join(s for s, i in lists.items() if i.snapshots) or "none"
-        return _raise_or_warn(
-            state, content, item.line,
-            f"unknown list {slug!r} (lists with history: {known})",
-        )
+        return _raise_or_warn(state, content, item.line, unknown_list_message(slug, lists))
     info = lists[slug]
     as_of = d.options.get("as_of")
     here = (post_dates.Moment(post_dates.end_of_day(as_of, state.tz))
             if isinstance(as_of, date) else moment)
-    chosen = _pick(info, here)
+    chosen = _choose(state, content, info, here, lockable=lockable,
+                     key=f"{slug} as_of={as_of.isoformat()}" if isinstance(as_of, date) else slug)
     if chosen is None:
-        if here is not None and here.exact:
-            msg = (f"Tlsreport_snapshot: no snapshot of {slug!r} taken at "
-                   f"{here.at:%Y-%m-%dT%H:%M:%SZ}")
-        else:
-            msg = (f"no snapshot of {slug!r} on or before "
-                   f"{here.at.astimezone(state.tz):%Y-%m-%d} (the first is from "
-                   f"{info.snapshots[0].taken:%Y-%m-%d})" if here else "no snapshot")
-        return _raise_or_warn(state, content, item.line, msg)
+        return _raise_or_warn(state, content, item.line, _no_snapshot_message(state, info, here))
+    group = d.options.get("group")
+    if group is not None:
+        problem = _unknown_group(state, info, str(group), d)
+        if problem:
+            return _raise_or_warn(state, content, item.line, problem)
     try:
         snapshot = state.load(chosen)
     except SnapshotError as exc:
@@ -288,6 +355,63 @@ def _render_one(
                     target=str(target) if target is not None else None,
                     group=str(group) if group is not None else None)
     return fragment
+
+
+def unknown_list_message(slug: str, lists: dict[str, ListInfo]) -> str:
+    """"unknown list", or "no snapshot yet" with the command that takes the first one."""
+    info = lists.get(slug)
+    if info is not None and info.source is not None:
+        return (f"list {slug!r} has no snapshot yet; scan it first: "
+                f"python -m tlsreport scan {_shown(info.source)} (or make scan)")
+    known = ", ".join(s for s, i in lists.items() if i.snapshots) or "none"
+    close = difflib.get_close_matches(slug, list(lists), n=1)
+    hint = f"; did you mean list={close[0]}?" if close else ""
+    return f"unknown list {slug!r} (lists with history: {known}){hint}"
+
+
+def _shown(path: Path) -> str:
+    """A path as the blogger would type it: relative to the working folder when inside it."""
+    try:
+        rel = os.path.relpath(path)
+        return path.as_posix() if rel.startswith("..") else rel
+    except ValueError:
+        return path.as_posix()
+
+
+def _no_snapshot_message(
+    state: BuildState, info: ListInfo, here: post_dates.Moment | None
+) -> str:
+    """Why no snapshot fits, the nearest ones, and the line that would pick one."""
+    taken = [i.taken for i in info.snapshots]
+    if here is not None and here.exact:
+        return (f"Tlsreport_snapshot: no snapshot of {info.slug!r} taken at "
+                f"{here.at:%Y-%m-%dT%H:%M:%SZ}; "
+                + post_dates.describe_choices(taken, here.at))
+    if here is None:
+        return f"no snapshot of {info.slug!r}"
+    first = info.snapshots[0].taken
+    return (f"no snapshot of {info.slug!r} on or before "
+            f"{here.at.astimezone(state.tz):%Y-%m-%d} (the first is from {first:%Y-%m-%d}); "
+            f"date the post on or after that day, pin one with "
+            f"'{post_dates.pin_text(first)}', or drop the directive")
+
+
+def _unknown_group(
+    state: BuildState, info: ListInfo, group: str, d: directive.Directive
+) -> str | None:
+    """``group=wek`` on a list without that group: the groups it has, and the fix."""
+    groups: set[str] = set()
+    for snap in state.all_snapshots(info.slug):
+        for r in snap.results:
+            groups.update(r.target.group)
+    if group in groups:
+        return None
+    valid = ", ".join(sorted(groups)) or "none (the list's targets have no group)"
+    message = f"option 'group': list {info.slug!r} has no group {group!r} (groups: {valid})"
+    close = difflib.get_close_matches(group, sorted(groups), n=1)
+    if close:
+        message += f"; write: {directive.with_option(d.text, 'group', close[0])}"
+    return message
 
 
 class _ViewError(ValueError):

@@ -31,7 +31,10 @@ class DirectiveProcessor(BlockProcessor):
         # back); indented by a tab stop is a code block (priority 80). Neither is ours yet.
         if block.startswith(("\n", " " * self.tab_length, "\t")):
             return False
-        return directive.looks_like_directive(block)
+        # Also a paragraph that only *starts* like one (unclosed, ``[Tlsreport``, words after
+        # the ``]``): it becomes a placeholder whose parse error names file:line, instead of
+        # being published as text.
+        return directive.looks_like_directive(block) or directive.starts_like_directive(block)
 
     def run(self, parent: etree.Element, blocks: list[str]) -> None:
         block = blocks.pop(0)

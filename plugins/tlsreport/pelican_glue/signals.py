@@ -15,9 +15,9 @@ from typing import Any
 import tlsreport
 
 from .. import post_dates
-from .build import forget, state_of
+from .build import finish, state_of
 from .build_scan import scan_due_lists
-from .fill import DirectiveBuildError, fill_contents, post_id, where
+from .fill import DirectiveBuildError, fill_contents, post_id, raise_collected, where
 from .generator import TlsreportGenerator
 from .markdown_ext import add_markdown_extension
 from .settings import ACTIVE, apply_defaults, is_active, timezone
@@ -36,6 +36,31 @@ def initialized(pelican: Any) -> None:
     timezone(pelican.settings)
     add_markdown_extension(pelican.settings)
     _warn_history_in_content(pelican.settings)
+    quiet_tracebacks()
+
+
+class _NoDirectiveTraceback(logging.Filter):
+    """Drops the traceback Pelican attaches to a DirectiveBuildError.
+
+    ``pelican`` logs any exception that stops a build with ``exc_info=True``; for our block of
+    ``file:line: message`` errors the 40 lines of Pelican's own frames hide the message and
+    say nothing to a blogger. Kept when asked for: ``pelican -D`` (``make DEBUG=1 html``).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, DirectiveBuildError) and not logging.getLogger(
+                "pelican").isEnabledFor(logging.DEBUG):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def quiet_tracebacks() -> None:
+    """Install the filter on Pelican's logger once per process."""
+    logger = logging.getLogger("pelican")
+    if not any(isinstance(f, _NoDirectiveTraceback) for f in logger.filters):
+        logger.addFilter(_NoDirectiveTraceback())
 
 
 def _warn_history_in_content(settings: dict[str, Any]) -> None:
@@ -95,7 +120,7 @@ def _set_series(articles: list[Any]) -> None:
         try:
             index = post_dates.parse_series_index(article.metadata.get("series_index"))
         except ValueError as exc:
-            raise DirectiveBuildError(f"{where(article, None)}: {exc}") from None
+            raise DirectiveBuildError([f"{where(article, None)}: {exc}"]) from None
         pid = post_id(article)
         by_id[pid] = article
         refs.append(post_dates.PostRef(pid, article.date, series=str(name), series_index=index,
@@ -125,11 +150,14 @@ def pages_finalized(generator: Any) -> None:
         ]
     ]
     fill_contents(state, generator, items, is_page=True)
+    # Pages are read after articles: every directive of the build has been seen now.
+    raise_collected(state)
 
 
 def build_finished(pelican: Any) -> None:
-    """Forget this build's state (the devserver runs many builds in one process)."""
-    forget(pelican.settings)
+    """Save the post lock file, forget this build's state (the devserver runs many builds in
+    one process)."""
+    finish(pelican.settings)
 
 
 def get_generators(pelican: Any) -> type | None:
