@@ -22,14 +22,15 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from . import charts
+from . import charts, vocabulary
 from .facts import Snapshot, TargetResult
 
 # The drawing code's fingerprint: charts.py and the matplotlib release that draws. The version
 # comes from the package metadata, not ``matplotlib.__version__``: importing matplotlib just to
 # name the cache entries would cost a warm build (every chart read back) half a second of CPU.
 _CODE = hashlib.sha256(
-    Path(charts.__file__).read_bytes() + version("matplotlib").encode()
+    Path(charts.__file__).read_bytes() + Path(vocabulary.__file__).read_bytes()
+    + version("matplotlib").encode()
 ).hexdigest()[:16]
 
 
@@ -37,7 +38,7 @@ _CODE = hashlib.sha256(
 Letter = Callable[[TargetResult, date], str | None]
 
 
-TIMELINE_TITLE = "This target"
+TIMELINE_TITLE = "Grade over time"  # drawn in the image; the caption names the target
 
 
 def _draw_timeline(points: list[tuple[date, str | None]]) -> charts.Chart:
@@ -58,7 +59,7 @@ class ChartMaker:
         out: dict[str, int] = {}
         for r in snapshot.results:
             if group is None or group in r.target.group:
-                cat = self.letter(r, snapshot.day) or charts.NOT_TESTED
+                cat = vocabulary.state_word(r, self.letter(r, snapshot.day))
                 out[cat] = out.get(cat, 0) + 1
         return out
 
@@ -135,7 +136,7 @@ class ChartMaker:
             r = s.result_for(key) if key is not None else None
             if r is not None:
                 day = s.day
-                points.append((day, self.letter(r, day)))
+                points.append((day, vocabulary.state_word(r, self.letter(r, day))))
                 shown = r.target.name
         return points, shown
 

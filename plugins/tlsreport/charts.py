@@ -28,33 +28,25 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from . import vocabulary
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-NOT_TESTED = "not tested"
+NOT_TESTED = vocabulary.NOT_TESTED
+NOT_RECORDED = vocabulary.NOT_RECORDED
 
 # Chart order of the categories: best grade first, then the out-of-scope grades, then targets
 # without a grade. Kept here (not imported from grade.py) only as the drawing order; any other
 # category a caller passes is drawn after these, sorted.
-ORDER: tuple[str, ...] = ("A+", "A", "A-", "B", "C", "D", "E", "F", "T", "M", NOT_TESTED)
+ORDER: tuple[str, ...] = ("A+", "A", "A-", "B", "C", "D", "E", "F", "T", "M", NOT_TESTED,
+                          NOT_RECORDED)
 
-# One colour per grade: greens for A, yellow to dark red down to F, violet for the trust
-# grades, grey for "not tested". Neighbours differ in lightness too, so the stack stays
-# readable in greyscale; the letter is always printed next to the colour.
-COLOURS: dict[str, str] = {
-    "A+": "#0b6e2e",
-    "A": "#2e9e4f",
-    "A-": "#8cc63f",
-    "B": "#f2c12e",
-    "C": "#f08c2b",
-    "D": "#d9542b",
-    "E": "#b8312f",
-    "F": "#7a1315",
-    "T": "#6a3fb5",
-    "M": "#b48ee0",
-    NOT_TESTED: "#9aa0a6",
-}
+# One colour per grade, the badge's own (vocabulary.COLOURS): a reader who learnt that the
+# B badge is yellow finds the same yellow in the chart. The letter is always printed next to
+# the colour (legend, axis), so colour is never the only carrier.
+COLOURS: dict[str, str] = {c: vocabulary.colour(c) for c in ORDER}
 OTHER_COLOUR = "#5f6368"
 
 WIDTH_PX = 700

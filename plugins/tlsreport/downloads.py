@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from . import vocabulary
 from .facts import STATE_OK, UNREACHABLE_STATES, Snapshot, TargetResult
 from .grade import Grade
 
 CSV_FIELDS = ("list", "snapshot", "target", "host", "port", "service", "state", "state_reason",
+              "shown_as",
               "grade", "reasons")
 
 
@@ -54,6 +56,9 @@ def result_row(snapshot: Snapshot, result: TargetResult, g: Grade | None) -> dic
         "service": result.target.service,
         "state": state,
         "state_reason": result.reason or UNREACHABLE_STATES.get(result.state, ""),
+        # The word the page showed where the grade would be (vocabulary.py): the letter,
+        # "not tested" or "not recorded" — the same word as the badge, chart and changes.
+        "shown_as": vocabulary.state_word(result, g.letter if g is not None else None),
         "grade": g.letter if g is not None else None,
         "reasons": [r.label for r in g.reasons] if g is not None else [],
     }
