@@ -123,6 +123,12 @@ def cert_expiry(result: TargetResult) -> date | None:
         return None
 
 
+def expiry_text(result: TargetResult, on: date) -> str:
+    """"expires on … (N days left)" / "expired on …" for the leaf, as of ``on``; "" if none."""
+    expiry = cert_expiry(result)
+    return vocabulary.expiry_text(expiry, on) if expiry is not None else ""
+
+
 def protocols_summary(facts: Facts | None) -> str:
     """The protocols a server offers, shortest readable form: ``SSL 3, TLS 1.0–1.2``.
 
@@ -540,7 +546,7 @@ def _fold_caps(grade: Grade) -> list[Any]:
 
 def _kex_text(kex: str, bits: int | None, curve: str | None) -> str:
     if kex == "TLS13":
-        kex = "TLS 1.3"
+        kex = "ECDHE" if curve else "TLS 1.3"
     text = kex or DASH
     if curve:
         text += f" {curve}"

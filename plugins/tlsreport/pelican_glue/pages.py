@@ -188,6 +188,7 @@ def target_pages(
             "card_html": Markup(render.target_card(env, result, grade, on=last_day)),
             "report_html": Markup(render.target_report(env, result, grade, on=last_day)),
             "expiry": render.cert_expiry(result),
+            "expiry_text": render.expiry_text(result, last_day),
             "findings": findings(result),
             "snapshots_seen": len(history),
             "history_html": Markup(render.target_history_table(env, history)),
