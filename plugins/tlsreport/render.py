@@ -483,7 +483,8 @@ def report_data(result: TargetResult, grade: Grade | None, *, on: date) -> dict[
         data["caps"] = [{"grade": c.grade, "reason": c.reason,
                          "since": _as_date(c.since) if c.since else None}
                         for c in _fold_caps(grade)]
-        data["warnings"] = [w.label for w in vocabulary.fold_reasons(grade.warnings)]
+        kept = {r.id for r in vocabulary.fold_reasons(grade.reasons)}
+        data["warnings"] = [w.label for w in grade.warnings if w.id in kept]
         data["not_tested"] = list(grade.not_tested)
         data["note"] = grade.note
     if facts is None:
