@@ -30,7 +30,8 @@ MEASURE_JS = """() => {
   document.querySelectorAll('details').forEach(d => { d.open = true; });
   const vw = document.scrollingElement.clientWidth;
   const label = (el) => el.tagName.toLowerCase() +
-      (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+      (typeof el.className === 'string' && el.className
+        ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
   const wide = [];
   for (const t of document.querySelectorAll('.site-main table')) {
     if (!t.getClientRects().length) continue;
