@@ -224,6 +224,14 @@ class Row:
     expiry_text: str = ""  # "expires on … (N days left)" / "expired on …", as of the scan
     when: datetime | None = None  # the snapshot's time, for same-day rows
 
+    @property
+    def badge_reasons(self) -> tuple[str, ...]:
+        """The reasons beside a badge: without the badge's own word ("not recorded" is not
+        said twice); the series format, which has no badge per row, uses ``reasons``."""
+        if self.letter is None:
+            return tuple(r for r in self.reasons if r != self.word)
+        return self.reasons
+
 
 @dataclass(frozen=True)
 class Section:

@@ -183,7 +183,9 @@ def target_pages(
             "on_list": latest.result_for(key) is not None,
             "taken": last_snap.taken,
             "taken_date": render.human_date(last_day),
-            "taken_time": render.human_time(last_snap.taken_at),
+            # A recorded snapshot's hour is nominal (noon): only a scan's time is shown.
+            "taken_time": (render.human_time(last_snap.taken_at) if last_snap.kind == "scan"
+                           else render.human_date(last_day)),
             "taken_day": last_day,
             "card_html": Markup(render.target_card(env, result, grade, on=last_day)),
             "report_html": Markup(render.target_report(env, result, grade, on=last_day)),
