@@ -237,7 +237,7 @@ def snapshot_rows(snapshot: Any) -> list[tuple[str, str, str, str]]:
         else:
             detail = vocabulary.state_detail(result)
         # One word per state (vocabulary.py): "scanned", or "not tested" and the cause.
-        word = "scanned" if result.state == facts.STATE_OK else vocabulary.NOT_TESTED
+        word = vocabulary.SCANNED if result.state == facts.STATE_OK else vocabulary.NOT_TESTED
         rows.append((t.name, endpoint, word, detail))
     return rows
 
@@ -251,7 +251,8 @@ def print_snapshot_table(snapshot: Any) -> None:
         table.add_column(column, overflow="fold")
     for name, endpoint, state, detail in snapshot_rows(snapshot):
         table.add_row(escape(name), escape(endpoint),
-                      escape(state) if state == "scanned" else f"[bold]{escape(state)}[/bold]",
+                      escape(state) if state == vocabulary.SCANNED
+                      else f"[bold]{escape(state)}[/bold]",
                       escape(detail))
     Console(width=max(100, Console().width)).print(table)
 

@@ -60,7 +60,9 @@ def result_row(snapshot: Snapshot, result: TargetResult, g: Grade | None) -> dic
         # "not tested" or "not recorded" — the same word as the badge, chart and changes.
         "shown_as": vocabulary.state_word(result, g.letter if g is not None else None),
         "grade": g.letter if g is not None else None,
-        "reasons": [r.label for r in g.reasons] if g is not None else [],
+        # As the page showed them: the most specific reason of a pair (vocabulary.fold_reasons);
+        # `tlsreport grade --json` lists every finding with its id.
+        "reasons": [r.label for r in vocabulary.fold_reasons(g.reasons)] if g is not None else [],
     }
 
 

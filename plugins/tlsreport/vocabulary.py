@@ -31,6 +31,7 @@ from .rules import EFFECTS
 
 NOT_TESTED = "not tested"
 NOT_RECORDED = "not recorded"
+SCANNED = "scanned"  # the command line's state column for a target whose scan ran
 NO_GRADE_WORDS: tuple[str, ...] = (NOT_TESTED, NOT_RECORDED)
 
 PROTOCOL_NAMES: dict[str, str] = {

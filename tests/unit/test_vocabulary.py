@@ -170,3 +170,13 @@ def test_trust_is_said_in_words_never_as_an_internal_id(problem: str) -> None:
 def test_empty_grade_runs_read_as_one_line() -> None:
     assert vocabulary.join_words(["D", "E", "F"]) == "D, E or F"
     assert vocabulary.join_words(["T"]) == "T"
+
+
+def test_the_posts_data_lists_the_reasons_the_page_showed() -> None:
+    facts = make_facts(add={"TLSv1.2": (RC4,)})
+    result = TargetResult(target=_target(), facts=facts)
+    grade = grade_result(result, DAY)
+    snap = Snapshot(list_slug="lab", title="Lab", taken="2026-12-05T08:00:00Z", results=(result,))
+    row = result_row(snap, result, grade)
+    assert row["reasons"] == render.reasons_of(result, grade)
+    assert "RC4 (insecure)" not in row["reasons"] and row["shown_as"] == row["grade"]
