@@ -22,14 +22,15 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from . import charts
-from .facts import STATE_OK, Snapshot, TargetResult
+from . import charts, vocabulary
+from .facts import Snapshot, TargetResult
 
 # The drawing code's fingerprint: charts.py and the matplotlib release that draws. The version
 # comes from the package metadata, not ``matplotlib.__version__``: importing matplotlib just to
 # name the cache entries would cost a warm build (every chart read back) half a second of CPU.
 _CODE = hashlib.sha256(
-    Path(charts.__file__).read_bytes() + version("matplotlib").encode()
+    Path(charts.__file__).read_bytes() + Path(vocabulary.__file__).read_bytes()
+    + version("matplotlib").encode()
 ).hexdigest()[:16]
 
 
@@ -37,22 +38,7 @@ _CODE = hashlib.sha256(
 Letter = Callable[[TargetResult, date], str | None]
 
 
-TIMELINE_TITLE = "This target"
-
-
-def category(result: TargetResult, letter: str | None) -> str:
-    """The chart category of a target: its letter, "not recorded" or "not tested".
-
-    A recorded list's target whose grade nobody wrote down is a gap in the record, not a
-    server that could not be tested (issue 15): the two are counted and drawn apart.
-    """
-    if letter is not None:
-        return letter
-    rec = result.recorded
-    if (result.state == STATE_OK and result.facts is None and rec is not None
-            and rec.grade is None):
-        return charts.NOT_RECORDED
-    return charts.NOT_TESTED
+TIMELINE_TITLE = "Grade over time"  # drawn in the image; the caption names the target
 
 
 def _draw_timeline(points: list[tuple[date, str | None]]) -> charts.Chart:
@@ -73,7 +59,7 @@ class ChartMaker:
         out: dict[str, int] = {}
         for r in snapshot.results:
             if group is None or group in r.target.group:
-                cat = category(r, self.letter(r, snapshot.day))
+                cat = vocabulary.state_word(r, self.letter(r, snapshot.day))
                 out[cat] = out.get(cat, 0) + 1
         return out
 
@@ -150,9 +136,7 @@ class ChartMaker:
             r = s.result_for(key) if key is not None else None
             if r is not None:
                 day = s.day
-                letter = self.letter(r, day)
-                points.append((day, charts.NOT_RECORDED if category(r, letter)
-                               == charts.NOT_RECORDED else letter))
+                points.append((day, vocabulary.state_word(r, self.letter(r, day))))
                 shown = r.target.name
         return points, shown
 

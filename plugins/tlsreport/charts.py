@@ -28,15 +28,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from . import vocabulary
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-NOT_TESTED = "not tested"
+NOT_TESTED = vocabulary.NOT_TESTED
 # A target that was on a recorded list but whose grade nobody wrote down: a gap in the record,
 # not a test that could not be made. Drawn apart from "not tested" (hatched, hollow), so a
 # chart never reads "nobody could test these" where the truth is "nobody noted their grade".
-NOT_RECORDED = "not recorded"
+NOT_RECORDED = vocabulary.NOT_RECORDED
 
 # Chart order of the categories: best grade first, then the out-of-scope grades, then targets
 # without a grade. Kept here (not imported from grade.py) only as the drawing order; any other
@@ -44,23 +46,10 @@ NOT_RECORDED = "not recorded"
 ORDER: tuple[str, ...] = ("A+", "A", "A-", "B", "C", "D", "E", "F", "T", "M", NOT_TESTED,
                           NOT_RECORDED)
 
-# One colour per grade: greens for A, yellow to dark red down to F, violet for the trust
-# grades, grey for "not tested". Neighbours differ in lightness too, so the stack stays
-# readable in greyscale; the letter is always printed next to the colour.
-COLOURS: dict[str, str] = {
-    "A+": "#0b6e2e",
-    "A": "#2e9e4f",
-    "A-": "#8cc63f",
-    "B": "#f2c12e",
-    "C": "#f08c2b",
-    "D": "#d9542b",
-    "E": "#b8312f",
-    "F": "#7a1315",
-    "T": "#6a3fb5",
-    "M": "#b48ee0",
-    NOT_TESTED: "#9aa0a6",
-    NOT_RECORDED: "#ffffff",
-}
+# One colour per grade, the badge's own (vocabulary.COLOURS): a reader who learnt that the
+# B badge is yellow finds the same yellow in the chart. The letter is always printed next to
+# the colour (legend, axis), so colour is never the only carrier.
+COLOURS: dict[str, str] = {c: vocabulary.colour(c) for c in ORDER}
 OTHER_COLOUR = "#5f6368"
 # Categories drawn hatched (bars) and hollow (timeline dots): no data, rather than a result.
 HATCHES: dict[str, str] = {NOT_RECORDED: "///"}

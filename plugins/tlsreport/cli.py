@@ -27,7 +27,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from . import facts
+from . import facts, vocabulary
 from .grade import Grade
 from .grading import grade_result, rules_of
 from .history import History, SnapshotError
@@ -296,8 +296,10 @@ def snapshot_rows(snapshot: Any) -> list[tuple[str, str, str, str]]:
                 bits.append(f"{len(f.errors)} scan command(s) failed")
             detail = ", ".join(bits)
         else:
-            detail = result.reason or ""
-        rows.append((t.name, endpoint, result.state, detail))
+            detail = vocabulary.state_detail(result)
+        # One word per state (vocabulary.py): "scanned", or "not tested" and the cause.
+        word = vocabulary.SCANNED if result.state == facts.STATE_OK else vocabulary.NOT_TESTED
+        rows.append((t.name, endpoint, word, detail))
     return rows
 
 
@@ -310,7 +312,8 @@ def print_snapshot_table(snapshot: Any) -> None:
         table.add_column(column, overflow="fold")
     for name, endpoint, state, detail in snapshot_rows(snapshot):
         table.add_row(escape(name), escape(endpoint),
-                      escape(state) if state == "ok" else f"[bold]{escape(state)}[/bold]",
+                      escape(state) if state == vocabulary.SCANNED
+                      else f"[bold]{escape(state)}[/bold]",
                       escape(detail))
     Console(width=max(100, Console().width)).print(table)
 
@@ -382,6 +385,8 @@ def grade_report(snapshot: facts.Snapshot, on: date, rules_id: str) -> dict[str,
         out: dict[str, Any] = {
             "name": t.name, "host": t.host, "port": t.port, "service": t.service,
             "state": result.state, "reason": result.reason,
+            "shown_as": vocabulary.state_word(result, g.letter if g else None),
+            "state_detail": vocabulary.state_detail(result),
             "grade": g.letter if g else None,
             "grade_if_trusted": g.grade_if_trusted if g else None,
             "scores": facts.to_json(g.scores) if g else None,
@@ -424,10 +429,10 @@ def print_grade_table(snapshot: facts.Snapshot, on: date, rules_id: str, *,
     for e in entries:
         extra = [", ".join(rest[id(e)])] if with_rest else []
         if e["state"] != "ok":
-            table.add_row(escape(e["name"]), f"[bold]{escape(e['state'])}[/bold]", "", "",
-                          escape(e["reason"] or ""), *extra)
+            table.add_row(escape(e["name"]), f"[bold]{escape(e['shown_as'])}[/bold]", "", "",
+                          escape(e["state_detail"]), *extra)
             continue
-        grade = e["grade"] or "—"
+        grade = e["shown_as"]
         if e["grade"] and not e["determined"]:
             grade += " (?)"
         score = str(e["scores"]["total"]) if e["scores"] else ""

@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from . import vocabulary
 from .facts import STATE_OK, UNREACHABLE_STATES, Snapshot, TargetResult
 from .grade import Grade
 
 CSV_FIELDS = ("list", "snapshot", "target", "host", "port", "service", "state", "state_reason",
-              "grade", "reasons", "source")
+              "shown_as", "grade", "reasons", "source")
 
 # Snapshot kind -> the row's ``source``. A kind other than these is data someone else
 # produced and tlsreport read in: "imported".
@@ -34,20 +35,6 @@ IMPORTED = "imported"
 def source_of(snapshot: Snapshot) -> str:
     """Where a snapshot's data came from: "recorded", "scanned" or "imported"."""
     return SOURCES.get(snapshot.kind, IMPORTED)
-
-
-def shown_reasons(result: TargetResult, g: Grade | None) -> list[str]:
-    """The reasons a table shows next to a grade (the rule of ``render.reasons_of``).
-
-    A recorded grade shown on its own day keeps the reasons as published, in their words and
-    order; a grade the grader computed lists the grader's labels.
-    """
-    if g is None:
-        return []
-    rec = result.recorded
-    if result.facts is None and rec is not None and rec.grade == g.letter:
-        return list(rec.reasons)
-    return [r.label for r in g.reasons]
 
 
 @dataclass
@@ -82,8 +69,14 @@ def result_row(snapshot: Snapshot, result: TargetResult, g: Grade | None) -> dic
         "service": result.target.service,
         "state": state,
         "state_reason": result.reason or UNREACHABLE_STATES.get(result.state, ""),
+        # The word the page showed where the grade would be (vocabulary.py): the letter,
+        # "not tested" or "not recorded" — the same word as the badge, chart and changes.
+        "shown_as": vocabulary.state_word(result, g.letter if g is not None else None),
         "grade": g.letter if g is not None else None,
-        "reasons": shown_reasons(result, g),
+        # The reasons as the page showed them (vocabulary.shown_reasons: as published for a
+        # recorded grade on its own day, else the most specific of each pair);
+        # `tlsreport grade --json` lists every finding with its id.
+        "reasons": vocabulary.shown_reasons(result, g),
         "source": source_of(snapshot),
     }
 

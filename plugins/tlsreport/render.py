@@ -22,35 +22,22 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from . import suites, vocabulary
 from .charts import Chart
 from .diff import ADDED, CAUSE_RULES, CHANGED, REMOVED, Change
-from .facts import PROTOCOLS, STATE_OK, UNREACHABLE_STATES, Facts, Snapshot, TargetRef, TargetResult
+from .facts import PROTOCOLS, STATE_OK, Facts, Snapshot, TargetRef, TargetResult
 from .grade import GRADES, Grade
+from .vocabulary import NOT_RECORDED, NOT_TESTED
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-NOT_TESTED = "not tested"
-NOT_RECORDED = "not recorded"
 RULES_CHANGED = "the rules changed, not the bank"
 
-# Badge class slug per grade letter (the CSS contract).
-GRADE_SLUGS: dict[str, str] = {
-    "A+": "a-plus",
-    "A": "a",
-    "A-": "a-minus",
-    "B": "b",
-    "C": "c",
-    "D": "d",
-    "E": "e",
-    "F": "f",
-    "T": "t",
-    "M": "m",
-}
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
-_PROTOCOL_NAMES = {"SSLv2": "SSL 2", "SSLv3": "SSL 3", "TLSv1.0": "TLS 1.0",
-                   "TLSv1.1": "TLS 1.1", "TLSv1.2": "TLS 1.2", "TLSv1.3": "TLS 1.3"}
+# Badge class slug per grade letter (the CSS contract), from the one vocabulary.
+GRADE_SLUGS: dict[str, str] = {g: vocabulary.SLUGS[g] for g in GRADES}
+_PROTOCOL_NAMES = vocabulary.PROTOCOL_NAMES
 DASH = "—"
+__all__ = ["NOT_RECORDED", "NOT_TESTED"]  # re-exported: pages and themes read them from here
 
 TargetUrl = Callable[[TargetRef], str | None]
 
@@ -85,6 +72,7 @@ def environment(theme_templates: Path | None = None) -> jinja2.Environment:
     )
     env.filters["tls_badge"] = badge
     env.filters["human_date"] = human_date
+    env.filters["human_time"] = human_time
     env.globals["RULES_CHANGED"] = RULES_CHANGED
     return env
 
@@ -94,21 +82,31 @@ def environment(theme_templates: Path | None = None) -> jinja2.Environment:
 
 def grade_slug(letter: str | None) -> str:
     """The CSS slug of a grade: ``A+`` → ``a-plus``; no grade (or an unknown one) → ``na``."""
-    return GRADE_SLUGS.get(letter or "", "na")
+    return vocabulary.slug(letter)
 
 
-def badge(letter: str | None) -> Markup:
-    """A grade badge: colour from the class, the letter as text, the full name as title."""
+def badge(letter: str | None, word: str = NOT_TESTED) -> Markup:
+    """A grade badge: colour from the class, the letter as text, the full name as title.
+
+    Without a letter the badge carries the vocabulary's word ("not tested", "not recorded"),
+    the same word the chart and the change list use.
+    """
     if letter is None:
-        return Markup('<span class="tls-grade tls-grade-na" title="No grade">n/a</span>')
+        return Markup('<span class="tls-grade tls-grade-{}" title="No grade: {}">{}</span>'
+                      ).format(vocabulary.slug(word), word, word)
     return Markup('<span class="tls-grade tls-grade-{}" title="Grade {}">{}</span>').format(
         grade_slug(letter), letter, letter)
 
 
 def human_date(value: date | datetime | str) -> str:
     """``2015-02-16`` → ``16 February 2015`` (English, whatever the machine's locale)."""
-    d = _as_date(value)
-    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+    return vocabulary.human_date(_as_date(value))
+
+
+def human_time(value: datetime | str) -> str:
+    """``2026-12-05T08:23:58Z`` → ``5 December 2026, 08:23 UTC``: same-day snapshots differ."""
+    d = _as_datetime(value)
+    return f"{human_date(d)}, {d:%H:%M} UTC"
 
 
 def cert_expiry(result: TargetResult) -> date | None:
@@ -123,6 +121,12 @@ def cert_expiry(result: TargetResult) -> date | None:
         return _as_date(text)
     except ValueError:
         return None
+
+
+def expiry_text(result: TargetResult, on: date) -> str:
+    """"expires on … (N days left)" / "expired on …" for the leaf, as of ``on``; "" if none."""
+    expiry = cert_expiry(result)
+    return vocabulary.expiry_text(expiry, on) if expiry is not None else ""
 
 
 def protocols_summary(facts: Facts | None) -> str:
@@ -157,16 +161,11 @@ def protocols_summary(facts: Facts | None) -> str:
 
 
 def forward_secrecy_summary(facts: Facts | None) -> str:
-    """``yes`` when every accepted suite has forward secrecy, ``partly``, ``no``, or a dash."""
-    if facts is None:
+    """``no`` exactly when the grader's "no Forward Secrecy" holds (same code, suites.py),
+    else ``yes`` (every suite) or ``partly``; ``not tested`` or a dash without suites."""
+    if facts is None or not facts.all_suites():
         return DASH
-    suites = [s for _, s in facts.all_suites()]
-    if not suites:
-        return DASH
-    fs = sum(1 for s in suites if s.forward_secrecy)
-    if fs == len(suites):
-        return "yes"
-    return "partly" if fs else "no"
+    return suites.forward_secrecy_summary(facts)
 
 
 def key_summary(result: TargetResult) -> str:
@@ -186,22 +185,20 @@ def reasons_of(result: TargetResult, grade: Grade | None) -> list[str]:
 
     A recorded grade shown as it was published keeps the reasons as published (their words,
     their order); the grader's labels are used once the rules of another day regrade it.
+
+    Only the most specific reason of a pair is shown ("RC4 with modern browsers", not also
+    "RC4 (insecure)"): the grader keeps both, the fold is made here (vocabulary.fold_reasons).
     """
-    rec = result.recorded
-    if grade is not None and result.facts is None and rec is not None and rec.grade == grade.letter:
-        return list(rec.reasons)
     if grade is not None:
-        return [r.label for r in grade.reasons]
+        return vocabulary.shown_reasons(result, grade)
     return [state_text(result)]
 
 
 def state_text(result: TargetResult) -> str:
-    """Why a target has no grade, in the reader's words."""
+    """Why a target has no grade, in the reader's words (the cause, or the vocabulary word)."""
     if result.state != STATE_OK:
-        return result.reason or UNREACHABLE_STATES.get(result.state, result.state)
-    if result.recorded is not None and result.recorded.grade is None:
-        return NOT_RECORDED
-    return NOT_TESTED
+        return vocabulary.state_detail(result)
+    return vocabulary.state_word(result, None)
 
 
 # --- views ----------------------------------------------------------------------------------
@@ -220,7 +217,22 @@ class Row:
     key: str
     expiry: date | None
     note: str
-    not_recorded: bool = False  # listed, but its grade was never written down (not "not tested")
+    word: str = NOT_TESTED  # what stands where the grade would (vocabulary.state_word)
+    expiry_text: str = ""  # "expires on … (N days left)" / "expired on …", as of the scan
+    when: datetime | None = None  # the snapshot's time, for same-day rows
+
+    @property
+    def not_recorded(self) -> bool:
+        """Listed, but its grade was never written down (a gap, not "not tested")."""
+        return self.letter is None and self.word == vocabulary.NOT_RECORDED
+
+    @property
+    def badge_reasons(self) -> tuple[str, ...]:
+        """The reasons beside a badge: without the badge's own word ("not recorded" is not
+        said twice); the series format, which has no badge per row, uses ``reasons``."""
+        if self.letter is None:
+            return tuple(r for r in self.reasons if r != self.word)
+        return self.reasons
 
 
 @dataclass(frozen=True)
@@ -248,7 +260,8 @@ def grade_rows(
     for result in snapshot.results:
         if group is not None and group not in result.target.group:
             continue
-        rows.append(_row(result, grades.get(result.target.key), target_url(result.target)))
+        rows.append(_row(result, grades.get(result.target.key), target_url(result.target),
+                         on=snapshot.day))
     rows.sort(key=lambda r: (r.name.casefold(), r.name))
     return rows
 
@@ -287,7 +300,36 @@ def grades_view(
     gaps = tuple(r for r in rows if r.letter not in GRADES and r.not_recorded)
     if gaps:  # a gap in a recorded list is not a test that could not be made (issue 15)
         sections.append(Section(NOT_RECORDED, None, f"{prefix}-not-recorded", gaps))
-    return env.get_template("tlsreport/grades.html").render(sections=sections, **ctx)
+    return env.get_template("tlsreport/grades.html").render(
+        sections=sections, groups=collapse_empty(sections), **ctx)
+
+
+def collapse_empty(sections: Sequence[Section]) -> list[tuple[str, Any]]:
+    """Headings with targets stay; each run of empty grade headings becomes one line.
+
+    Why: a five-target list printed seven headings saying only "n/a"; now the reader sees
+    ``("none", "no D, E or F", [anchors])`` once. An empty "not tested" group is left out (there
+    is nothing to say), and every anchor is kept so links to ``#…-d`` still land.
+    """
+    out: list[tuple[str, Any]] = []
+    run: list[Section] = []
+
+    def flush() -> None:
+        if run:
+            letters = [x.label for x in run if x.letter is not None]
+            if letters:
+                out.append(("none", "no " + vocabulary.join_words(letters),
+                            [x.anchor for x in run]))
+            run.clear()
+
+    for section in sections:
+        if section.rows:
+            flush()
+            out.append(("section", section, []))
+        else:
+            run.append(section)
+    flush()
+    return out
 
 
 def changes_view(
@@ -322,19 +364,37 @@ def chart_view(env: jinja2.Environment, chart: Chart, *, src: str) -> str:
 
 
 def target_card(
-    env: jinja2.Environment, result: TargetResult, grade: Grade | None, *, url: str | None = None
+    env: jinja2.Environment, result: TargetResult, grade: Grade | None, *,
+    url: str | None = None, on: date | None = None,
 ) -> str:
-    """One target inline (inside a sentence): badge, name, reasons, certificate expiry."""
-    return env.get_template("tlsreport/card.html").render(row=_row(result, grade, url))
+    """One target inline (inside a sentence): badge, name, reasons, certificate expiry.
+
+    ``on`` (the snapshot's day) lets the card say "expired on" for a certificate already
+    expired at the scan; without it the card says only the date.
+    """
+    return env.get_template("tlsreport/card.html").render(row=_row(result, grade, url, on=on))
 
 
 def target_history_table(
-    env: jinja2.Environment, rows: Sequence[tuple[date, Grade | None, TargetResult]]
+    env: jinja2.Environment,
+    rows: Sequence[tuple[date | datetime, Grade | None, TargetResult]],
 ) -> str:
-    """A target's grade at each snapshot, newest first, for its own page."""
-    shaped = [(d, _row(result, grade, None)) for d, grade, result in rows]
-    shaped.sort(key=lambda p: p[0], reverse=True)
-    return env.get_template("tlsreport/target_history.html").render(rows=shaped)
+    """A target's grade at each snapshot, newest first, for its own page.
+
+    Give each row the snapshot's time (a ``datetime``) and days with several snapshots show
+    the time of each ("5 December 2026, 08:23 UTC"), instead of three identical date rows.
+    """
+    shaped = []
+    for when, grade, result in rows:
+        day = _as_date(when)
+        at = when if isinstance(when, datetime) else None
+        shaped.append((day, at, _row(result, grade, None, on=day, when=at)))
+    per_day: dict[date, int] = {}
+    for day, _, _ in shaped:
+        per_day[day] = per_day.get(day, 0) + 1
+    shaped.sort(key=lambda p: (p[0], p[1].timestamp() if p[1] else 0.0), reverse=True)
+    out = [(day, row, at is not None and per_day[day] > 1) for day, at, row in shaped]
+    return env.get_template("tlsreport/target_history.html").render(rows=out)
 
 
 def error_box(env: jinja2.Environment, message: str) -> str:
@@ -345,7 +405,10 @@ def error_box(env: jinja2.Environment, message: str) -> str:
 # --- internals ------------------------------------------------------------------------------
 
 
-def _row(result: TargetResult, grade: Grade | None, url: str | None) -> Row:
+def _row(result: TargetResult, grade: Grade | None, url: str | None, *,
+         on: date | None = None, when: datetime | None = None) -> Row:
+    """One target as the templates show it; ``on``: the snapshot's day (for "expired on")."""
+    expiry = cert_expiry(result)
     return Row(
         name=result.target.name,
         url=url,
@@ -354,9 +417,11 @@ def _row(result: TargetResult, grade: Grade | None, url: str | None) -> Row:
         protocols=protocols_summary(result.facts),
         forward_secrecy=forward_secrecy_summary(result.facts),
         key=key_summary(result),
-        expiry=cert_expiry(result),
+        expiry=expiry,
         note=result.target.note,
-        not_recorded=grade is None and state_text(result) == NOT_RECORDED,
+        word=vocabulary.state_word(result, grade.letter if grade is not None else None),
+        expiry_text=vocabulary.expiry_text(expiry, on) if expiry and on else "",
+        when=when,
     )
 
 
@@ -365,9 +430,9 @@ def _change_side(letter: str | None, state: str | None) -> Markup:
     if state is None:
         return Markup("")
     if state != STATE_OK:
-        return escape(f"{NOT_TESTED} ({UNREACHABLE_STATES.get(state, state)})")
+        return badge(None, NOT_TESTED) + escape(f" ({vocabulary.state_detail_of(state)})")
     if letter is None:
-        return escape(NOT_RECORDED)
+        return badge(None, NOT_RECORDED)
     return badge(letter)
 
 
@@ -388,3 +453,148 @@ def _as_date(value: date | datetime | str) -> date:
     if isinstance(value, date):
         return value
     return _as_datetime(value).date()
+
+
+# --- the target page's report (what SSL Labs shows for one host) ---------------------------
+
+MAX_SAN_NAMES = 10  # certificate names shown before "and N more": a hostile cert has hundreds
+
+
+def target_report(
+    env: jinja2.Environment, result: TargetResult, grade: Grade | None, *, on: date,
+) -> str:
+    """The target page's body: grade and grade-if-trusted, scores as bars, caps with their
+    reason and rule date, protocols, suites per protocol (weak ones marked), the certificate
+    chain, HSTS and what was not tested — the parts of an SSL Labs report a scan can back.
+
+    Plain data for the template only: every string from the server (subjects, suite names,
+    header values) is escaped there.
+    """
+    return env.get_template("tlsreport/target_report.html").render(
+        **report_data(result, grade, on=on))
+
+
+def report_data(result: TargetResult, grade: Grade | None, *, on: date) -> dict[str, Any]:
+    """What :func:`target_report` lays out, as plain data (tests read it too)."""
+    facts = result.facts
+    letter = grade.letter if grade is not None else None
+    data: dict[str, Any] = {
+        "letter": letter,
+        "word": vocabulary.state_word(result, letter),
+        "detail": vocabulary.state_detail(result),
+        "if_trusted": None, "scores": [], "caps": [], "warnings": [], "note": "",
+        "reasons": reasons_of(result, grade) if grade is not None else [],
+        "protocols": [], "suites": [], "chain": [], "trust": None, "hsts": None,
+        "ocsp": None, "not_tested": [], "recorded": None,
+    }
+    if grade is not None:
+        if grade.grade_if_trusted != grade.letter:
+            data["if_trusted"] = grade.grade_if_trusted
+        if grade.scores is not None:
+            sc = grade.scores
+            data["scores"] = [("Protocol support", sc.protocol), ("Key exchange", sc.key_exchange),
+                              ("Cipher strength", sc.cipher), ("Overall", sc.total)]
+        data["caps"] = [{"grade": c.grade, "reason": c.reason,
+                         "since": _as_date(c.since) if c.since else None}
+                        for c in _fold_caps(grade)]
+        kept = {r.id for r in vocabulary.fold_reasons(grade.reasons)}
+        data["warnings"] = [w.label for w in grade.warnings if w.id in kept]
+        data["not_tested"] = list(grade.not_tested)
+        data["note"] = grade.note
+    if facts is None:
+        if result.recorded is not None:
+            data["recorded"] = {"grade": result.recorded.grade or NOT_RECORDED,
+                                "reasons": list(result.recorded.reasons),
+                                "source": result.recorded.source}
+        return data
+    for p in PROTOCOLS:
+        offered = facts.offered(p)
+        word = NOT_TESTED if offered is None else ("yes" if offered else "no")
+        data["protocols"].append((_PROTOCOL_NAMES[p], word))
+    for p in reversed(PROTOCOLS):
+        listed = facts.protocols.get(p)
+        if not listed:
+            continue
+        data["suites"].append((_PROTOCOL_NAMES[p], [
+            {"name": s.name, "bits": s.bits, "kex": _kex_text(s.kex, s.kex_bits, s.curve),
+             "weak": suites.weaknesses(s)} for s in listed]))
+    cert = facts.certificate
+    if cert is not None:
+        for i, c in enumerate(cert.chain):
+            data["chain"].append(_chain_entry(i, c, on))
+        data["trust"] = vocabulary.trust_text(cert.problem, cert.trusted)
+        if cert.ocsp_stapled is not None:
+            data["ocsp"] = "stapled" + (f" ({cert.ocsp_status.lower()})"
+                                        if cert.ocsp_status else "") if cert.ocsp_stapled \
+                else "not stapled"
+    if facts.hsts is not None:
+        h = facts.hsts
+        if h.present:
+            text = f"max-age={h.max_age}" if h.max_age is not None else "sent"
+            if h.max_age:
+                text += f" ({h.max_age // 86400} days)"
+            text += "; includeSubDomains" if h.include_subdomains else ""
+            text += "; preload" if h.preload else ""
+        else:
+            text = "not sent"
+        data["hsts"] = text
+    elif facts.http_error:
+        data["hsts"] = f"not read: {facts.http_error[:200]}"
+    if facts.errors:
+        data["not_tested"] = [*data["not_tested"],
+                              *(f"{name} (did not complete)" for name in sorted(facts.errors))]
+    return data
+
+
+def _fold_caps(grade: Grade) -> list[Any]:
+    """Caps, each reason once, the specific one of a pair (as the reasons are folded)."""
+    kept = {r.id for r in vocabulary.fold_reasons(grade.reasons)}
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for c in grade.caps:
+        if c.rule not in kept or (c.grade, c.rule) in seen:
+            continue
+        seen.add((c.grade, c.rule))
+        out.append(c)
+    return out
+
+
+def _kex_text(kex: str, bits: int | None, curve: str | None) -> str:
+    if kex == "TLS13":
+        kex = "ECDHE" if curve else "TLS 1.3"
+    text = kex or DASH
+    if curve:
+        text += f" {curve}"
+    elif bits:
+        text += f" {bits}-bit"
+    return text
+
+
+def _chain_entry(index: int, c: Any, on: date) -> dict[str, Any]:
+    """One certificate of the chain as the page lists it (validity counted from the scan)."""
+    key = f"{c.key_type} {c.key_bits}" if c.key_bits else (c.key_type or DASH)
+    if c.curve:
+        key += f" ({c.curve})"
+    validity = ""
+    try:
+        start = _as_date(c.not_before) if c.not_before else None
+        end = _as_date(c.not_after) if c.not_after else None
+    except ValueError:
+        start = end = None
+    if end is not None:
+        validity = vocabulary.expiry_text(end, on)
+        if start is not None:
+            validity = f"from {human_date(start)}; {validity}"
+        if start is not None and start > on:
+            validity = f"not valid before {human_date(start)}; {vocabulary.expiry_text(end, on)}"
+    names = list(c.sans[:MAX_SAN_NAMES])
+    more = len(c.sans) - len(names)
+    return {
+        "role": "server certificate" if index == 0 else f"chain certificate {index}",
+        "subject": c.subject, "issuer": c.issuer, "key": key,
+        "signature": c.signature_hash.upper() if c.signature_hash else DASH,
+        "validity": validity or DASH,
+        "names": ", ".join(names) + (f" and {more} more" if more else ""),
+        "self_signed": bool(c.subject) and c.subject == c.issuer,
+        "expired": end is not None and end < on,
+    }

@@ -136,7 +136,8 @@ def _norm(label: str) -> str:
 
 
 def _grade_sections(html: BeautifulSoup) -> dict[str, Tag]:
-    """Heading (badge letter, or its text for "not tested") -> the list or "n/a" under it."""
+    """Heading (badge letter, or its text for "not tested") -> the list under it; each letter
+    of a collapsed "no D or E" line -> that line."""
     block = html.select_one("div.tlsreport-grades")
     assert block is not None, "no grades view"
     sections: dict[str, Tag] = {}
@@ -144,7 +145,16 @@ def _grade_sections(html: BeautifulSoup) -> dict[str, Tag]:
         badge = heading.select_one("span.tls-grade")
         key = badge.get_text(strip=True) if badge else heading.get_text(" ", strip=True)
         sections[key] = heading.find_next_sibling(["ul", "p"])
+    for line in block.select("p.tlsreport-none"):
+        text = line.get_text(strip=True)
+        assert text.startswith("no "), text
+        for letter in re.split(r", | or ", text.removeprefix("no ")):
+            sections[letter] = line
     return sections
+
+
+def _is_none_line(under: Tag) -> bool:
+    return under.name == "p" and "tlsreport-none" in under["class"]
 
 
 def test_part4_lists_every_recorded_bank_under_its_grade_with_its_reasons(site: Path) -> None:
@@ -152,8 +162,7 @@ def test_part4_lists_every_recorded_bank_under_its_grade_with_its_reasons(site: 
     for grade, banks in PART4.items():
         under = sections[grade]
         if not banks:
-            assert under.name == "p" and "tlsreport-na" in under["class"], grade
-            assert under.get_text(strip=True) == "n/a"
+            assert _is_none_line(under), grade
             continue
         items = under.find_all("li")
         assert len(items) == len(banks), (grade, [_name_of(li) for li in items])
@@ -179,10 +188,10 @@ def test_part4_shows_only_the_reasons_the_post_recorded(site: Path) -> None:
     assert extra == {}
 
 
-def test_part4_shows_n_a_under_d_and_e(site: Path) -> None:
+def test_part4_says_no_d_or_e_in_one_line(site: Path) -> None:
     sections = _grade_sections(_soup(site / "belgian-banks-ssl-part-4.html"))
-    for grade in ("D", "E"):
-        assert sections[grade].get_text(strip=True) == "n/a"
+    assert sections["D"] is sections["E"]
+    assert sections["D"].get_text(strip=True) == "no D or E"
 
 
 def test_part4_lists_untestable_banks_as_not_tested_and_unrecorded_ones_apart(site: Path
@@ -254,7 +263,7 @@ def test_part5_shows_the_end_of_2015_c_list_and_no_f(site: Path) -> None:
     sections = _grade_sections(_soup(site / "belgian-banks-ssl-part-5.html"))
     c_list = {_name_of(li) for li in sections["C"].find_all("li")}
     assert c_list == {"PSA Bank", "beobank", "BKCP"}
-    assert sections["F"].get_text(strip=True) == "n/a"
+    assert _is_none_line(sections["F"])
 
 
 def test_charts_are_images_with_a_data_table(site: Path) -> None:
@@ -317,7 +326,7 @@ def test_mail_history_is_one_real_scan_of_the_lab_on_loopback() -> None:
 
 def test_mail_post_shows_each_mail_port_with_grade_and_certificate_expiry(site: Path) -> None:
     html = _soup(site / "mail-server-tls-postfix-courier.html")
-    table = html.select_one("div.tlsreport-grades div.tlsreport-scroll table.tlsreport-table")
+    table = html.select_one("div.tlsreport-grades table.tlsreport-table.tlsreport-compact")
     assert table is not None
     rows = {row.th.get_text(strip=True): row for row in table.select("tbody tr")}
     assert set(rows) == set(MAIL_TARGETS)

@@ -13,9 +13,11 @@ SNAP = snapshot("2015-02-16T12:00:00Z", [recorded("ING", "A-"), recorded("KBC", 
                                          recorded("Isabel", None)])
 
 
-def test_counts_put_targets_whose_grade_was_not_written_down_under_not_recorded() -> None:
+def test_counts_put_targets_without_a_grade_under_the_pages_word() -> None:
+    """A recorded target without a published grade is "not recorded" on the page, so in the
+    chart too (vocabulary.py): one word per state."""
     counts = ChartMaker(None, BuildGrades().letter).counts(SNAP)
-    assert counts == {"A-": 1, "B": 1, charts.NOT_RECORDED: 1}  # not "not tested" (issue 15)
+    assert counts == {"A-": 1, "B": 1, charts.NOT_RECORDED: 1}
 
 
 def test_a_cached_chart_is_the_same_chart_and_is_not_redrawn(tmp_path: Path,

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import date
 
 from tlsreport import charts
-from tlsreport.chartmaker import ChartMaker, category
+from tlsreport.chartmaker import ChartMaker
 from tlsreport.facts import Recorded, Snapshot, TargetRef, TargetResult
+from tlsreport.vocabulary import state_word as category
 
 
 def _rec(name: str, grade: str | None) -> TargetResult:

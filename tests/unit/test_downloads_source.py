@@ -18,12 +18,12 @@ from tlsreport.downloads import (
     data_csv,
     data_json,
     record_rows,
-    shown_reasons,
     source_of,
 )
 from tlsreport.facts import Snapshot
 from tlsreport.grading import facts_from_reasons
 from tlsreport.pelican_glue.build import BuildGrades
+from tlsreport.vocabulary import shown_reasons
 
 PSA = ("weak signature (SHA1)", "no TLS 1.2", "RC4 (insecure)", "no Forward Secrecy")
 

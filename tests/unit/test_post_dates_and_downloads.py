@@ -110,6 +110,8 @@ def test_post_data_rows_are_what_the_tables_showed() -> None:
     record_rows(view, snap, grades, target="Isabel")
     assert view.rows[-1]["state"] == "not recorded" and view.rows[-1]["grade"] is None
     lines = data_csv(view).decode().splitlines()
-    assert lines[0] == (
-        "list,snapshot,target,host,port,service,state,state_reason,grade,reasons,source")
-    assert lines[2].startswith("banks,2015-02-16T12:00:00Z,KBC,kbc.example,443,https,ok,,B,RC4")
+    assert lines[0] == ("list,snapshot,target,host,port,service,state,state_reason,shown_as,"
+                        "grade,reasons,source")
+    assert lines[2].startswith("banks,2015-02-16T12:00:00Z,KBC,kbc.example,443,https,ok,,B,B,RC4")
+    # The word the page showed where a grade would be: the badge's, the chart's.
+    assert view.rows[-1]["shown_as"] == "not recorded"

@@ -30,6 +30,7 @@ from tlsreport.facts import (
 from tlsreport.grading import grade_result
 from tlsreport.pelican_glue.build import BuildGrades
 from tlsreport.pelican_glue.pages import findings as target_findings
+from tlsreport.vocabulary import fold_reasons
 
 SCRIPT = "<script>alert(1)</script>"
 ATTR = "\"'><img src=x onerror=alert(1)>"
@@ -119,23 +120,25 @@ def sections(html: str) -> dict[str, BeautifulSoup]:
 
 # --- grades view (series format) -------------------------------------------------------------
 
-def test_series_format_has_a_heading_per_grade_then_not_tested(env) -> None:  # type: ignore[no-untyped-def]
+def test_series_format_has_a_heading_per_grade_with_targets_then_not_tested(env) -> None:  # type: ignore[no-untyped-def]
     html = grades_view(env, part4_snapshot(), on=date(2015, 3, 3))
     doc = soup(html)
     wrapper = doc.find("div")
     assert wrapper["class"] == ["tlsreport", "tlsreport-grades"]
     # A grade never written down gets its own heading after "not tested" (issue 15).
-    assert list(sections(html)) == [*GRADE_LABELS, "not recorded"]
-    ids = [h["id"] for h in doc.find_all("h3")]
+    assert list(sections(html)) == ["A-", "B", "C", "F", "not tested", "not recorded"]
+    ids = [el["id"] for el in doc.find_all(id=True)]
     assert len(set(ids)) == len(ids)
-    assert "tlsreport-belgian-banks-a-plus" in ids
+    # Every grade keeps its anchor, empty or not: links to #…-a-plus still land.
+    assert {f"tlsreport-belgian-banks-{s}" for s in render.GRADE_SLUGS.values()} <= set(ids)
 
 
-def test_empty_grades_say_n_a(env) -> None:  # type: ignore[no-untyped-def]
-    got = sections(grades_view(env, part4_snapshot(), on=date(2015, 3, 3)))
-    for label in ("A+", "A", "D", "E", "T", "M"):
-        assert got[label].name == "p" and got[label]["class"] == ["tlsreport-na"]
-        assert got[label].get_text() == "n/a"
+def test_empty_grades_collapse_into_one_line_per_run(env) -> None:  # type: ignore[no-untyped-def]
+    doc = soup(grades_view(env, part4_snapshot(), on=date(2015, 3, 3)))
+    lines = [p.get_text() for p in doc.find_all("p", class_="tlsreport-none")]
+    assert lines == ["no A+ or A", "no D or E", "no T or M"]
+    assert "n/a" not in doc.get_text()
+    got = sections(str(doc))
     assert got["B"].name == "ul" and got["B"]["class"] == ["tlsreport-targets"]
 
 
@@ -160,7 +163,7 @@ def test_unreachable_targets_are_not_tested_and_unrecorded_ones_not_recorded(env
 def test_grades_are_those_of_the_rules_in_force_on_the_given_date(env) -> None:  # type: ignore[no-untyped-def]
     got = sections(grades_view(env, part4_snapshot(), on=date(2015, 12, 30)))
     assert "KBC" in got["C"].get_text()  # no TLS 1.2 caps at C after May 2015
-    assert "KBC" not in got["B"].get_text()
+    assert "B" not in got  # nobody left at B: one "no A- or B" line instead
 
 
 def test_group_filter_and_target_links(env) -> None:  # type: ignore[no-untyped-def]
@@ -179,7 +182,9 @@ def test_badges_carry_colour_class_letter_and_title() -> None:
     assert b["title"] == "Grade A+" and b.get_text() == "A+"
     assert soup(str(render.badge("A-"))).span["class"][1] == "tls-grade-a-minus"
     na = soup(str(render.badge(None))).span
-    assert na["class"] == ["tls-grade", "tls-grade-na"] and na.get_text() == "n/a"
+    assert na["class"] == ["tls-grade", "tls-grade-na"] and na.get_text() == "not tested"
+    nr = soup(str(render.badge(None, "not recorded"))).span
+    assert nr["class"] == ["tls-grade", "tls-grade-not-recorded"]
     assert soup(str(render.badge("<b>"))).find("b") is None
 
 
@@ -190,15 +195,20 @@ def test_compact_table_has_the_agreed_columns(env) -> None:  # type: ignore[no-u
                     results=(scanned("Bank"),))
     html = grades_view(env, snap, on=date(2026, 11, 26), compact=True)
     doc = soup(html)
-    assert doc.find("div", class_="tlsreport-scroll").table["class"] == ["tlsreport-table"]
+    # Four columns, reasons third: the table fits a 704 px column and stacks on a phone.
+    assert doc.table["class"] == ["tlsreport-table", "tlsreport-stack", "tlsreport-compact"]
     head = [th.get_text() for th in doc.thead.find_all("th")]
-    assert head == ["Target", "Grade", "Protocols", "Forward secrecy", "Key",
-                    "Certificate expiry", "Reasons"]
+    assert head == ["Target", "Grade", "Reasons", "Protocols, key, certificate"]
     cells = [c.get_text() for c in doc.tbody.tr.find_all(["th", "td"])]
     grade = grade_result(snap.results[0], date(2026, 11, 26))
     assert grade is not None
-    assert cells[:6] == ["Bank", grade.letter, "TLS 1.2–1.3", "yes", "RSA 2048", "31 March 2027"]
+    assert cells[:2] == ["Bank", grade.letter]
+    facts = [f.get_text() for f in doc.tbody.find_all("span", class_="tlsreport-fact")]
+    assert facts == ["TLS 1.2–1.3", "forward secrecy: yes", "key RSA 2048",
+                     "certificate expires on 31 March 2027 (125 days left)"]
     assert doc.tbody.find("time")["datetime"] == "2027-03-31"
+    assert [td["data-label"] for td in doc.tbody.tr.find_all("td")] == [
+        "Grade", "Reasons", "Setup"]
 
 
 def test_compact_table_sorts_best_grade_first(env) -> None:  # type: ignore[no-untyped-def]
@@ -333,7 +343,7 @@ def test_history_table_is_newest_first(env) -> None:  # type: ignore[no-untyped-
     doc = soup(render.target_history_table(env, [(date(2015, 3, 3), grade, old),
                                                  (date(2015, 12, 30), None, new)]))
     rows = [[c.get_text() for c in tr.find_all(["th", "td"])] for tr in doc.tbody.find_all("tr")]
-    assert rows[0][:3] == ["30 December 2015", "n/a", "not recorded"]
+    assert rows[0][:3] == ["30 December 2015", "not recorded", "—"]  # the word is said once
     assert rows[1][:3] == ["3 March 2015", "B", "no TLS 1.2"]
 
 
@@ -355,7 +365,7 @@ def test_a_theme_can_override_a_fragment(tmp_path: Path) -> None:
     card = soup(render.target_card(themed, scanned("Bank"), None))
     assert card.em.find("span", class_="tlsreport-card") is not None
     # Fragments the theme does not override still come from the plugin.
-    assert "tlsreport-na" in grades_view(themed, part4_snapshot(), on=date(2015, 3, 3))
+    assert "tlsreport-none" in grades_view(themed, part4_snapshot(), on=date(2015, 3, 3))
 
 
 def test_rendering_is_deterministic(env) -> None:  # type: ignore[no-untyped-def]
@@ -379,6 +389,11 @@ def test_a_real_lab_scan_renders_every_target_under_its_grade(env, lab_snapshot)
         grade = grade_result(result, day, taken=day)
         label = grade.letter if grade is not None else "not tested"
         names = [li.get_text().split(":")[0] for li in got[label].find_all("li")]
+        if grade is not None:  # the reasons shown are the grader's, the general ones folded
+            shown = [s.get_text() for li in got[label].find_all("li")
+                     if li.get_text().split(":")[0] == result.target.name
+                     for s in li.find_all("span", class_="tls-reason")]
+            assert shown == [r.label for r in fold_reasons(grade.reasons)]
         assert result.target.name in names, (result.target.name, label)
         if result.state != "ok":
             assert render.state_text(result) in got[label].get_text()
@@ -387,8 +402,8 @@ def test_a_real_lab_scan_renders_every_target_under_its_grade(env, lab_snapshot)
             for tr in compact.tbody.find_all("tr")}
     assert len(rows) == len(snapshot.results)
     for result in snapshot.results:
-        if result.facts is not None:
-            assert rows[result.target.name][1] == render.protocols_summary(result.facts)
+        if result.facts is not None and result.facts.all_suites():
+            assert render.protocols_summary(result.facts) in rows[result.target.name][2]
             findings = dict(target_findings(result))
             leaf = result.facts.certificate.leaf if result.facts.certificate else None
             if leaf is not None:

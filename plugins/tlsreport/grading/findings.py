@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from ..facts import PROTOCOLS, Certificate, CertificateFacts, CipherSuite, Facts, Renegotiation
+from ..suites import MODERN_STRONG, has_forward_secrecy
 
 HSTS_MIN_AGE = 15552000  # 180 days: SSL Labs' HstsPolicy.LONG_MAX_AGE
 
@@ -40,7 +41,8 @@ def _suites_any(facts: Facts, protocols: Iterable[str],
 
 
 def _is_fs(s: CipherSuite) -> bool:
-    return (s.forward_secrecy or s.kex in ("ECDHE", "DHE", "TLS13")) and not s.anonymous
+    # The table's Forward secrecy column asks the same function (suites.py), so the two agree.
+    return has_forward_secrecy(s)
 
 
 def _is_dhe(s: CipherSuite) -> bool:
@@ -49,7 +51,7 @@ def _is_dhe(s: CipherSuite) -> bool:
 
 TLS_PROTOCOLS = ("TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 _MODERN_WEAK = ("TLSv1.1", "TLSv1.2")  # where a weak suite reaches modern browsers
-_MODERN_STRONG = ("TLSv1.2", "TLSv1.3")  # where a strong suite must be for modern browsers
+_MODERN_STRONG = MODERN_STRONG  # where a strong suite must be for modern browsers
 
 
 def _not_offered(facts: Facts, protocol: str) -> Tri:

@@ -442,7 +442,7 @@ def _render_view(
         result = _find_target(snapshot, str(d.options["target"]))
         assert result is not None
         grade = state.grades.grade(result, on)
-        return render.target_card(env, result, grade, url=links.target_ref(result.target))
+        return render.target_card(env, result, grade, url=links.target_ref(result.target), on=on)
     infos = state.lists()[slug].snapshots
     upto = [i for i in infos if i.taken <= chosen.taken]
     if d.view == "changes":

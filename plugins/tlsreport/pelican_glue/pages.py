@@ -9,12 +9,12 @@ the page templates without touching Python.
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import datetime
 from typing import Any
 
 from markupsafe import Markup
 
-from .. import diff, render
+from .. import diff, render, vocabulary
 from ..downloads import PostView
 from ..facts import STATE_OK, Snapshot, TargetResult
 from ..grade import Grade
@@ -65,8 +65,7 @@ def findings(result: TargetResult) -> list[tuple[str, str]]:
             out.append(("Names", ", ".join(names) + (f" and {more} more" if more else "")))
         if cert.leaf.signature_hash:
             out.append(("Signature hash", cert.leaf.signature_hash.upper()))
-        trust = "trusted" if cert.trusted else f"not trusted ({cert.problem or 'untrusted'})"
-        out.append(("Trust", trust))
+        out.append(("Trust", vocabulary.trust_text(cert.problem, cert.trusted)))
         if cert.ocsp_stapled is not None:
             out.append(("OCSP stapling", "yes" if cert.ocsp_stapled else "no"))
     if f.hsts is not None:
@@ -169,21 +168,25 @@ def target_pages(
         save_as = state.target_url_by_key(info.slug, key)
         assert save_as is not None
         root = page_root(save_as, state.settings)
-        history: list[tuple[date, Grade | None, TargetResult]] = []
+        history: list[tuple[datetime, Grade | None, TargetResult]] = []
         last: tuple[Snapshot, TargetResult] | None = None
         for snap in snapshots:
             r = snap.result_for(key)
             if r is None:
                 continue
             day = snap.day
-            history.append((day, state.grades.grade(r, day), r))
+            history.append((snap.taken_at, state.grades.grade(r, day), r))
             last = (snap, r)
         assert last is not None
         last_snap, result = last
         name = result.target.name
         last_day = last_snap.day
         timeline = state.chart_maker.timeline(snapshots, key)
+        grade = state.grades.grade(result, last_day)
         links = Links(state, info.slug, root)
+        # A timeline needs two days to say anything: one snapshot (or several on one day)
+        # would be a lone dot on an empty axis, so the page says it in words instead.
+        days_seen = {w.date() for w, _, _ in history}
         pages.append({
             "kind": "target",
             "save_as": save_as,
@@ -195,15 +198,20 @@ def target_pages(
             "on_list": latest.result_for(key) is not None,
             "taken": last_snap.taken,
             "taken_date": render.human_date(last_day),
-            "card_html": Markup(render.target_card(
-                env, result, state.grades.grade(result, last_day)
-            )),
+            # A recorded snapshot's hour is nominal (noon): only a scan's time is shown.
+            "taken_time": (render.human_time(last_snap.taken_at) if last_snap.kind == "scan"
+                           else render.human_date(last_day)),
+            "taken_day": last_day,
+            "card_html": Markup(render.target_card(env, result, grade, on=last_day)),
+            "report_html": Markup(render.target_report(env, result, grade, on=last_day)),
             "expiry": render.cert_expiry(result),
+            "expiry_text": render.expiry_text(result, last_day),
             "findings": findings(result),
+            "snapshots_seen": len(history),
             "history_html": Markup(render.target_history_table(env, history)),
             "timeline_html": Markup(render.chart_view(
                 env, timeline, src=root + state.chart_url(timeline)
-            )),
+            )) if len(days_seen) > 1 else None,
             "posts": _posts(_showing(mentions, info.slug, key), root),
             "root": root,
         })
