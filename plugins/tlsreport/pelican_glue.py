@@ -598,9 +598,10 @@ def _fill_contents(
     for content, is_published in items:
         if id(content) not in found:
             continue
-        slugs = tuple(
-            sorted({f.parsed.list_slug for f in found[id(content)] if f.parsed is not None})
-        )
+        slugs = tuple(sorted({
+            f.parsed.list_slug for f in found[id(content)]
+            if f.parsed is not None and "list" in f.parsed.options  # traffic has no list
+        }))
         pid = _post_id(content)
         by_id[pid] = content
         if is_published and getattr(content, "date", None) is not None:
@@ -780,6 +781,13 @@ def _render_one(
     if item.error is not None or item.parsed is None:
         return _raise_or_warn(state, content, item.line, item.error or "bad directive")
     d = item.parsed
+    if d.view == "traffic":  # a traffic report, not a list: traffic_view.py does it all
+        from .traffic_view import TrafficViewError, render
+
+        try:
+            return render(state.settings, state.env(), d.options, state.chart_url)
+        except TrafficViewError as exc:
+            return _raise_or_warn(state, content, item.line, str(exc))
     slug = d.list_slug
     if slug not in lists or not lists[slug].snapshots:
         known = ", ".join(s for s, i in lists.items() if i.snapshots) or "none"
