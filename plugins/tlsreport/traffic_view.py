@@ -22,8 +22,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
-
 from . import traffic, traffic_charts
 from .charts import Chart
 
@@ -69,7 +67,7 @@ def render(settings: dict[str, Any], env: Any, options: dict[str, object],
     src = "{static}/" + register(chart) if chart is not None else ""
     return str(env.get_template("tlsreport/traffic.html").render(
         view=view, chart=chart, src=src, note=note, period=period, report=report,
-        label=report.get("label") or "", Markup=Markup))
+        label=report.get("label") or ""))
 
 
 def _period(report: dict[str, Any]) -> str:
