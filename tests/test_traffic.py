@@ -199,6 +199,21 @@ def test_bad_lines_are_counted_by_kind_with_file_and_line_never_a_crash(
     assert r["sources"] == [{"file": "access.log", "lines": 10, "unreadable": 8}]
 
 
+def test_an_endless_line_is_one_bad_line_and_is_never_read_whole(tmp_path: Path) -> None:
+    log = tmp_path / "access.log"
+    with open(log, "wb") as f:
+        f.write(line())
+        f.write(b"A" * (5 * traffic.MAX_LINE + 17) + b"\n")  # five buffers and a bit
+        f.write(line(ip="192.0.2.2"))
+    agg = traffic.Aggregator()
+    agg.read_file(log)
+    r = agg.report()
+    assert r["page_views"] == 2
+    assert r["lines"]["total"] == 3
+    assert r["lines"]["unreadable_by_kind"][traffic.BAD_FORMAT] == 1
+    assert r["lines"]["examples"] == ["access.log:2: not a combined log line"]
+
+
 def test_gzip_rotated_logs_in_any_order_give_the_same_report(tmp_path: Path) -> None:
     old = [line(ip=f"192.0.2.{i}", when=f"1{i}/Feb/2015:10:00:00 +0100") for i in range(5)]
     new = [line(ip=f"192.0.2.{i}", when=f"2{i}/Feb/2015:10:00:00 +0100") for i in range(5)]

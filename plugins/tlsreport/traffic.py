@@ -57,6 +57,8 @@ READING_MINUTES = 5
 MAX_KEYS = 50_000  # distinct pages / referrer domains / organisations kept; the rest: "(other)"
 MAX_UA_CACHE = 20_000
 MAX_EXAMPLES = 5  # file:line examples per kind of bad line
+MAX_LINE = 64 * 1024  # nginx's own limits keep a real line far below this
+MAX_UA = 1024  # characters of a user agent given to the parser (the families come first)
 DEFAULT_TOP = 20
 OTHER = "(other)"
 
@@ -279,7 +281,7 @@ class Aggregator:
         source = _Source(path.name)
         self.sources.append(source)
         with _open_log(path) as stream:
-            self.read_lines(stream, source)
+            self.read_lines(_bounded_lines(stream), source)
 
     def read_lines(self, lines: Iterable[bytes], source: _Source | None = None) -> None:
         """Count lines (bytes, each with its newline except perhaps the last)."""
@@ -316,7 +318,7 @@ class Aggregator:
             if client is None:
                 if len(self._ua) >= MAX_UA_CACHE:
                     self._ua.clear()
-                client = self._ua[ua] = classify(_unescape(ua))
+                client = self._ua[ua] = classify(_unescape(ua[:MAX_UA]))
             parts = request.split(b" ")
             is_view = (len(parts) == 3 and parts[0] == b"GET" and status in page_status
                        and is_page(parts[1].split(b"?", 1)[0]))
@@ -556,6 +558,27 @@ def _unescape(ua: bytes) -> str:
         ua = re.sub(rb"\\x([0-9a-fA-F]{2})", lambda m: bytes([int(m.group(1), 16)]), ua)
         ua = ua.replace(b'\\"', b'"').replace(b"\\\\", b"\\")
     return ua.decode("utf-8", "replace")
+
+
+_TOO_LONG = b"(a line longer than MAX_LINE)\n"  # read as "not a combined log line"
+
+
+def _bounded_lines(stream: IO[bytes]) -> Iterator[bytes]:
+    """The stream's lines, never holding more than MAX_LINE bytes of one: a log that is one
+    endless line (binary garbage with no newline) must not be read into memory whole."""
+    readline = stream.readline
+    while True:
+        line = readline(MAX_LINE)
+        if not line:
+            return
+        if len(line) == MAX_LINE and not line.endswith(b"\n"):
+            while True:  # skip the rest of the over-long line
+                rest = readline(MAX_LINE)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield _TOO_LONG
+        else:
+            yield line
 
 
 @contextlib.contextmanager
