@@ -113,12 +113,13 @@ def test_referrer_domains_direct_and_internal() -> None:
         line(ref="https://blog.example/"),
         line(ref="not a url"),
         line(ref="http://user:pw@[2001:db8::1]:80/x"),
+        line(ref="android-app://com.example.reader/"),
     ], site_hosts=frozenset({"blog.example"}))
     assert r["referrers"]["direct"] == 2
     assert r["referrers"]["internal"] == 1
     assert r["referrers"]["domains"] == [
         {"domain": "news.example", "views": 2}, {"domain": "(not a URL)", "views": 1},
-        {"domain": "[2001:db8::1]", "views": 1}]
+        {"domain": "[2001:db8::1]", "views": 1}, {"domain": "com.example.reader", "views": 1}]
 
 
 @pytest.mark.parametrize(("ua", "device", "os_name"), [
@@ -130,6 +131,10 @@ def test_referrer_domains_direct_and_internal() -> None:
     ("curl/8.5.0", traffic.BOT, None),
     ("python-requests/2.31", traffic.BOT, None),
     ("", traffic.BOT, None),
+    ("Mozilla/5.0 (compatible; MyCrawler/1.0; +https://crawler.example/bot)", traffic.BOT,
+     None),
+    ("Mozilla/5.0 (Linux; Android 9; Cubot X30) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Chrome/120.0 Mobile Safari/537.36", "phone", "Android"),  # "bot" inside a brand
     ("-", traffic.BOT, None),
 ])
 def test_classify_devices(ua: str, device: str, os_name: str | None) -> None:

@@ -101,7 +101,7 @@ _EPOCH = dt.datetime(1970, 1, 1)
 _END = 10**9  # a minute index after every log (year 3871): "close everything"
 
 _BOT_WORDS = re.compile(
-    r"bot\b|bot/|crawl|spider|slurp|curl/|wget/|python-|python/|httpclient|http-client|"
+    r"(?<![a-z])bot\b|bot/|crawl|spider|slurp|curl/|wget/|python-|python/|httpclient|http-client|"
     r"go-http|java/|libwww|scrapy|headless|okhttp|feedfetcher|monitor|preview|scanner|"
     r"facebookexternalhit|ia_archiver",
     re.I,
@@ -174,7 +174,7 @@ def referrer_domain(ref: bytes) -> str | None:
     if ref in (b"", b"-"):
         return None
     scheme, sep, rest = ref.partition(b"://")
-    if not sep or not scheme.isalpha():
+    if not sep or not scheme[:1].isalpha() or not scheme.translate(None, b"+-.").isalnum():
         return "(not a URL)"
     host = rest.split(b"/", 1)[0].split(b"?", 1)[0].split(b"#", 1)[0]
     host = host.rpartition(b"@")[2]
