@@ -1,9 +1,10 @@
 """Traffic charts as deterministic SVG (``charts.Chart``), one per traffic view.
 
-Same rules as the grade charts in charts.py, for the same reasons: a bare matplotlib Figure
-(no pyplot state), a font shipped with matplotlib drawn as paths, a fixed ``svg.hashsalt``, no
-date in the metadata, sizes in px — so the same report always gives the same bytes and the same
-file name, and a rebuild never changes an old post. Every chart carries its numbers as a table
+Drawn with the grade charts' own style, plot area and serialiser (``charts.STYLE``,
+``new_figure``, ``svg_bytes``), for the same reasons: a bare matplotlib Figure (no pyplot
+state), a font shipped with matplotlib drawn as paths, a fixed ``svg.hashsalt``, no date in the
+metadata, sizes in px — so the same report always gives the same bytes and the same file name,
+and a rebuild never changes an old post. Every chart carries its numbers as a table
 and a summary as alt text; colour is never the only carrier (every bar is labelled).
 
 Names in these charts (paths, referrer domains, organisations) come from a log, that is from
@@ -13,18 +14,15 @@ holds them as drawn paths, never as markup, and the tables are escaped by the te
 
 from __future__ import annotations
 
-import io
-import re
 import textwrap
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from .charts import HEIGHT_PX, WIDTH_PX, Chart
+from .charts import HEIGHT_PX, STYLE, WIDTH_PX, Chart, new_figure, svg_bytes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
 VIEWS = ("daily", "hourly", "referrers", "systems", "pages", "networks")
 BARS = 12  # bars drawn in a ranking chart; the table has every row the report kept
@@ -35,23 +33,6 @@ _TEXT = "#1f2328"
 _GRID = "#d0d7de"
 VIEWS_COLOUR = "#2f6f9f"
 VISITORS_COLOUR = "#d9822b"
-_RC = {
-    "svg.hashsalt": "tlsreport-traffic",
-    "svg.fonttype": "path",
-    "font.family": "DejaVu Sans",
-    "font.size": _FONT,
-    "axes.titlesize": _FONT + 2,
-    "axes.labelsize": _FONT,
-    "xtick.labelsize": _FONT - 1,
-    "ytick.labelsize": _FONT - 1,
-    "legend.fontsize": _FONT - 1,
-    "text.color": _TEXT,
-    "axes.labelcolor": _TEXT,
-    "xtick.color": _TEXT,
-    "ytick.color": _TEXT,
-    "axes.edgecolor": "#8c959f",
-    "path.simplify": False,
-}
 
 
 def chart(view: str, report: dict[str, Any], *, title: str) -> Chart | None:
@@ -88,8 +69,8 @@ def daily_chart(days: Sequence[dict[str, Any]], *, title: str) -> Chart:
     views = [int(d["views"]) for d in days]
     visitors = [int(d["visitors"]) for d in days]
     matplotlib = _mpl()
-    with matplotlib.rc_context(_RC):
-        fig, ax = _figure(title)
+    with matplotlib.rc_context(STYLE):
+        fig, ax = new_figure(title)
         xs = list(range(len(days)))
         ax.bar(xs, views, width=0.75, color=VIEWS_COLOUR, label="page views", zorder=2)
         ax.plot(xs, visitors, linestyle="none", marker="o", markersize=5,
@@ -105,7 +86,7 @@ def daily_chart(days: Sequence[dict[str, Any]], *, title: str) -> Chart:
             ax.annotate(f"{views[top]:,}", (top, views[top]), xytext=(0, 4),
                         textcoords="offset points", ha="center", fontsize=_FONT - 1)
         ax.legend(loc="upper right", frameon=False)
-        svg = _svg(fig)
+        svg = svg_bytes(fig)
     if days:
         top = max(range(len(views)), key=lambda i: (views[i], -i))
         alt = (f"{title}: bar chart of page views per day from {labels[0]} to {labels[-1]}, "
@@ -129,8 +110,8 @@ def hourly_chart(hours: Sequence[dict[str, Any]], *, title: str) -> Chart:
         times = [first + timedelta(hours=i) for i in range(steps + 1)]
     values = [counts.get(t.strftime("%Y-%m-%dT%H"), 0) for t in times]
     matplotlib = _mpl()
-    with matplotlib.rc_context(_RC):
-        fig, ax = _figure(title)
+    with matplotlib.rc_context(STYLE):
+        fig, ax = new_figure(title)
         if times:
             xs = [matplotlib.dates.date2num(t) for t in times]
             ax.fill_between(xs, values, step="post", color=VIEWS_COLOUR, alpha=0.35,
@@ -144,7 +125,7 @@ def hourly_chart(hours: Sequence[dict[str, Any]], *, title: str) -> Chart:
                 show_offset=False))
         _count_axis(ax, max([*values, 1]))
         ax.set_ylabel("page views per hour")
-        svg = _svg(fig)
+        svg = svg_bytes(fig)
     if times:
         top = max(range(len(values)), key=lambda i: (values[i], -i))
         alt = (f"{title}: page views per hour from {times[0]:%Y-%m-%d %H:00} to "
@@ -162,8 +143,8 @@ def ranking_chart(rows: Sequence[tuple[str, int]], *, title: str, name: str, uni
     """The top ``BARS`` of a ranking as horizontal bars, largest on top, each labelled."""
     shown = list(rows[:BARS])
     matplotlib = _mpl()
-    with matplotlib.rc_context(_RC):
-        fig, ax = _figure(title)
+    with matplotlib.rc_context(STYLE):
+        fig, ax = new_figure(title)
         ys = list(range(len(shown)))[::-1]
         values = [v for _, v in shown]
         bars = ax.barh(ys, values, height=0.7, color=VIEWS_COLOUR, zorder=2)
@@ -174,7 +155,7 @@ def ranking_chart(rows: Sequence[tuple[str, int]], *, title: str, name: str, uni
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
         ax.grid(axis="x", color=_GRID, linewidth=0.8, zorder=0)
-        svg = _svg(fig)
+        svg = svg_bytes(fig)
     if shown:
         alt = (f"{title}: horizontal bar chart of {unit} by {name.lower()}, "
                + "; ".join(f"{n}: {v:,}" for n, v in shown[:5])
@@ -194,7 +175,7 @@ def systems_chart(systems: dict[str, Any], *, title: str) -> Chart:
     """Operating systems and device types side by side, as shares of visitors."""
     groups = (("Operating system", systems["os"][:8]), ("Device", systems["devices"][:8]))
     matplotlib = _mpl()
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(STYLE):
         from matplotlib.figure import Figure
 
         fig = Figure(figsize=(WIDTH_PX / _DPI, HEIGHT_PX / _DPI), dpi=_DPI,
@@ -214,7 +195,7 @@ def systems_chart(systems: dict[str, Any], *, title: str) -> Chart:
             ax.set_xlabel("% of visitors")
             ax.set_title(heading, loc="left", fontsize=_FONT)
             ax.grid(axis="x", color=_GRID, linewidth=0.8, zorder=0)
-        svg = _svg(fig)
+        svg = svg_bytes(fig)
     parts = []
     for heading, rows in groups:
         if rows:
@@ -258,25 +239,3 @@ def _count_axis(ax: Axes, top: int) -> None:
     ax.grid(axis="y", color=_GRID, linewidth=0.8, zorder=0)
 
 
-def _figure(title: str) -> tuple[Figure, Axes]:
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(WIDTH_PX / _DPI, HEIGHT_PX / _DPI), dpi=_DPI, layout="constrained")
-    ax = fig.add_subplot()
-    ax.set_title(textwrap.fill(title, 70), loc="left", fontweight="bold")
-    ax.spines[["top", "right"]].set_visible(False)
-    return fig, ax
-
-
-_SIZE = re.compile(rb'(<svg[^>]*?) width="([0-9.]+)pt" height="([0-9.]+)pt"')
-
-
-def _svg(fig: Figure) -> bytes:
-    """Serialise with nothing that varies between runs (as charts.py does)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
-    data = _SIZE.sub(lambda m: m.group(1) + b' width="%d" height="%d"' % (
-        round(float(m.group(2))), round(float(m.group(3)))), buf.getvalue(), count=1)
-    if b"<script" in data or b'href="http' in data:
-        raise ValueError("chart SVG contains a script or an external reference")
-    return data
