@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -202,6 +203,29 @@ def test_bad_lines_are_counted_by_kind_with_file_and_line_never_a_crash(
         "access.log:4: not a combined log line"]
     assert "access.log:10: truncated line" in r["lines"]["examples"]
     assert r["sources"] == [{"file": "access.log", "lines": 10, "unreadable": 8}]
+
+
+def test_random_bytes_and_mangled_lines_never_crash_and_are_all_accounted_for() -> None:
+    rng = random.Random(15)
+    good = line()
+    lines = []
+    for _ in range(3000):
+        kind = rng.randrange(4)
+        if kind == 0:  # random bytes
+            lines.append(bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200))))
+        elif kind == 1:  # a good line cut anywhere
+            lines.append(good[: rng.randrange(len(good))])
+        elif kind == 2:  # a good line with one byte changed
+            i = rng.randrange(len(good))
+            lines.append(good[:i] + bytes([rng.randrange(256)]) + good[i + 1:])
+        else:
+            lines.append(good)
+    agg = traffic.Aggregator()
+    agg.read_lines(lines)
+    r = agg.report()
+    assert r["lines"]["total"] == 3000
+    assert r["lines"]["read"] + r["lines"]["unreadable"] == 3000
+    assert r["page_views"] >= lines.count(good)
 
 
 def test_an_endless_line_is_one_bad_line_and_is_never_read_whole(tmp_path: Path) -> None:
