@@ -40,3 +40,6 @@ TLSREPORT_HISTORY_DIR = str(HERE / "data" / "history")
 # "never": only read history (what `make html` does for the example site); "always".
 TLSREPORT_SCAN = "auto"
 TLSREPORT_MAX_AGE = 24 * 3600
+# Traffic reports (python -m tlsreport traffic ... --out data/traffic/NAME.json) for
+# [tlsreport traffic data=NAME view=...].
+TLSREPORT_TRAFFIC_DIR = str(HERE / "data" / "traffic")

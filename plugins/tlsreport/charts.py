@@ -334,3 +334,10 @@ def _svg(fig: Figure) -> bytes:
     if b"<script" in data or b'xlink:href="http' in data or b'href="http' in data:
         raise ValueError("chart SVG contains a script or an external reference")
     return data
+
+
+# Public for other chart modules (traffic_charts.py): the same style, the same plot area and
+# the same byte-stable SVG, so every chart on the site looks alike and rebuilds identically.
+STYLE = _RC
+new_figure = _figure
+svg_bytes = _svg

@@ -1,6 +1,6 @@
 """`python -m tlsreport`: the command line.
 
-Verbs: scan, scan-all, show, grade. Exit codes: 0 done (even when some targets were
+Verbs: scan, scan-all, show, grade, traffic. Exit codes: 0 done (even when some targets were
 unreachable — that is a result), 2 bad input (the message names file, line and field),
 1 when a snapshot could not be written, 130 when interrupted (nothing is written then).
 
@@ -446,8 +446,10 @@ def print_grade_table(snapshot: facts.Snapshot, on: date, rules_id: str, *,
 
 # --- entry point --------------------------------------------------------------------------
 
+from .traffic_cli import add_traffic_parser  # noqa: E402 - the verb lives in its own module
+
 VERBS: list[Callable[[Any], None]] = [add_scan_parser, add_scan_all_parser, add_show_parser,
-                                      add_grade_parser]
+                                      add_grade_parser, add_traffic_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:

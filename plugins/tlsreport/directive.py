@@ -24,7 +24,7 @@ PREFIX = "[tlsreport"
 YES = ("yes", "true", "1", "on")
 NO = ("no", "false", "0", "off")
 
-# view -> option -> kind of value. "list" is required for every view.
+# view -> option -> kind of value. "list" is required for every view but traffic.
 VIEWS: dict[str, dict[str, str]] = {
     "grades": {"list": "slug", "compact": "bool", "group": "text", "as_of": "date"},
     "changes": {"list": "slug", "since": "since", "group": "text", "as_of": "date"},
@@ -36,7 +36,10 @@ VIEWS: dict[str, dict[str, str]] = {
         "as_of": "date",
     },
     "target": {"list": "slug", "target": "text", "as_of": "date"},
+    # A traffic report (data/traffic/NAME.json), not a list: see traffic_view.py.
+    "traffic": {"data": "name", "view": "traffic_view"},
 }
+TRAFFIC_VIEWS = ("daily", "hourly", "referrers", "systems", "pages", "networks")
 CHART_KINDS = ("history", "timeline", "distribution")
 DEFAULT_CHART_KIND = "distribution"
 
@@ -211,7 +214,11 @@ def parse_directive(text: str) -> Directive:
         if key in options:
             raise DirectiveError(f"option {key!r} given twice")
         options[key] = _convert(key, allowed[key], raw)
-    if "list" not in options:
+    if view == "traffic":
+        if "data" not in options:
+            raise DirectiveError("view 'traffic' needs data=NAME (a report in data/traffic)")
+        options.setdefault("view", TRAFFIC_VIEWS[0])
+    elif "list" not in options:
         raise DirectiveError(f"view {view!r} needs list=SLUG")
     if view == "grades":
         options.setdefault("compact", False)
@@ -244,6 +251,16 @@ def _convert(key: str, kind: str, raw: str) -> object:
     if kind == "slug":
         if not _SLUG.match(raw):
             raise DirectiveError(f"option {key!r}: {raw!r} is not a list slug")
+        return raw
+    if kind == "name":
+        if not _SLUG.match(raw):
+            raise DirectiveError(f"option {key!r}: {raw!r} is not a report name "
+                                 "(lower-case letters, digits, '.', '_', '-')")
+        return raw
+    if kind == "traffic_view":
+        if raw not in TRAFFIC_VIEWS:
+            raise DirectiveError(f"option {key!r}: unknown traffic view {raw!r} "
+                                 f"(known: {', '.join(TRAFFIC_VIEWS)})")
         return raw
     if kind == "bool":
         if raw.lower() in YES:

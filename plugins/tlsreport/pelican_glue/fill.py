@@ -19,7 +19,7 @@ from typing import Any
 
 from markupsafe import escape
 
-from .. import diff, directive, post_dates, render
+from .. import diff, directive, post_dates, render, traffic_view
 from ..downloads import PostView, record_rows
 from ..facts import Snapshot, TargetResult
 from ..history import SnapshotError, SnapshotInfo, pick_as_of
@@ -88,9 +88,10 @@ def fill_contents(
     for content, is_published in items:
         if id(content) not in found:
             continue
-        slugs = tuple(
-            sorted({f.parsed.list_slug for f in found[id(content)] if f.parsed is not None})
-        )
+        slugs = tuple(sorted({
+            f.parsed.list_slug for f in found[id(content)]
+            if f.parsed is not None and "list" in f.parsed.options  # traffic has no list
+        }))
         pid = post_id(content)
         by_id[pid] = content
         if is_published and getattr(content, "date", None) is not None:
@@ -323,6 +324,11 @@ def _render_one(
     if item.error is not None or item.parsed is None:
         return _raise_or_warn(state, content, item.line, item.error or "bad directive")
     d = item.parsed
+    if d.view == "traffic":  # a traffic report, not a list: traffic_view does it all
+        try:
+            return traffic_view.render(state.settings, state.env(), d.options, state.chart_url)
+        except traffic_view.TrafficViewError as exc:
+            return _raise_or_warn(state, content, item.line, str(exc))
     slug = d.list_slug
     if slug not in lists or not lists[slug].snapshots:
         return _raise_or_warn(state, content, item.line, unknown_list_message(slug, lists))
