@@ -149,11 +149,15 @@ def _connection(handler: Handler, sock: socket.socket) -> None:
         sock.close()
 
 
-def serve_forever(listener: socket.socket, handler: Handler) -> None:
+def serve_forever(listener: socket.socket, handler: Handler, *, serial: bool = False) -> None:
+    """Accept for ever; ``serial``: handle each connection before accepting the next."""
     while True:
         try:
             sock, _ = listener.accept()
         except InterruptedError:
+            continue
+        if serial:
+            _connection(handler, sock)
             continue
         threading.Thread(target=_connection, args=(handler, sock), daemon=True).start()
 
@@ -186,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         os.write(args.ready_fd, b"ready\n")
         os.close(args.ready_fd)
     try:
-        serve_forever(listener, handler)
+        serve_forever(listener, handler, serial=prof.serial)
     except KeyboardInterrupt:
         return 0
     return 0

@@ -39,6 +39,7 @@ from .normalise import (
     HTTP_HEADERS,
     SCAN_COMMANDS,
     facts_from_sslyze_json,
+    incomplete_commands,
     sslyze_result_to_json,
     state_from_connectivity_error,
 )
@@ -57,8 +58,10 @@ class ScanProgress:
 
 # --- one target ------------------------------------------------------------------------------
 
-def _scan_request(target: Target, ip: str, ca_file: Any, network_timeout: float) -> Any:
-    """sslyze's request for one target, at the address the probe resolved (no second DNS)."""
+def _scan_request(target: Target, ip: str, ca_file: Any, network_timeout: float,
+                  only: set[str] | None = None) -> Any:
+    """sslyze's request for one target, at the address the probe resolved (no second DNS);
+    ``only``: just these commands (a retry)."""
     from sslyze import (  # lazy: see the module docstring
         CertificateInfoExtraArgument,
         ProtocolWithOpportunisticTlsEnum,
@@ -79,6 +82,8 @@ def _scan_request(target: Target, ip: str, ca_file: Any, network_timeout: float)
     commands = {ScanCommand(c) for c in SCAN_COMMANDS}
     if target.service == "https" and target.path == "/":
         commands.add(ScanCommand(HTTP_HEADERS))  # other paths: probe.fetch_hsts
+    if only is not None:
+        commands = {c for c in commands if c.value in only}
     extra = ScanCommandsExtraArguments(
         certificate_info=CertificateInfoExtraArgument(custom_ca_file=ca_file)
     ) if ca_file else ScanCommandsExtraArguments()
@@ -91,11 +96,48 @@ def _scan_request(target: Target, ip: str, ca_file: Any, network_timeout: float)
     )
 
 
-def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float = 5.0,
-                at: datetime | None = None) -> tuple[facts.TargetResult, dict | None]:
-    """Probe then fully scan one target; never raises for anything the server does."""
+def _run_sslyze(request: Any) -> dict:
+    """One sslyze request, its result as sslyze's JSON."""
     from sslyze import Scanner  # lazy: see the module docstring
 
+    scanner = Scanner(per_server_concurrent_connections_limit=5,
+                      concurrent_server_scans_limit=1)
+    scanner.queue_scans([request])
+    by_request = {r.uuid: r for r in scanner.get_results()}
+    return sslyze_result_to_json(by_request[request.uuid])  # pitfall 1: by request, not order
+
+
+def retry_incomplete(raw: dict, rerun: Callable[[set[str]], dict]) -> dict:
+    """Run the commands of ``raw`` whose answer was incomplete once more and keep the retry's
+    answers for them; the rest of ``raw`` stays. Still incomplete after the retry, they are
+    recorded "not tested" by the normaliser (never "not offered").
+
+    Why once: a busy machine or a slow server explains one bad attempt; a second one that goes
+    the same way is the server's behaviour, and a scan must end. ``raw["tlsreport_retried"]``
+    names what was retried, for whoever reads the kept raw file.
+    """
+    again = incomplete_commands(raw)
+    if not again:
+        return raw
+    second = rerun(set(again))
+    merged = dict(raw)
+    scan = dict(raw.get("scan_result") or {})
+    for command, attempt in (second.get("scan_result") or {}).items():
+        if command in again and attempt and attempt.get("status") != "NOT_SCHEDULED":
+            scan[command] = attempt
+    merged["scan_result"] = scan
+    merged["tlsreport_retried"] = sorted(again)
+    return merged
+
+
+def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float = 5.0,
+                at: datetime | None = None, answering: Callable[[], None] | None = None
+                ) -> tuple[facts.TargetResult, dict | None]:
+    """Probe then fully scan one target; never raises for anything the server does.
+
+    ``answering`` is called once the probe saw the server answer in TLS: from then on the
+    caller may give it the time a slow but healthy server needs.
+    """
     started = time.monotonic()
 
     def done(state: str, reason: str | None, found: facts.Facts | None = None
@@ -106,14 +148,15 @@ def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float =
     probe = probe_target(target, network_timeout)
     if probe.state != facts.STATE_OK or probe.ip is None:
         return done(probe.state, probe.reason), None
+    if answering is not None:
+        answering()
+    ip = probe.ip
     try:
-        scanner = Scanner(per_server_concurrent_connections_limit=5,
-                          concurrent_server_scans_limit=1)
-        request = _scan_request(target, probe.ip, ca_file, network_timeout)
-        scanner.queue_scans([request])
-        by_request = {r.uuid: r for r in scanner.get_results()}
-        result = by_request[request.uuid]  # pitfall 1: map by request, never by order
-        raw = sslyze_result_to_json(result)
+        raw = _run_sslyze(_scan_request(target, ip, ca_file, network_timeout))
+        if raw.get("connectivity_status") == "COMPLETED":
+            # The retry waits twice as long per connection: a slow server gets its time.
+            raw = retry_incomplete(raw, lambda only: _run_sslyze(_scan_request(
+                target, ip, ca_file, 2 * network_timeout, only)))
     except Exception as exc:  # a bug or surprise in sslyze must not end the whole run
         return done("error", f"{facts.UNREACHABLE_STATES['error']}: "
                              f"{type(exc).__name__}: {exc}"), None
@@ -140,14 +183,30 @@ def sslyze_version() -> str:
     return str(version)
 
 
+def _bound(start: float, seconds: float, which: str, run_deadline: float,
+           overall_timeout: float) -> tuple[float, str]:
+    """(deadline, its name in a timeout reason): the target's own bound or the run's."""
+    own = start + seconds
+    if own <= run_deadline:
+        return own, f"the {which} bound of {seconds:g} s"
+    return run_deadline, f"the run's overall bound of {overall_timeout:g} s"
+
+
 def scan_list(target_list: TargetList, *, network_timeout: float = 5.0,
               target_timeout: float = 60.0, overall_timeout: float = 600.0,
               concurrency: int = 10, progress: Callable[[ScanProgress], None] | None = None,
-              now: Callable[[], datetime] = _utcnow) -> tuple[facts.Snapshot, dict]:
+              now: Callable[[], datetime] = _utcnow,
+              answering_timeout: float = 600.0) -> tuple[facts.Snapshot, dict]:
     """Scan every target of a list; returns the snapshot and sslyze's raw JSON for it.
 
     Unreachable targets are results (with a state and reason), never exceptions. Results keep
     the list's order whatever order they finish in.
+
+    Bounds: ``target_timeout`` until the probe has seen the server answer in TLS; from then
+    on the target has ``answering_timeout`` from its start (never less than
+    ``target_timeout``). The bound protects against silent servers, not slow ones: a single-
+    threaded server on a busy machine answers every test, late (SSL Labs itself takes minutes
+    per host). ``overall_timeout`` still ends the run.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
@@ -159,13 +218,15 @@ def scan_list(target_list: TargetList, *, network_timeout: float = 5.0,
     targets = target_list.targets
     results: list[facts.TargetResult | None] = [None] * len(targets)
     raws: list[dict | None] = [None] * len(targets)
-    finished: queue.Queue[tuple[int, facts.TargetResult, dict | None]] = queue.Queue()
+    # (index, result, raw); a None result means "the target answered the probe".
+    finished: queue.Queue[tuple[int, facts.TargetResult | None, dict | None]] = queue.Queue()
 
     def work(index: int) -> None:
         target = targets[index]
         try:
             outcome = scan_target(target, ca_file=target_list.ca_file,
-                                  network_timeout=network_timeout, at=started_at)
+                                  network_timeout=network_timeout, at=started_at,
+                                  answering=lambda: finished.put((index, None, None)))
         except Exception as exc:
             outcome = (facts.TargetResult(target=target.ref(), state="error",
                                           reason=f"{type(exc).__name__}: {exc}"), None)
@@ -174,6 +235,7 @@ def scan_list(target_list: TargetList, *, network_timeout: float = 5.0,
     run_deadline = time.monotonic() + overall_timeout
     pending = list(range(len(targets)))
     running: dict[int, tuple[float, str]] = {}  # index -> (deadline, which bound)
+    began: dict[int, float] = {}
     done_count = failures = 0
 
     def record(index: int, result: facts.TargetResult, raw: dict | None) -> None:
@@ -188,10 +250,9 @@ def scan_list(target_list: TargetList, *, network_timeout: float = 5.0,
     while pending or running:
         while pending and len(running) < concurrency and time.monotonic() < run_deadline:
             index = pending.pop(0)
-            own = time.monotonic() + target_timeout
-            running[index] = ((own, f"the per-target bound of {target_timeout:g} s")
-                              if own <= run_deadline else
-                              (run_deadline, f"the run's overall bound of {overall_timeout:g} s"))
+            began[index] = time.monotonic()
+            running[index] = _bound(began[index], target_timeout, "per-target", run_deadline,
+                                    overall_timeout)
             threading.Thread(target=work, args=(index,), daemon=True,
                              name=f"tlsreport-scan-{index}").start()
         if not running:
@@ -207,6 +268,11 @@ def scan_list(target_list: TargetList, *, network_timeout: float = 5.0,
                     target=targets[index].ref(), state="timeout",
                     reason=f"{facts.UNREACHABLE_STATES['timeout']}: scan not finished "
                            f"within {bound}"), None)
+            continue
+        if result is None:  # it answered: from now on a slow server gets its time
+            if index in running:
+                running[index] = _bound(began[index], max(answering_timeout, target_timeout),
+                                        "answering target's", run_deadline, overall_timeout)
             continue
         if index in running:  # a late result of an abandoned target is ignored
             del running[index]
