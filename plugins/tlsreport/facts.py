@@ -104,11 +104,17 @@ class CertificateFacts:
     hostname_matches: bool | None = None
     # Our reading of the validation errors: None when trusted by at least one store, else one
     # of "expired", "not-yet-valid", "self-signed", "untrusted", "mismatch", "weak-signature",
-    # "incomplete-chain".
+    # "incomplete-chain" (completed through AIA and then trusted), "issuer-not-found" (an
+    # incomplete chain whose issuer could not be fetched).
     problem: str | None = None
     chain_in_order: bool | None = None
     ocsp_stapled: bool | None = None
     ocsp_status: str | None = None  # "GOOD" | "REVOKED" | "UNKNOWN" when stapled
+    # An incomplete chain completed as SSL Labs does: the certificates fetched through the
+    # leaf's AIA caIssuers URL(s), kept so that regrading never goes to the network (schema 2).
+    fetched: tuple[Certificate, ...] = ()
+    fetched_from: tuple[str, ...] = ()  # the caIssuers URLs tried
+    fetch_error: str | None = None  # why nothing usable was fetched
 
     @property
     def leaf(self) -> Certificate | None:

@@ -33,7 +33,7 @@ SERVICES: dict[str, int] = {
     "pop3s": 995,
 }
 
-_LIST_KEYS = {"title", "slug", "scan", "ca_file", "target"}
+_LIST_KEYS = {"title", "slug", "scan", "ca_file", "aia_fetch", "target"}
 _TARGET_KEYS = {"name", "host", "port", "service", "path", "address", "group", "added", "note"}
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _HOST_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -92,6 +92,9 @@ class TargetList:
     scan: bool  # False: an archive list; history only, never scanned
     ca_file: Path | None  # extra trust anchor, resolved relative to the list's file
     targets: tuple[Target, ...]
+    # Complete incomplete chains through the leaf's AIA caIssuers URL (HTTP), as SSL Labs does;
+    # false: never fetch (the grade is then T, "issuer not found", for such a chain).
+    aia_fetch: bool = True
 
 
 @dataclass
@@ -171,6 +174,11 @@ def _build_list(path: Path, data: dict[str, Any], lines: _Lines) -> TargetList:
         raise fail("scan", f"must be true or false, got {scan!r}",
                    "true to scan the list, false for an archive list")
 
+    aia_fetch = data.get("aia_fetch", True)
+    if not isinstance(aia_fetch, bool):
+        raise fail("aia_fetch", f"must be true or false, got {aia_fetch!r}",
+                   "false to never fetch missing intermediates through AIA")
+
     ca_file: Path | None = None
     if "ca_file" in data:
         raw_ca = data["ca_file"]
@@ -215,7 +223,7 @@ def _build_list(path: Path, data: dict[str, Any], lines: _Lines) -> TargetList:
         seen_names[target.name] = index + 1
         targets.append(target)
     return TargetList(path=path, title=title.strip(), slug=slug, scan=scan, ca_file=ca_file,
-                      targets=tuple(targets))
+                      targets=tuple(targets), aia_fetch=aia_fetch)
 
 
 def _build_target(path: Path, index: int, raw: Any, header: int | None,

@@ -56,6 +56,11 @@ class Profile:
         return self.implementation in ("pyssl", "tlslite", "mail")
 
     @property
+    def helper(self) -> bool:
+        """Serves the other servers (AIA), is not scanned: never a target of the lab."""
+        return self.implementation == "http-file"
+
+    @property
     def hostile(self) -> bool:
         return self.name in HOSTILE_PROFILES
 
@@ -140,6 +145,12 @@ _INTERNET: tuple[Profile, ...] = (
     Profile("one-at-a-time", "pyssl",
             "none but speed: serves one connection at a time, like a single-threaded"
             " s_server (a finding must not depend on how busy the machine is)", serial=True),
+    Profile("incomplete-chain", "pyssl",
+            "sends its leaf only; the leaf's AIA caIssuers URL points at the lab's AIA server,"
+            " which serves the intermediate", certificate="incomplete-chain"),
+    # A helper, not a target: the plain-HTTP server of the intermediate (DER) for AIA.
+    Profile("aia-http", "http-file", "plain HTTP: serves the lab intermediate (DER) for AIA",
+            service="http", certificate=""),
 )
 
 PROFILE_TABLE: dict[str, Profile] = {p.name: p for p in (*_ALL, *_HOSTILE, *_INTERNET)}

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
 
-from .pki import PkiError, ServerCredentials, make_pki, write_dh_params
+from .pki import INTERMEDIATE_DER, PkiError, ServerCredentials, make_pki, write_dh_params
 from .profiles import ALL_PROFILES, PROFILES, Profile, profile
 
 READY_TIMEOUT = 30.0  # seconds for every server to say "ready" (a slow CI box, many servers)
@@ -111,6 +111,15 @@ def stop_processes(records: Iterable[ProcessRecord],
     return [f"{r.profile} (pid {r.pid})" for r in records]
 
 
+def _listener() -> socket.socket:
+    """A listening socket on a free loopback port, handed to a server process."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    return listener
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -149,12 +158,16 @@ class Lab:
         wanted = set(PROFILES if profiles is None else profiles)
         for name in wanted:
             profile(name)  # KeyError naming the known profiles
+        if any(profile(n).certificate == "incomplete-chain" for n in wanted):
+            wanted.add("aia-http")  # its leaf's AIA URL must answer
         self._profiles: list[Profile] = [profile(n) for n in ALL_PROFILES if n in wanted]
         self.ca_file: Path = self.directory / "pki" / "ca.pem"
         self.targets: list[LabTarget] = []
         self._children: dict[int, subprocess.Popen[bytes]] = {}
         self._records: list[ProcessRecord] = []
         self._started = False
+        self.aia_url: str | None = None  # the AIA server's URL of the intermediate, if started
+        self._prebound: dict[str, socket.socket] = {}
 
     # --- life cycle -------------------------------------------------------------------
 
@@ -185,8 +198,14 @@ class Lab:
         logs = self.directory / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         tls_profiles = [p for p in self._profiles if p.speaks_tls]
+        if any(p.helper for p in self._profiles):
+            # Bound before the certificates are made: the leaf's AIA URL names its port.
+            listener = _listener()
+            self._prebound["aia-http"] = listener
+            self.aia_url = (f"http://127.0.0.1:{listener.getsockname()[1]}/"
+                            f"{INTERMEDIATE_DER}")
         pki = make_pki(pki_dir, {p.name: (p.host, p.certificate) for p in tls_profiles},
-                       dt.datetime.now(dt.UTC))
+                       dt.datetime.now(dt.UTC), aia_url=self.aia_url)
         if any(p.name in ("weak-dh", "anon") for p in tls_profiles):
             write_dh_params(pki_dir)
         self.ca_file = pki.ca_file
@@ -205,6 +224,8 @@ class Lab:
                 port, ready_fd = self._spawn(prof, pki.credentials.get(prof.name), pki_dir,
                                              logs, env)
                 waiting[ready_fd] = prof
+            if prof.helper:
+                continue  # serves the others, never scanned
             targets.append(LabTarget(prof.name, prof.human_name, prof.host, port, prof.service,
                                      weakness=prof.weakness))
         self.targets = targets
@@ -214,10 +235,7 @@ class Lab:
 
     def _spawn(self, prof: Profile, creds: ServerCredentials | None, pki_dir: Path, logs: Path,
                env: dict[str, str]) -> tuple[int, int]:
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(128)
+        listener = self._prebound.pop(prof.name, None) or _listener()
         port = int(listener.getsockname()[1])
         ready_r, ready_w = os.pipe()
         command = [sys.executable, "-m", "tlsreport.lab.serve", prof.name,
@@ -302,6 +320,9 @@ class Lab:
         """Stop every process this lab started and wait for them; LabError if one stays."""
         left = stop_processes(self._records, self._children)
         self._children.clear()
+        for listener in self._prebound.values():  # a start that failed before handing it over
+            listener.close()
+        self._prebound.clear()
         if self._lifeline is not None:
             for fd in self._lifeline:
                 os.close(fd)

@@ -118,11 +118,34 @@ HOSTILE_HANDLERS: dict[str, Handler] = {
 }
 
 
+def _http_file(body: bytes) -> Handler:
+    """Plain HTTP/1.0: whatever the request, 200 with ``body`` as a DER certificate."""
+    head = (f"HTTP/1.0 200 OK\r\nContent-Type: application/pkix-cert\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode("ascii")
+
+    def handle(sock: socket.socket) -> None:
+        request = b""
+        while b"\r\n\r\n" not in request and len(request) < 16384:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return
+            request += chunk
+        sock.sendall(head + body)
+
+    return handle
+
+
 def build_handler(prof: Profile, chain: Path | None, key: Path | None,
                   dh_dir: Path | None) -> Handler:
     """The per-connection function of ``prof`` (loads certificates: fails early, loudly)."""
     if prof.implementation == "silent":
         return _silent
+    if prof.implementation == "http-file":
+        from .pki import INTERMEDIATE_DER
+
+        if dh_dir is None:
+            raise SystemExit(f"{prof.name}: --dh-dir (the lab's PKI directory) is required")
+        return _http_file((dh_dir / INTERMEDIATE_DER).read_bytes())
     if prof.implementation in HOSTILE_HANDLERS:
         return HOSTILE_HANDLERS[prof.implementation]
     if chain is None or key is None:

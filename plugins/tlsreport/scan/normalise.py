@@ -20,7 +20,12 @@ from datetime import datetime
 from typing import Any
 
 from .. import facts
-from .certificates import certificate_facts
+from .certificates import apply_completion, certificate_facts
+
+# Where scan.run keeps scan.chain's record of completing an incomplete chain (a server's raw
+# JSON); the same name as scan.chain.RECORD_KEY, written here so normalising needs no network
+# code.
+CHAIN_RECORD = "tlsreport_chain"
 
 # sslyze scan command -> facts protocol key
 PROTOCOL_COMMANDS: dict[str, str] = {
@@ -239,6 +244,9 @@ def facts_from_sslyze_json(result: dict[str, Any], *, at: datetime | None = None
             continue
         _merge(fields, normalise(attempt["result"], at))
 
+    record = result.get(CHAIN_RECORD)
+    if record is not None and fields.get("certificate") is not None:
+        fields["certificate"] = apply_completion(fields["certificate"], record, at)
     connectivity = result.get("connectivity_result") or {}
     location = result.get("server_location") or {}
     return facts.Facts(

@@ -35,6 +35,9 @@ from typing import Any
 from .. import facts
 from ..targets import Target, TargetList
 from ..version import __version__
+from .chain import RECORD_KEY as CHAIN_RECORD
+from .chain import ChainFetcher, needs_completion
+from .chain import complete as complete_chain
 from .normalise import (
     HTTP_HEADERS,
     SCAN_COMMANDS,
@@ -131,12 +134,13 @@ def retry_incomplete(raw: dict, rerun: Callable[[set[str]], dict]) -> dict:
 
 
 def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float = 5.0,
-                at: datetime | None = None, answering: Callable[[], None] | None = None
-                ) -> tuple[facts.TargetResult, dict | None]:
+                at: datetime | None = None, answering: Callable[[], None] | None = None,
+                aia: ChainFetcher | None = None) -> tuple[facts.TargetResult, dict | None]:
     """Probe then fully scan one target; never raises for anything the server does.
 
     ``answering`` is called once the probe saw the server answer in TLS: from then on the
-    caller may give it the time a slow but healthy server needs.
+    caller may give it the time a slow but healthy server needs. ``aia`` fetches missing
+    intermediates (``scan.chain``), shared by a run so each URL is fetched once.
     """
     started = time.monotonic()
 
@@ -157,6 +161,9 @@ def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float =
             # The retry waits twice as long per connection: a slow server gets its time.
             raw = retry_incomplete(raw, lambda only: _run_sslyze(_scan_request(
                 target, ip, ca_file, 2 * network_timeout, only)))
+            if needs_completion(raw):
+                raw = {**raw, CHAIN_RECORD: complete_chain(
+                    raw, aia or ChainFetcher(), at or datetime.now(UTC))}
     except Exception as exc:  # a bug or surprise in sslyze must not end the whole run
         return done("error", f"{facts.UNREACHABLE_STATES['error']}: "
                              f"{type(exc).__name__}: {exc}"), None
@@ -216,6 +223,7 @@ def scan_list(target_list: TargetList, *, network_timeout: float = 5.0,
     started_at = now().astimezone(UTC).replace(microsecond=0)
     taken = started_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     targets = target_list.targets
+    aia = ChainFetcher(enabled=target_list.aia_fetch)
     results: list[facts.TargetResult | None] = [None] * len(targets)
     raws: list[dict | None] = [None] * len(targets)
     # (index, result, raw); a None result means "the target answered the probe".
@@ -225,7 +233,7 @@ def scan_list(target_list: TargetList, *, network_timeout: float = 5.0,
         target = targets[index]
         try:
             outcome = scan_target(target, ca_file=target_list.ca_file,
-                                  network_timeout=network_timeout, at=started_at,
+                                  network_timeout=network_timeout, at=started_at, aia=aia,
                                   answering=lambda: finished.put((index, None, None)))
         except Exception as exc:
             outcome = (facts.TargetResult(target=target.ref(), state="error",
