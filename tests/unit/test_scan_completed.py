@@ -112,3 +112,19 @@ def test_a_complete_scan_is_not_retried() -> None:
         raise AssertionError("retried a complete scan")
 
     assert retry_incomplete(raw, rerun) is raw
+
+
+def test_a_retry_request_with_a_ca_file_asks_only_for_the_retried_commands(
+        tmp_path: Any) -> None:
+    # sslyze refuses certificate_info's extra argument when certificate_info is not asked for:
+    # a retry of suites only, on a list with a ca_file, once ended the target as "error".
+    from tlsreport.scan.run import _scan_request
+    from tlsreport.targets import Target
+
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    target = Target(name="t", host="t.lab.test", port=443)
+    request = _scan_request(target, "127.0.0.1", ca, 10.0, {"tls_1_3_cipher_suites"})
+    assert {c.value for c in request.scan_commands} == {"tls_1_3_cipher_suites"}
+    full = _scan_request(target, "127.0.0.1", ca, 5.0)
+    assert full.scan_commands_extra_arguments.certificate_info is not None

@@ -145,6 +145,9 @@ _INTERNET: tuple[Profile, ...] = (
     Profile("one-at-a-time", "pyssl",
             "none but speed: serves one connection at a time, like a single-threaded"
             " s_server (a finding must not depend on how busy the machine is)", serial=True),
+    Profile("slow-tls13", "pyssl",
+            "modern, but a handshake offering one TLS 1.3 suite alone (a scanner's test of"
+            " that suite) is answered only after 7 s: slow, never silent"),
     Profile("incomplete-chain", "pyssl",
             "sends its leaf only; the leaf's AIA caIssuers URL points at the lab's AIA server,"
             " which serves the intermediate", certificate="incomplete-chain"),

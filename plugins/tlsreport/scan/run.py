@@ -87,9 +87,10 @@ def _scan_request(target: Target, ip: str, ca_file: Any, network_timeout: float,
         commands.add(ScanCommand(HTTP_HEADERS))  # other paths: probe.fetch_hsts
     if only is not None:
         commands = {c for c in commands if c.value in only}
+    # sslyze refuses an extra argument for a command not asked for (a retry of suites only).
     extra = ScanCommandsExtraArguments(
         certificate_info=CertificateInfoExtraArgument(custom_ca_file=ca_file)
-    ) if ca_file else ScanCommandsExtraArguments()
+    ) if ca_file and ScanCommand.CERTIFICATE_INFO in commands else ScanCommandsExtraArguments()
     return ServerScanRequest(
         server_location=ServerNetworkLocation(hostname=target.host, port=target.port,
                                               ip_address=ip),
