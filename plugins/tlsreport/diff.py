@@ -55,6 +55,14 @@ class Change:
     old_state: str | None = None  # the target's state ("ok", "refused", ...) before; None if absent
     new_state: str | None = None  # … and after; None if absent
     target: TargetRef | None = None  # the target as last listed (for links to its page)
+    # The addresses the host was scanned at, before and after, when they changed (a change of
+    # its own, even with the same grade: a new load balancer or CDN is news). Else both ().
+    old_addresses: tuple[str, ...] = ()
+    new_addresses: tuple[str, ...] = ()
+
+    @property
+    def addresses_changed(self) -> bool:
+        return self.old_addresses != self.new_addresses
 
     @property
     def rules_only(self) -> bool:
@@ -237,7 +245,7 @@ def _same_state(a: _State, b: _State) -> bool:
         return False
     if a.state != STATE_OK or a.letter != b.letter:
         return a.letter == b.letter
-    return _ids(a.grade) == _ids(b.grade)
+    return _ids(a.grade) == _ids(b.grade) and not _moved(a, b)
 
 
 def _compare(key: str, old: _State, new: _State, rules_now: date, memo: GradeMemo
@@ -258,6 +266,8 @@ def _compare(key: str, old: _State, new: _State, rules_now: date, memo: GradeMem
             return None
         return _change(key, name, STATE, old, new, CAUSE_STATE)
     if old.letter == new.letter and _ids(old.grade) == _ids(new.grade):
+        if _moved(old, new):  # same grade, other addresses: the server changed
+            return _change(key, name, CHANGED, old, new, CAUSE_SERVER)
         return None
     return _change(key, name, CHANGED, old, new, _cause(old, new, rules_now, memo))
 
@@ -287,6 +297,7 @@ def _change(key: str, name: str, kind: str, old: _State, new: _State, cause: str
     old_ids = {r.id for r in old_reasons}
     new_ids = {r.id for r in new_reasons}
     both = kind == CHANGED
+    moved = both and isinstance(old, _View) and isinstance(new, _View) and _moved(old, new)
     return Change(
         key=key,
         name=name,
@@ -300,7 +311,24 @@ def _change(key: str, name: str, kind: str, old: _State, new: _State, cause: str
         old_state=old.result.state if old is not None else None,
         new_state=new.result.state if new is not None else None,
         target=(new or old).result.target if (new or old) is not None else None,
+        old_addresses=addresses_of(old.result) if moved and old is not None else (),
+        new_addresses=addresses_of(new.result) if moved and new is not None else (),
     )
+
+
+def addresses_of(result: TargetResult) -> tuple[str, ...]:
+    """The addresses a result was scanned at (sorted); () when not known (recorded grades)."""
+    if result.endpoints:
+        return tuple(sorted(e.address for e in result.endpoints))
+    if result.facts is not None and result.facts.ip:
+        return (result.facts.ip,)
+    return ()
+
+
+def _moved(a: _View, b: _View) -> bool:
+    """Both scans know their addresses and the sets differ."""
+    old, new = addresses_of(a.result), addresses_of(b.result)
+    return bool(old) and bool(new) and old != new
 
 
 def _name(state: _View | _Unknown) -> str:

@@ -22,7 +22,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-SCHEMA_VERSION = 1
+# 2: endpoints (``TargetResult.endpoints``, ``TargetRef.addresses``) and chains completed
+# through AIA (``CertificateFacts.fetched``…). Version 1 snapshots load as they are: each
+# target is its own one endpoint.
+SCHEMA_VERSION = 2
+READABLE_SCHEMAS: tuple[int, ...] = (1, 2)
 
 PROTOCOLS: tuple[str, ...] = ("SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 
@@ -201,6 +205,7 @@ class TargetRef:
     address: str | None = None
     group: tuple[str, ...] = ()
     note: str = ""
+    addresses: tuple[str, ...] = ()  # pinned addresses when more than one (schema 2)
 
     @functools.cached_property
     def key(self) -> str:
@@ -217,6 +222,17 @@ class TargetRef:
 
 
 @dataclass(frozen=True)
+class Endpoint:
+    """One address of a target, scanned on its own with the target's host as SNI."""
+
+    address: str
+    state: str = STATE_OK  # one of STATES
+    reason: str | None = None
+    facts: Facts | None = None
+    duration: float | None = None
+
+
+@dataclass(frozen=True)
 class TargetResult:
     target: TargetRef
     state: str = STATE_OK  # one of STATES
@@ -224,6 +240,11 @@ class TargetResult:
     facts: Facts | None = None
     recorded: Recorded | None = None
     duration: float | None = None  # seconds spent on this target
+    # A host with several addresses: every one of them (schema 2). Then ``state``/``facts``
+    # are those of the first reachable endpoint (what a one-address reader sees) and the grade
+    # is the worst endpoint's. Empty: the target is its own one endpoint (schema 1, or one
+    # address).
+    endpoints: tuple[Endpoint, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -191,7 +191,8 @@ def reasons_of(result: TargetResult, grade: Grade | None) -> list[str]:
     if grade is not None and result.facts is None and rec is not None and rec.grade == grade.letter:
         return list(rec.reasons)
     if grade is not None:
-        return [r.label for r in grade.reasons]
+        # Endpoints that differ are said first: "1 of 2 addresses; the other A+".
+        return [*filter(None, [grade.endpoints_note]), *(r.label for r in grade.reasons)]
     return [state_text(result)]
 
 
@@ -330,6 +331,26 @@ def target_history_table(
     shaped = [(d, _row(result, grade, None)) for d, grade, result in rows]
     shaped.sort(key=lambda p: p[0], reverse=True)
     return env.get_template("tlsreport/target_history.html").render(rows=shaped)
+
+
+@dataclass(frozen=True)
+class EndpointRow:
+    """One address of a target on its page: its own grade, or why it has none."""
+
+    address: str
+    letter: str | None
+    reasons: tuple[str, ...]
+
+
+def endpoints_table(env: jinja2.Environment, grade: Grade | None) -> str:
+    """Every address of a target with its own grade (a target page); "" for one address."""
+    if grade is None or len(grade.endpoints) < 2:
+        return ""
+    rows = [EndpointRow(e.address, e.letter,
+                        tuple(r.label for r in e.grade.reasons) if e.grade is not None
+                        else (e.reason or UNREACHABLE_STATES.get(e.state, e.state),))
+            for e in grade.endpoints]
+    return env.get_template("tlsreport/endpoints.html").render(endpoints=rows)
 
 
 def error_box(env: jinja2.Environment, message: str) -> str:

@@ -67,6 +67,9 @@ class Target:
     service: str = "https"
     path: str = "/"  # the page the report is about; HSTS is read there (https only)
     address: str | None = None  # connect here instead of resolving host
+    # ``address = ["…", "…"]``: every pinned address (the first is also ``address``); each is
+    # scanned as an endpoint of its own, with ``host`` as SNI.
+    addresses: tuple[str, ...] = ()
     group: tuple[str, ...] = ()
     added: date | None = None
     note: str = ""
@@ -77,6 +80,7 @@ class Target:
         return facts.TargetRef(
             name=self.name, host=self.host, port=self.port, service=self.service,
             path=self.path, address=self.address, group=self.group, note=self.note,
+            addresses=self.addresses,
         )
 
     @property
@@ -269,7 +273,24 @@ def _build_target(path: Path, index: int, raw: Any, header: int | None,
                    "remove path from this target")
 
     address = raw.get("address")
-    if address is not None:
+    addresses: tuple[str, ...] = ()
+    if isinstance(address, list):
+        if not address:
+            raise fail("address", "an empty list pins no address",
+                       'write e.g. address = ["192.0.2.1", "192.0.2.2"], or leave it out')
+        pinned: list[str] = []
+        for item in address:
+            try:
+                text = str(ipaddress.ip_address(item))
+            except (ValueError, TypeError):
+                raise fail("address", f"{item!r} is not an IP address",
+                           'write e.g. address = ["192.0.2.1", "192.0.2.2"]') from None
+            if text in pinned:
+                raise fail("address", f"{text} is listed twice", "list each address once")
+            pinned.append(text)
+        address = pinned[0]
+        addresses = tuple(pinned) if len(pinned) > 1 else ()
+    elif address is not None:
         try:
             address = str(ipaddress.ip_address(address))
         except (ValueError, TypeError):
@@ -296,7 +317,7 @@ def _build_target(path: Path, index: int, raw: Any, header: int | None,
 
     return Target(name=name.strip(), host=host.lower(), port=port, service=service,
                   path=target_path, address=address, group=group, added=added, note=note,
-                  line=header)
+                  line=header, addresses=addresses)
 
 
 def _host_hint(host: object) -> str:

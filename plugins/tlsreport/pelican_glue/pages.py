@@ -183,6 +183,8 @@ def target_pages(
             "card_html": Markup(render.target_card(
                 env, result, state.grades.grade(result, last_day)
             )),
+            "endpoints_html": Markup(render.endpoints_table(
+                env, state.grades.grade(result, last_day))),
             "expiry": render.cert_expiry(result),
             "findings": findings(result),
             "history_html": Markup(render.target_history_table(env, history)),

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import queue
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -134,15 +135,83 @@ def retry_incomplete(raw: dict, rerun: Callable[[set[str]], dict]) -> dict:
     return merged
 
 
+ENDPOINTS_KEY = "tlsreport_endpoints"  # a multi-address target's raw: one entry per address
+
+
+def addresses_of(target: Target) -> list[str] | None:
+    """Every address the target is scanned at: the pinned ones, else all that the system
+    resolver gives for its host (A and AAAA), IPv4 first; None when the name does not resolve
+    (the probe then records the DNS failure)."""
+    if target.addresses:
+        return list(target.addresses)
+    if target.address is not None:
+        return [target.address]
+    try:
+        infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return None
+    found = list(dict.fromkeys(str(i[4][0]) for i in infos))
+    return sorted(found, key=lambda a: ":" in a)  # stable: IPv4 first, as before endpoints
+
+
 def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float = 5.0,
                 at: datetime | None = None, answering: Callable[[], None] | None = None,
                 aia: ChainFetcher | None = None) -> tuple[facts.TargetResult, dict | None]:
-    """Probe then fully scan one target; never raises for anything the server does.
+    """Probe then fully scan one target at each of its addresses; never raises for anything
+    the server does.
 
-    ``answering`` is called once the probe saw the server answer in TLS: from then on the
-    caller may give it the time a slow but healthy server needs. ``aia`` fetches missing
-    intermediates (``scan.chain``), shared by a run so each URL is fetched once.
+    One address: the result as always. Several (a load balancer, a CDN, IPv4 and IPv6): each
+    is an endpoint scanned on its own, concurrently, with the host as SNI; the result lists
+    them (``TargetResult.endpoints``), its own state and facts are the first reachable one's,
+    and the raw is ``{ENDPOINTS_KEY: [raw, ...]}``. ``answering`` is called once the probe
+    saw a server answer in TLS: from then on the caller may give it the time a slow but
+    healthy server needs. ``aia`` fetches missing intermediates (``scan.chain``), shared by a
+    run so each URL is fetched once.
     """
+    addresses = addresses_of(target)
+    if addresses is None or len(addresses) == 1:
+        return _scan_endpoint(target, target, ca_file=ca_file, network_timeout=network_timeout,
+                              at=at, answering=answering, aia=aia)
+    started = time.monotonic()
+    outcomes: list[tuple[facts.TargetResult, dict | None] | None] = [None] * len(addresses)
+    shared = aia or ChainFetcher()
+
+    def one(i: int) -> None:
+        try:
+            outcomes[i] = _scan_endpoint(
+                target, dataclasses.replace(target, address=addresses[i], addresses=()),
+                ca_file=ca_file, network_timeout=network_timeout, at=at, answering=answering,
+                aia=shared)
+        except Exception as exc:  # never lose the other endpoints to one surprise
+            outcomes[i] = (facts.TargetResult(target=target.ref(), state="error",
+                                              reason=f"{type(exc).__name__}: {exc}"), None)
+
+    threads = [threading.Thread(target=one, args=(i,), daemon=True,
+                                name=f"tlsreport-endpoint-{i}") for i in range(len(addresses))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()  # each endpoint is bounded by its own network timeouts; the run bounds all
+    endpoints = tuple(
+        facts.Endpoint(address=a, state=r.state, reason=r.reason, facts=r.facts,
+                       duration=r.duration)
+        for a, (r, _raw) in zip(addresses, (o for o in outcomes if o is not None), strict=True))
+    first = next((e for e in endpoints if e.state == facts.STATE_OK), endpoints[0])
+    reason = first.reason
+    if first.state != facts.STATE_OK:
+        reason = f"all {len(endpoints)} addresses: {first.reason}"
+    result = facts.TargetResult(target=target.ref(), state=first.state, reason=reason,
+                                facts=first.facts,
+                                duration=round(time.monotonic() - started, 3),
+                                endpoints=endpoints)
+    return result, {ENDPOINTS_KEY: [raw for _r, raw in (o for o in outcomes if o) if raw]}
+
+
+def _scan_endpoint(target: Target, at_address: Target, *, ca_file: Any, network_timeout: float,
+                   at: datetime | None, answering: Callable[[], None] | None,
+                   aia: ChainFetcher | None) -> tuple[facts.TargetResult, dict | None]:
+    """Probe then fully scan ``at_address`` (the target, pinned to one address); the result
+    names ``target`` as the list wrote it."""
     started = time.monotonic()
 
     def done(state: str, reason: str | None, found: facts.Facts | None = None
@@ -150,7 +219,8 @@ def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float =
         return facts.TargetResult(target=target.ref(), state=state, reason=reason, facts=found,
                                   duration=round(time.monotonic() - started, 3))
 
-    probe = probe_target(target, network_timeout)
+
+    probe = probe_target(at_address, network_timeout)
     if probe.state != facts.STATE_OK or probe.ip is None:
         return done(probe.state, probe.reason), None
     if answering is not None:
@@ -306,7 +376,8 @@ def scan_list(target_list: TargetList, *, network_timeout: float = 5.0,
         "sslyze_version": sslyze_version(),
         "date_scans_started": taken,
         "date_scans_completed": completed_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "server_scan_results": [r for r in raws if r is not None],
+        "server_scan_results": [e for r in raws if r is not None
+                                for e in r.get(ENDPOINTS_KEY, [r])],
         "invalid_server_strings": [],
     }
     return snapshot, raw_doc
