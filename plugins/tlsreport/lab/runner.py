@@ -111,11 +111,12 @@ def stop_processes(records: Iterable[ProcessRecord],
     return [f"{r.profile} (pid {r.pid})" for r in records]
 
 
-def _listener() -> socket.socket:
-    """A listening socket on a free loopback port, handed to a server process."""
+def _listener(address: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A listening socket on a loopback address (a free port unless given), handed to a
+    server process."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
+    listener.bind((address, port))
     listener.listen(128)
     return listener
 
@@ -148,10 +149,15 @@ class Lab:
     """Real TLS servers on 127.0.0.1, one per profile, each showing one weakness."""
 
     def __init__(self, directory: Path, profiles: Iterable[str] | None = None, *,
-                 detached: bool = False) -> None:
+                 detached: bool = False, listen: dict[str, tuple[str, int]] | None = None,
+                 host_names: dict[str, str] | None = None) -> None:
         """``detached``: the servers outlive this process (``make lab``). Otherwise each
         server holds a lifeline pipe to this process and exits when it dies, so a killed
-        test run leaves no server behind even when ``stop()`` never runs."""
+        test run leaves no server behind even when ``stop()`` never runs.
+
+        ``listen`` puts a profile on a given loopback (address, port) and ``host_names`` gives
+        it another certificate name: one host with several addresses (endpoints) is two
+        profiles on 127.0.0.1 and 127.0.0.2, same port, same name."""
         self.directory = Path(directory)
         self.detached = detached
         self._lifeline: tuple[int, int] | None = None
@@ -167,6 +173,8 @@ class Lab:
         self._records: list[ProcessRecord] = []
         self._started = False
         self.aia_url: str | None = None  # the AIA server's URL of the intermediate, if started
+        self._listen = dict(listen or {})
+        self._host_names = dict(host_names or {})
         self._prebound: dict[str, socket.socket] = {}
 
     # --- life cycle -------------------------------------------------------------------
@@ -204,7 +212,7 @@ class Lab:
             self._prebound["aia-http"] = listener
             self.aia_url = (f"http://127.0.0.1:{listener.getsockname()[1]}/"
                             f"{INTERMEDIATE_DER}")
-        pki = make_pki(pki_dir, {p.name: (p.host, p.certificate) for p in tls_profiles},
+        pki = make_pki(pki_dir, {p.name: (self._host(p), p.certificate) for p in tls_profiles},
                        dt.datetime.now(dt.UTC), aia_url=self.aia_url)
         if any(p.name in ("weak-dh", "anon") for p in tls_profiles):
             write_dh_params(pki_dir)
@@ -226,8 +234,9 @@ class Lab:
                 waiting[ready_fd] = prof
             if prof.helper:
                 continue  # serves the others, never scanned
-            targets.append(LabTarget(prof.name, prof.human_name, prof.host, port, prof.service,
-                                     weakness=prof.weakness))
+            address = self._listen.get(prof.name, ("127.0.0.1", 0))[0]
+            targets.append(LabTarget(prof.name, prof.human_name, self._host(prof), port,
+                                     prof.service, address=address, weakness=prof.weakness))
         self.targets = targets
         self._wait_ready(waiting, logs)
         for target in self.targets:
@@ -235,7 +244,8 @@ class Lab:
 
     def _spawn(self, prof: Profile, creds: ServerCredentials | None, pki_dir: Path, logs: Path,
                env: dict[str, str]) -> tuple[int, int]:
-        listener = self._prebound.pop(prof.name, None) or _listener()
+        listener = self._prebound.pop(prof.name, None) or _listener(
+            *self._listen.get(prof.name, ("127.0.0.1", 0)))
         port = int(listener.getsockname()[1])
         ready_r, ready_w = os.pipe()
         command = [sys.executable, "-m", "tlsreport.lab.serve", prof.name,
@@ -260,6 +270,9 @@ class Lab:
         start_time = process_start_time(child.pid)
         self._records.append(ProcessRecord(prof.name, child.pid, start_time or -1))
         return port, ready_r
+
+    def _host(self, prof: Profile) -> str:
+        return self._host_names.get(prof.name, prof.host)
 
     def _failure(self, prof: Profile, what: str, logs: Path) -> LabError:
         try:
