@@ -94,7 +94,8 @@ def snapshot_from_json(data: Any, path: Path | str) -> facts.Snapshot:
     schema = data.get("schema")
     if schema not in facts.READABLE_SCHEMAS:
         raise SnapshotError(path, f"schema: unknown version {schema!r} "
-                                  f"(this tlsreport reads version {facts.SCHEMA_VERSION}) — "
+                                  f"(this tlsreport reads versions "
+                                  f"{', '.join(map(str, facts.READABLE_SCHEMAS))}) — "
                                   "a newer tlsreport wrote it: upgrade tlsreport")
     try:
         snapshot: facts.Snapshot = facts.from_json(facts.Snapshot, data)
