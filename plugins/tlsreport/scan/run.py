@@ -170,8 +170,13 @@ def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float =
     """
     addresses = addresses_of(target)
     if addresses is None or len(addresses) == 1:
-        return _scan_endpoint(target, target, ca_file=ca_file, network_timeout=network_timeout,
-                              at=at, answering=answering, aia=aia)
+        # One address: pinned for the probe (no second DNS lookup); unresolvable: the probe
+        # resolves once more and records the DNS failure with its reason.
+        at_address = target if addresses is None else dataclasses.replace(
+            target, address=addresses[0], addresses=())
+        return _scan_endpoint(target, at_address, ca_file=ca_file,
+                              network_timeout=network_timeout, at=at, answering=answering,
+                              aia=aia)
     started = time.monotonic()
     outcomes: list[tuple[facts.TargetResult, dict | None] | None] = [None] * len(addresses)
     shared = aia or ChainFetcher()
