@@ -74,6 +74,11 @@ def test_a_completed_chain_is_capped_at_b_from_december_2014(scanned: Any) -> No
     assert grade_result(result, date(2014, 12, 8)).letter == "B"
     assert grade_result(result, date(2014, 12, 7)).letter == "A+"
     assert grade_result(_result(snapshot, "modern"), TODAY).letter == "A+"
+    from tlsreport.pelican_glue.pages import findings
+
+    rows = dict(findings(result))  # what the target page says
+    assert rows["Trust"].startswith("trusted once the chain was completed through AIA")
+    assert rows["Fetched through AIA"].startswith("CN=tlsreport Lab Intermediate CA")
 
 
 def test_the_fetched_certificates_are_kept_so_regrading_stays_offline(
@@ -104,3 +109,6 @@ def test_without_fetching_the_issuer_is_not_found_and_the_grade_is_t(
     g = grade_result(result, TODAY)
     assert (g.letter, g.grade_if_trusted) == ("T", "A+")
     assert [r.label for r in g.reasons] == ["incomplete chain: issuer not found"]
+    from tlsreport.pelican_glue.pages import findings
+
+    assert dict(findings(result))["Missing issuer"].startswith("not fetched: AIA fetching")

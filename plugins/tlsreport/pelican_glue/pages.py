@@ -52,6 +52,10 @@ def findings(result: TargetResult) -> list[tuple[str, str]]:
                 out.append(("Source", result.recorded.source))
         return out
     f = result.facts
+    if result.endpoints and f.ip:
+        # The rows below are one address's; the grade is the worst address's.
+        out.append(("Address", f"{f.ip} (the first of {len(result.endpoints)} addresses; "
+                               "every address's grade is listed above)"))
     out.append(("Protocols", render.protocols_summary(f)))
     out.append(("Forward secrecy", render.forward_secrecy_summary(f)))
     out.append(("Key", render.key_summary(result)))
@@ -66,7 +70,14 @@ def findings(result: TargetResult) -> list[tuple[str, str]]:
         if cert.leaf.signature_hash:
             out.append(("Signature hash", cert.leaf.signature_hash.upper()))
         trust = "trusted" if cert.trusted else f"not trusted ({cert.problem or 'untrusted'})"
+        if cert.problem == "incomplete-chain":
+            trust = "trusted once the chain was completed through AIA (incomplete chain)"
         out.append(("Trust", trust))
+        if cert.fetched:
+            out.append(("Fetched through AIA", "; ".join(c.subject for c in cert.fetched)
+                        + f" from {', '.join(cert.fetched_from)}"))
+        elif cert.fetch_error:
+            out.append(("Missing issuer", f"not fetched: {cert.fetch_error[:200]}"))
         if cert.ocsp_stapled is not None:
             out.append(("OCSP stapling", "yes" if cert.ocsp_stapled else "no"))
     if f.hsts is not None:
