@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import ipaddress
 import json
 import os
 import select
@@ -174,6 +175,9 @@ class Lab:
         self._started = False
         self.aia_url: str | None = None  # the AIA server's URL of the intermediate, if started
         self._listen = dict(listen or {})
+        for name, (address, _port) in self._listen.items():
+            if not ipaddress.ip_address(address).is_loopback:  # the lab never leaves loopback
+                raise LabError(f"lab profile {name!r}: {address} is not a loopback address")
         self._host_names = dict(host_names or {})
         self._prebound: dict[str, socket.socket] = {}
 

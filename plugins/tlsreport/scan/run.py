@@ -197,10 +197,11 @@ def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float =
         t.start()
     for t in threads:
         t.join()  # each endpoint is bounded by its own network timeouts; the run bounds all
+    done = [o for o in outcomes if o is not None]  # every thread has set its own by now
     endpoints = tuple(
         facts.Endpoint(address=a, state=r.state, reason=r.reason, facts=r.facts,
                        duration=r.duration)
-        for a, (r, _raw) in zip(addresses, (o for o in outcomes if o is not None), strict=True))
+        for a, (r, _raw) in zip(addresses, done, strict=True))
     first = next((e for e in endpoints if e.state == facts.STATE_OK), endpoints[0])
     reason = first.reason
     if first.state != facts.STATE_OK:
@@ -209,7 +210,7 @@ def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float =
                                 facts=first.facts,
                                 duration=round(time.monotonic() - started, 3),
                                 endpoints=endpoints)
-    return result, {ENDPOINTS_KEY: [raw for _r, raw in (o for o in outcomes if o) if raw]}
+    return result, {ENDPOINTS_KEY: [raw for _r, raw in done if raw]}
 
 
 def _scan_endpoint(target: Target, at_address: Target, *, ca_file: Any, network_timeout: float,
@@ -223,7 +224,6 @@ def _scan_endpoint(target: Target, at_address: Target, *, ca_file: Any, network_
              ) -> facts.TargetResult:
         return facts.TargetResult(target=target.ref(), state=state, reason=reason, facts=found,
                                   duration=round(time.monotonic() - started, 3))
-
 
     probe = probe_target(at_address, network_timeout)
     if probe.state != facts.STATE_OK or probe.ip is None:
