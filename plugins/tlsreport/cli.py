@@ -236,6 +236,8 @@ def snapshot_rows(snapshot: Any) -> list[tuple[str, str, str, str]]:
             detail = ", ".join(bits)
         else:
             detail = result.reason or ""
+        if result.endpoints:  # a host with several addresses: each one's state
+            detail += "; " + ", ".join(f"{e.address} {e.state}" for e in result.endpoints)
         rows.append((t.name, endpoint, result.state, detail))
     return rows
 

@@ -127,3 +127,7 @@ def test_an_unreachable_endpoint_is_its_own_state(two_servers: Any, tmp_path: Pa
         ("127.0.0.1", "ok"), ("127.0.0.3", "refused")]
     g = grade_result(result, TODAY)
     assert (g.letter, g.endpoints_note) == ("A+", "1 of 2 addresses; the other refused")
+    from tlsreport.cli import snapshot_rows
+
+    [(_name, _endpoint, state, detail)] = snapshot_rows(snapshot)  # the scan's table
+    assert state == "ok" and detail.endswith("; 127.0.0.1 ok, 127.0.0.3 refused")
