@@ -55,7 +55,9 @@ def result_row(snapshot: Snapshot, result: TargetResult, g: Grade | None) -> dic
         "state": state,
         "state_reason": result.reason or UNREACHABLE_STATES.get(result.state, ""),
         "grade": g.letter if g is not None else None,
-        "reasons": [r.label for r in g.reasons] if g is not None else [],
+        # As the tables show them: endpoints that differ first ("1 of 2 addresses; …").
+        "reasons": [*filter(None, [g.endpoints_note]), *(r.label for r in g.reasons)]
+        if g is not None else [],
     }
 
 

@@ -4,6 +4,7 @@ change list reports a changed set of addresses. A real Pelican build, read back.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -47,6 +48,9 @@ def test_endpoints_show_in_tables_target_pages_and_change_lists(tmp_path: Path) 
     change = b.select_one(".tlsreport-changes li").get_text(" ", strip=True)
     assert "A+" in change and "C" in change
     assert "192.0.2.1 → 192.0.2.1, 192.0.2.2" in change
+
+    data = json.loads((out / "tlsreport" / "data" / "b.json").read_text())
+    assert data["rows"][0]["reasons"][0] == "1 of 2 addresses; the other A+"  # as the table
 
     a = soup(out / "a.html")  # one address then: nothing about endpoints
     assert "addresses" not in a.select_one(".tlsreport-grades").get_text()
