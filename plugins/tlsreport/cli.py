@@ -297,6 +297,8 @@ def snapshot_rows(snapshot: Any) -> list[tuple[str, str, str, str]]:
             detail = ", ".join(bits)
         else:
             detail = vocabulary.state_detail(result)
+        if result.endpoints:  # a host with several addresses: each one's state
+            detail += "; " + ", ".join(f"{e.address} {e.state}" for e in result.endpoints)
         # One word per state (vocabulary.py): "scanned", or "not tested" and the cause.
         word = vocabulary.SCANNED if result.state == facts.STATE_OK else vocabulary.NOT_TESTED
         rows.append((t.name, endpoint, word, detail))
@@ -339,6 +341,31 @@ def add_grade_parser(subparsers: Any) -> None:
     parser.add_argument("--timeout", type=_positive, default=5.0,
                         help="network timeout when scanning a target list (default 5)")
     parser.set_defaults(func=cmd_grade)
+
+
+def endpoints_json(result: facts.TargetResult, g: Grade | None
+                   ) -> list[dict[str, Any]]:
+    """Each address the target was scanned at, with its own state and grade.
+
+    A scan from before endpoints (or of one address) is its own one endpoint; a recorded
+    grade measured no address, so it has none.
+    """
+    def one(address: str | None, state: str, reason: str | None, eg: Grade | None
+            ) -> dict[str, Any]:
+        return {"address": address, "state": state, "reason": reason,
+                "grade": eg.letter if eg else None,
+                "grade_if_trusted": eg.grade_if_trusted if eg else None,
+                "reasons": [r.label for r in eg.reasons] if eg else [],
+                "reason_ids": [r.id for r in eg.reasons] if eg else []}
+
+    if g is not None and g.endpoints:
+        return [one(e.address, e.state, e.reason, e.grade) for e in g.endpoints]
+    if result.endpoints:  # every endpoint unreachable: no grade, but each one's state
+        return [one(e.address, e.state, e.reason, None) for e in result.endpoints]
+    if result.facts is None and result.recorded is not None:
+        return []
+    address = (result.facts.ip if result.facts else None) or result.target.address
+    return [one(address, result.state, result.reason, g)]
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
@@ -398,6 +425,8 @@ def grade_report(snapshot: facts.Snapshot, on: date, rules_id: str) -> dict[str,
             "determined": g.determined if g else None,
             "note": g.note if g else (
                 "grade not recorded" if result.state == "ok" else ""),
+            "endpoints_note": g.endpoints_note if g else "",
+            "endpoints": endpoints_json(result, g),
         }
         return out
 
@@ -437,6 +466,8 @@ def print_grade_table(snapshot: facts.Snapshot, on: date, rules_id: str, *,
             grade += " (?)"
         score = str(e["scores"]["total"]) if e["scores"] else ""
         reasons = " — ".join(x for x in (", ".join(e["reasons"]), e["note"]) if x)
+        if e["endpoints_note"]:
+            reasons = f"{e['endpoints_note']}: {reasons}" if e["reasons"] else e["endpoints_note"]
         table.add_row(escape(e["name"]), escape(grade), escape(e["grade_if_trusted"] or ""),
                       score, escape(reasons), *[escape(x) for x in extra])
     if common:

@@ -66,6 +66,14 @@ class Change:
     # written down for the first time (the old reasons were not recorded, or not graded then).
     first_recorded: tuple[Reason, ...] = ()
     inferred: str = ""  # why the new side's grade is an inference, not a published grade
+    # The addresses the host was scanned at, before and after, when they changed (a change of
+    # its own, even with the same grade: a new load balancer or CDN is news). Else both ().
+    old_addresses: tuple[str, ...] = ()
+    new_addresses: tuple[str, ...] = ()
+
+    @property
+    def addresses_changed(self) -> bool:
+        return self.old_addresses != self.new_addresses
 
     @property
     def rules_only(self) -> bool:
@@ -249,7 +257,7 @@ def _same_state(a: _State, b: _State) -> bool:
         return False
     if a.state != STATE_OK or a.letter != b.letter:
         return a.letter == b.letter
-    return _ids(a.grade) == _ids(b.grade)
+    return _ids(a.grade) == _ids(b.grade) and not _moved(a, b)
 
 
 def _compare(key: str, old: _State, new: _State, rules_now: date, memo: GradeMemo
@@ -270,6 +278,8 @@ def _compare(key: str, old: _State, new: _State, rules_now: date, memo: GradeMem
             return None
         return _change(key, name, STATE, old, new, CAUSE_STATE)
     if old.letter == new.letter and _ids(old.grade) == _ids(new.grade):
+        if _moved(old, new):  # same grade, other addresses: the server changed
+            return _change(key, name, CHANGED, old, new, CAUSE_SERVER)
         return None
     return _change(key, name, CHANGED, old, new, _cause(old, new, rules_now, memo))
 
@@ -312,6 +322,8 @@ def _change(key: str, name: str, kind: str, old: _State, new: _State, cause: str
     elif kind == ADDED:
         # Nothing before to compare with: only what the publication itself calls new.
         gained = [r for r in new_reasons if r.id in declared]
+    both = kind == CHANGED
+    moved = both and isinstance(old, _View) and isinstance(new, _View) and _moved(old, new)
     return Change(
         key=key,
         name=name,
@@ -326,6 +338,8 @@ def _change(key: str, name: str, kind: str, old: _State, new: _State, cause: str
         new_state=new.result.state if new is not None else None,
         target=(new or old).result.target if (new or old) is not None else None,
         first_recorded=tuple(first),
+        old_addresses=addresses_of(old.result) if moved and old is not None else (),
+        new_addresses=addresses_of(new.result) if moved and new is not None else (),
     )
 
 
@@ -391,6 +405,22 @@ def _declared_new(state: _State) -> frozenset[str]:
 def _inferred(state: _State) -> str:
     rec = state.result.recorded if state is not None else None
     return rec.inferred if rec is not None else ""
+
+
+
+def addresses_of(result: TargetResult) -> tuple[str, ...]:
+    """The addresses a result was scanned at (sorted); () when not known (recorded grades)."""
+    if result.endpoints:
+        return tuple(sorted(e.address for e in result.endpoints))
+    if result.facts is not None and result.facts.ip:
+        return (result.facts.ip,)
+    return ()
+
+
+def _moved(a: _View, b: _View) -> bool:
+    """Both scans know their addresses and the sets differ."""
+    old, new = addresses_of(a.result), addresses_of(b.result)
+    return bool(old) and bool(new) and old != new
 
 
 def _name(state: _View | _Unknown) -> str:

@@ -73,9 +73,9 @@ def result_row(snapshot: Snapshot, result: TargetResult, g: Grade | None) -> dic
         # "not tested" or "not recorded" — the same word as the badge, chart and changes.
         "shown_as": vocabulary.state_word(result, g.letter if g is not None else None),
         "grade": g.letter if g is not None else None,
-        # The reasons as the page showed them (vocabulary.shown_reasons: as published for a
-        # recorded grade on its own day, else the most specific of each pair);
-        # `tlsreport grade --json` lists every finding with its id.
+        # The reasons as the page showed them (vocabulary.shown_reasons: endpoints that differ
+        # first, then as published for a recorded grade on its own day, else the most specific
+        # of each pair); `tlsreport grade --json` lists every finding with its id.
         "reasons": vocabulary.shown_reasons(result, g),
         "source": source_of(snapshot),
     }

@@ -22,7 +22,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-SCHEMA_VERSION = 1
+# 2: endpoints (``TargetResult.endpoints``, ``TargetRef.addresses``) and chains completed
+# through AIA (``CertificateFacts.fetched``…). Version 1 snapshots load as they are: each
+# target is its own one endpoint.
+SCHEMA_VERSION = 2
+READABLE_SCHEMAS: tuple[int, ...] = (1, 2)
 
 PROTOCOLS: tuple[str, ...] = ("SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 
@@ -104,11 +108,17 @@ class CertificateFacts:
     hostname_matches: bool | None = None
     # Our reading of the validation errors: None when trusted by at least one store, else one
     # of "expired", "not-yet-valid", "self-signed", "untrusted", "mismatch", "weak-signature",
-    # "incomplete-chain".
+    # "incomplete-chain" (completed through AIA and then trusted), "issuer-not-found" (an
+    # incomplete chain whose issuer could not be fetched).
     problem: str | None = None
     chain_in_order: bool | None = None
     ocsp_stapled: bool | None = None
     ocsp_status: str | None = None  # "GOOD" | "REVOKED" | "UNKNOWN" when stapled
+    # An incomplete chain completed as SSL Labs does: the certificates fetched through the
+    # leaf's AIA caIssuers URL(s), kept so that regrading never goes to the network (schema 2).
+    fetched: tuple[Certificate, ...] = ()
+    fetched_from: tuple[str, ...] = ()  # the caIssuers URLs tried
+    fetch_error: str | None = None  # why nothing usable was fetched
 
     @property
     def leaf(self) -> Certificate | None:
@@ -203,6 +213,7 @@ class TargetRef:
     address: str | None = None
     group: tuple[str, ...] = ()
     note: str = ""
+    addresses: tuple[str, ...] = ()  # pinned addresses when more than one (schema 2)
 
     @functools.cached_property
     def key(self) -> str:
@@ -219,6 +230,17 @@ class TargetRef:
 
 
 @dataclass(frozen=True)
+class Endpoint:
+    """One address of a target, scanned on its own with the target's host as SNI."""
+
+    address: str
+    state: str = STATE_OK  # one of STATES
+    reason: str | None = None
+    facts: Facts | None = None
+    duration: float | None = None
+
+
+@dataclass(frozen=True)
 class TargetResult:
     target: TargetRef
     state: str = STATE_OK  # one of STATES
@@ -226,6 +248,11 @@ class TargetResult:
     facts: Facts | None = None
     recorded: Recorded | None = None
     duration: float | None = None  # seconds spent on this target
+    # A host with several addresses: every one of them (schema 2). Then ``state``/``facts``
+    # are those of the first reachable endpoint (what a one-address reader sees) and the grade
+    # is the worst endpoint's. Empty: the target is its own one endpoint (schema 1, or one
+    # address).
+    endpoints: tuple[Endpoint, ...] = ()
 
 
 @dataclass(frozen=True)

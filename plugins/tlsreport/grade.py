@@ -57,3 +57,33 @@ class Grade:
     rules: str  # id of the rule set used
     determined: bool = True  # False: a recorded grade its recorded reasons cannot explain
     note: str = ""
+    # A target with several addresses: each endpoint's own grade (this Grade is the worst's).
+    endpoints: tuple[EndpointGrade, ...] = ()
+
+    @property
+    def endpoints_note(self) -> str:
+        """When the endpoints differ, how: "1 of 2 addresses; the other A+". Else ""."""
+        if len(self.endpoints) < 2:
+            return ""
+        same = [e for e in self.endpoints if e.letter == self.letter]
+        others = [e for e in self.endpoints if e.letter != self.letter]
+        if not others:
+            return ""
+        words = list(dict.fromkeys(e.letter or e.state for e in others))
+        rest = "the other" if len(others) == 1 else "the others"
+        return (f"{len(same)} of {len(self.endpoints)} addresses; {rest} "
+                f"{', '.join(words)}")
+
+
+@dataclass(frozen=True)
+class EndpointGrade:
+    """One address of a target: its own state and grade (None when it could not be scanned)."""
+
+    address: str
+    state: str
+    reason: str | None
+    grade: Grade | None
+
+    @property
+    def letter(self) -> str | None:
+        return self.grade.letter if self.grade is not None else None

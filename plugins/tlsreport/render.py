@@ -397,6 +397,27 @@ def target_history_table(
     return env.get_template("tlsreport/target_history.html").render(rows=out)
 
 
+@dataclass(frozen=True)
+class EndpointRow:
+    """One address of a target on its page: its own grade, or why it has none."""
+
+    address: str
+    letter: str | None
+    reasons: tuple[str, ...]
+
+
+def endpoints_table(env: jinja2.Environment, grade: Grade | None) -> str:
+    """Every address of a target with its own grade (a target page); "" for one address."""
+    if grade is None or len(grade.endpoints) < 2:
+        return ""
+    rows = [EndpointRow(e.address, e.letter,
+                        tuple(r.label for r in vocabulary.fold_reasons(e.grade.reasons))
+                        if e.grade is not None
+                        else (e.reason or vocabulary.state_detail_of(e.state),))
+            for e in grade.endpoints]
+    return env.get_template("tlsreport/endpoints.html").render(endpoints=rows)
+
+
 def error_box(env: jinja2.Environment, message: str) -> str:
     """A visible warning where a directive could not be rendered (TLSREPORT_ERRORS = "warn")."""
     return env.get_template("tlsreport/error.html").render(message=message)

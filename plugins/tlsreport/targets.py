@@ -33,7 +33,7 @@ SERVICES: dict[str, int] = {
     "pop3s": 995,
 }
 
-_LIST_KEYS = {"title", "slug", "scan", "ca_file", "target"}
+_LIST_KEYS = {"title", "slug", "scan", "ca_file", "aia_fetch", "target"}
 _TARGET_KEYS = {"name", "host", "port", "service", "path", "address", "group", "added", "note"}
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _HOST_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -67,6 +67,9 @@ class Target:
     service: str = "https"
     path: str = "/"  # the page the report is about; HSTS is read there (https only)
     address: str | None = None  # connect here instead of resolving host
+    # ``address = ["…", "…"]``: every pinned address (the first is also ``address``); each is
+    # scanned as an endpoint of its own, with ``host`` as SNI.
+    addresses: tuple[str, ...] = ()
     group: tuple[str, ...] = ()
     added: date | None = None
     note: str = ""
@@ -77,6 +80,7 @@ class Target:
         return facts.TargetRef(
             name=self.name, host=self.host, port=self.port, service=self.service,
             path=self.path, address=self.address, group=self.group, note=self.note,
+            addresses=self.addresses,
         )
 
     @property
@@ -92,6 +96,9 @@ class TargetList:
     scan: bool  # False: an archive list; history only, never scanned
     ca_file: Path | None  # extra trust anchor, resolved relative to the list's file
     targets: tuple[Target, ...]
+    # Complete incomplete chains through the leaf's AIA caIssuers URL (HTTP), as SSL Labs does;
+    # false: never fetch (the grade is then T, "issuer not found", for such a chain).
+    aia_fetch: bool = True
 
 
 @dataclass
@@ -171,6 +178,11 @@ def _build_list(path: Path, data: dict[str, Any], lines: _Lines) -> TargetList:
         raise fail("scan", f"must be true or false, got {scan!r}",
                    "true to scan the list, false for an archive list")
 
+    aia_fetch = data.get("aia_fetch", True)
+    if not isinstance(aia_fetch, bool):
+        raise fail("aia_fetch", f"must be true or false, got {aia_fetch!r}",
+                   "false to never fetch missing intermediates through AIA")
+
     ca_file: Path | None = None
     if "ca_file" in data:
         raw_ca = data["ca_file"]
@@ -215,7 +227,7 @@ def _build_list(path: Path, data: dict[str, Any], lines: _Lines) -> TargetList:
         seen_names[target.name] = index + 1
         targets.append(target)
     return TargetList(path=path, title=title.strip(), slug=slug, scan=scan, ca_file=ca_file,
-                      targets=tuple(targets))
+                      targets=tuple(targets), aia_fetch=aia_fetch)
 
 
 def _build_target(path: Path, index: int, raw: Any, header: int | None,
@@ -261,7 +273,24 @@ def _build_target(path: Path, index: int, raw: Any, header: int | None,
                    "remove path from this target")
 
     address = raw.get("address")
-    if address is not None:
+    addresses: tuple[str, ...] = ()
+    if isinstance(address, list):
+        if not address:
+            raise fail("address", "an empty list pins no address",
+                       'write e.g. address = ["192.0.2.1", "192.0.2.2"], or leave it out')
+        pinned: list[str] = []
+        for item in address:
+            try:
+                text = str(ipaddress.ip_address(item))
+            except (ValueError, TypeError):
+                raise fail("address", f"{item!r} is not an IP address",
+                           'write e.g. address = ["192.0.2.1", "192.0.2.2"]') from None
+            if text in pinned:
+                raise fail("address", f"{text} is listed twice", "list each address once")
+            pinned.append(text)
+        address = pinned[0]
+        addresses = tuple(pinned) if len(pinned) > 1 else ()
+    elif address is not None:
         try:
             address = str(ipaddress.ip_address(address))
         except (ValueError, TypeError):
@@ -288,7 +317,7 @@ def _build_target(path: Path, index: int, raw: Any, header: int | None,
 
     return Target(name=name.strip(), host=host.lower(), port=port, service=service,
                   path=target_path, address=address, group=group, added=added, note=note,
-                  line=header)
+                  line=header, addresses=addresses)
 
 
 def _host_hint(host: object) -> str:

@@ -73,6 +73,7 @@ TRUST_WORDS: dict[str, str] = {
     "mismatch": "name does not match the host",
     "weak-signature": "signed with a weak hash (SHA1 or MD5)",
     "incomplete-chain": "chain incomplete (intermediate missing)",
+    "issuer-not-found": "incomplete chain: issuer not found",
 }
 
 # A general reason → the more specific reasons that already say it. The general one is left
@@ -105,14 +106,17 @@ def shown_reasons(result: TargetResult, grade: Grade | None) -> list[str]:
 
     A recorded grade shown on its own day keeps the reasons as published (their words, their
     order); a computed grade lists the grader's labels, the most specific of each pair only
-    (``fold_reasons``). No grade: no reasons (the word for the state stands instead).
+    (``fold_reasons``), after the note on endpoints that differ. No grade: no reasons (the
+    word for the state stands instead).
     """
     if grade is None:
         return []
     rec = result.recorded
     if result.facts is None and rec is not None and rec.grade == grade.letter:
         return list(rec.reasons)
-    return [r.label for r in fold_reasons(grade.reasons)]
+    # Endpoints that differ are said first: "1 of 2 addresses; the other A+".
+    return [*filter(None, [grade.endpoints_note]),
+            *(r.label for r in fold_reasons(grade.reasons))]
 
 
 def state_detail(result: TargetResult) -> str:
@@ -139,6 +143,8 @@ def colour(word: str) -> str:
 
 def trust_text(problem: str | None, trusted: bool) -> str:
     """A chain's trust in words: "trusted", or "not trusted: <what is wrong>"."""
+    if trusted and problem == "incomplete-chain":
+        return "trusted once the chain was completed through AIA (incomplete chain)"
     if trusted:
         return "trusted"
     if problem is None:

@@ -73,7 +73,7 @@ def test_lab_scan_has_every_target_and_raw_json_only_for_those_sslyze_scanned(
     snapshot, raw = lab_snapshot
     assert snapshot.list_slug == "lab" and snapshot.kind == "scan"
     assert len(snapshot.results) == 22
-    assert snapshot.versions["sslyze"] == "6.3.1" and snapshot.versions["schema"] == "1"
+    assert snapshot.versions["sslyze"] == "6.3.1" and snapshot.versions["schema"] == "2"
     utc(snapshot.taken)
     # raw JSON: one sslyze entry per target sslyze scanned (silent/closed stop at the probe)
     scanned = {r["server_location"]["hostname"] for r in raw["server_scan_results"]}

@@ -127,11 +127,12 @@ def _hostname_matches(cert: CertificateFacts, hostname: str | None) -> Tri:
 def _certificate_findings(cert: CertificateFacts | None, hostname: str | None) -> dict[str, Tri]:
     keys = ("cert-mismatch", "cert-self-signed", "cert-expired", "cert-not-yet-valid",
             "cert-untrusted", "revoked", "md5-cert", "insecure-key", "weak-key", "rsa-e1",
-            "sha1-cert", "sha1-chain", "incomplete-chain")
+            "sha1-cert", "sha1-chain", "incomplete-chain", "issuer-not-found")
     if cert is None or not cert.chain:
         return dict.fromkeys(keys, None)
     leaf = cert.chain[0]
-    signed = [leaf, *(c for c in cert.chain[1:] if not _self_issued(c))]
+    # A chain completed through AIA is judged whole, as SSL Labs judges it (fetched included).
+    signed = [leaf, *(c for c in (*cert.chain[1:], *cert.fetched) if not _self_issued(c))]
 
     def hashed(certs: list[Certificate], names: tuple[str, ...]) -> Tri:
         return _any(None if c.signature_hash is None else c.signature_hash.lower() in names
@@ -155,7 +156,8 @@ def _certificate_findings(cert: CertificateFacts | None, hostname: str | None) -
     known = problem is not None or cert.trusted
     for key, name in (("cert-self-signed", "self-signed"), ("cert-expired", "expired"),
                       ("cert-not-yet-valid", "not-yet-valid"),
-                      ("incomplete-chain", "incomplete-chain")):
+                      ("incomplete-chain", "incomplete-chain"),
+                      ("issuer-not-found", "issuer-not-found")):
         out[key] = (problem == name) if known else None
     untrusted: Tri = (problem == "untrusted") if known else None
     if problem == "weak-signature" and not (out["sha1-cert"] or out["sha1-chain"]

@@ -53,6 +53,7 @@ LABELS: dict[str, str] = {
     "no-fs": "no Forward Secrecy",
     "no-aead": "no AEAD (GCM) ciphers",
     "incomplete-chain": "incomplete certificate chain",
+    "issuer-not-found": "incomplete chain: issuer not found",
     "beast": "BEAST (no mitigation)",
     "no-secure-reneg": "no support for secure renegotiation",
     "no-tls13": "no TLS 1.3",

@@ -155,7 +155,8 @@ def facts_from_reasons(labels: Iterable[str], *,
     problem = next((name for finding, name in (
         ("cert-mismatch", "mismatch"), ("cert-self-signed", "self-signed"),
         ("cert-expired", "expired"), ("cert-not-yet-valid", "not-yet-valid"),
-        ("cert-untrusted", "untrusted"), ("incomplete-chain", "incomplete-chain"))
+        ("cert-untrusted", "untrusted"), ("incomplete-chain", "incomplete-chain"),
+        ("issuer-not-found", "issuer-not-found"))
         if finding in ids), None)
     chain = (
         Certificate(subject="CN=recorded", issuer="CN=recorded CA", signature_hash=leaf_hash,

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date
 
 from ..facts import STATE_OK, TargetResult
-from ..grade import Grade, grade_rank
+from ..grade import EndpointGrade, Grade, grade_rank
 from ..rules import rule_set_id, rules_of
 from .recorded import facts_from_reasons
 from .score import grade_facts
@@ -26,6 +26,8 @@ def grade_result(result: TargetResult, on: date, *, taken: date | None = None) -
     another day's rules the letter is the one the recorded reasons give, ``determined`` says
     whether those reasons explained the recorded grade on its own day.
     """
+    if result.endpoints:
+        return _worst_endpoint(result, on)
     if result.state != STATE_OK:
         return None
     if result.facts is not None:
@@ -52,6 +54,22 @@ def grade_result(result: TargetResult, on: date, *, taken: date | None = None) -
     if why:
         note += f"; {why}"
     return replace(derived, determined=explained, note=note + unknown_note)
+
+
+def _worst_endpoint(result: TargetResult, on: date) -> Grade | None:
+    """A target with several addresses: the worst reachable endpoint's grade, carrying every
+    endpoint's own (SSL Labs grades each endpoint; a reader reaches any of them). An
+    unreachable endpoint beside reachable ones keeps its own state; it is not the target's."""
+    graded = tuple(
+        EndpointGrade(e.address, e.state, e.reason,
+                      grade_facts(e.facts, on, hostname=result.target.host)
+                      if e.state == STATE_OK and e.facts is not None else None)
+        for e in result.endpoints)
+    reachable = [e.grade for e in graded if e.grade is not None]
+    if not reachable:
+        return None
+    worst = max(reachable, key=lambda g: grade_rank(g.letter))
+    return replace(worst, endpoints=graded)
 
 
 class GradeMemo:

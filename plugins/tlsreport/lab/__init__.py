@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .profiles import HOSTILE_PROFILES, PROFILES
+from .profiles import HOSTILE_PROFILES, INTERNET_PROFILES, PROFILES
 
 if TYPE_CHECKING:
     from .runner import Lab, LabError, LabTarget
 
-__all__ = ["HOSTILE_PROFILES", "PROFILES", "Lab", "LabError", "LabTarget"]
+__all__ = ["HOSTILE_PROFILES", "INTERNET_PROFILES", "PROFILES", "Lab", "LabError", "LabTarget"]
 
 
 def __getattr__(name: str) -> Any:

@@ -20,7 +20,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from .profiles import HOSTILE_ATTRIBUTE, HOSTILE_SCRIPT, WRONG_NAME
 
@@ -92,7 +92,7 @@ def _ca_cert(subject: str, key: rsa.RSAPrivateKey, issuer: x509.Certificate | No
 def _leaf_cert(host: str, key: rsa.RSAPrivateKey, issuer_name: x509.Name,
                issuer_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
                not_before: dt.datetime, not_after: dt.datetime,
-               self_signed: bool = False) -> x509.Certificate:
+               self_signed: bool = False, aia_url: str | None = None) -> x509.Certificate:
     public = key.public_key()
     builder = (
         x509.CertificateBuilder()
@@ -113,6 +113,10 @@ def _leaf_cert(host: str, key: rsa.RSAPrivateKey, issuer_name: x509.Name,
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
             public if self_signed else issuer_key.public_key()), critical=False)
     )
+    if aia_url is not None:
+        builder = builder.add_extension(x509.AuthorityInformationAccess([
+            x509.AccessDescription(AuthorityInformationAccessOID.CA_ISSUERS,
+                                   x509.UniformResourceIdentifier(aia_url))]), critical=False)
     return builder.sign(key if self_signed else issuer_key, hashes.SHA256())
 
 
@@ -203,8 +207,11 @@ class LabPki:
     credentials: dict[str, ServerCredentials]  # certificate kind or profile -> files
 
 
+INTERMEDIATE_DER = "intermediate.der"  # what the lab's AIA server serves
+
+
 def make_pki(directory: Path, leaves: dict[str, tuple[str, str]],
-             now: dt.datetime) -> LabPki:
+             now: dt.datetime, *, aia_url: str | None = None) -> LabPki:
     """Write the root, intermediate and one chain per entry of ``leaves``.
 
     ``leaves`` maps a profile name to (host name, certificate kind); the kinds are those of
@@ -224,6 +231,7 @@ def make_pki(directory: Path, leaves: dict[str, tuple[str, str]],
     leaf_key_file = directory / "leaf.key"
     leaf_key_file.write_bytes(_key_pem(leaf_key))
     inter_pem = _cert_pem(inter)
+    (directory / INTERMEDIATE_DER).write_bytes(inter.public_bytes(serialization.Encoding.DER))
 
     valid_from = now - dt.timedelta(days=1)
     valid_to = now + dt.timedelta(days=LEAF_DAYS)
@@ -264,6 +272,13 @@ def make_pki(directory: Path, leaves: dict[str, tuple[str, str]],
                 "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
                 leaf_file, days=LEAF_DAYS)
             chain_file.write_bytes(leaf_file.read_bytes() + sha1_inter.read_bytes())
+        elif kind == "incomplete-chain":
+            # The leaf only, its AIA naming where the intermediate is (the lab's AIA server).
+            if aia_url is None:
+                raise PkiError(f"{profile}: an incomplete chain needs the AIA server's URL")
+            leaf = _leaf_cert(host, leaf_key, inter.subject, inter_key, valid_from, valid_to,
+                              aia_url=aia_url)
+            chain_file.write_bytes(_cert_pem(leaf))
         elif kind == "hostile-names":
             chain_file.write_bytes(_hostile_chain(host, leaf_key, now))
         elif kind == "long-chain":

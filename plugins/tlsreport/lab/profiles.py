@@ -43,6 +43,9 @@ class Profile:
     # "sha1-chain", "self-signed", "expired", "wrong-name", "hostile-names", "long-chain";
     # "" for servers without a certificate.
     certificate: str = "chain"
+    # Serve one connection at a time (accept, handle, close, accept): a single-threaded
+    # server such as ``openssl s_server``, which a parallel scanner on a busy machine waits for.
+    serial: bool = False
 
     @property
     def host(self) -> str:
@@ -51,6 +54,11 @@ class Profile:
     @property
     def speaks_tls(self) -> bool:
         return self.implementation in ("pyssl", "tlslite", "mail")
+
+    @property
+    def helper(self) -> bool:
+        """Serves the other servers (AIA), is not scanned: never a target of the lab."""
+        return self.implementation == "http-file"
 
     @property
     def hostile(self) -> bool:
@@ -130,10 +138,29 @@ _HOSTILE: tuple[Profile, ...] = (
             certificate="chain"),
 )
 
-PROFILE_TABLE: dict[str, Profile] = {p.name: p for p in (*_ALL, *_HOSTILE)}
+# What real servers on the internet add to the lab's weaknesses (issue 11). Separate, like
+# the hostile ones, so the whole-lab tests and the demo stay as they are; start them with
+# ``Lab(dir, INTERNET_PROFILES)``.
+_INTERNET: tuple[Profile, ...] = (
+    Profile("one-at-a-time", "pyssl",
+            "none but speed: serves one connection at a time, like a single-threaded"
+            " s_server (a finding must not depend on how busy the machine is)", serial=True),
+    Profile("slow-tls13", "pyssl",
+            "modern, but a handshake offering one TLS 1.3 suite alone (a scanner's test of"
+            " that suite) is answered only after 7 s: slow, never silent"),
+    Profile("incomplete-chain", "pyssl",
+            "sends its leaf only; the leaf's AIA caIssuers URL points at the lab's AIA server,"
+            " which serves the intermediate", certificate="incomplete-chain"),
+    # A helper, not a target: the plain-HTTP server of the intermediate (DER) for AIA.
+    Profile("aia-http", "http-file", "plain HTTP: serves the lab intermediate (DER) for AIA",
+            service="http", certificate=""),
+)
+
+PROFILE_TABLE: dict[str, Profile] = {p.name: p for p in (*_ALL, *_HOSTILE, *_INTERNET)}
 PROFILES: tuple[str, ...] = tuple(p.name for p in _ALL)
 HOSTILE_PROFILES: tuple[str, ...] = tuple(p.name for p in _HOSTILE)
-ALL_PROFILES: tuple[str, ...] = PROFILES + HOSTILE_PROFILES
+INTERNET_PROFILES: tuple[str, ...] = tuple(p.name for p in _INTERNET)
+ALL_PROFILES: tuple[str, ...] = PROFILES + HOSTILE_PROFILES + INTERNET_PROFILES
 
 # The name the wrong-name profile's certificate is issued for.
 WRONG_NAME = "elsewhere" + HOST_SUFFIX

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import ipaddress
 import json
 import os
 import select
@@ -25,7 +26,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
 
-from .pki import LabPki, PkiError, ServerCredentials, make_pki, write_dh_params
+from .pki import (
+    INTERMEDIATE_DER,
+    LabPki,
+    PkiError,
+    ServerCredentials,
+    make_pki,
+    write_dh_params,
+)
 from .profiles import ALL_PROFILES, PROFILES, Profile, profile
 
 READY_TIMEOUT = 30.0  # seconds for every server to say "ready" (a slow CI box, many servers)
@@ -132,6 +140,18 @@ def port_plan(names: Iterable[str], *, base_port: int | None = None,
         else:
             plan[name] = 0
     return plan
+def _listener(address: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A listening socket on a loopback address (a free port unless given), handed to a
+    server process."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((address, port))
+        listener.listen(128)
+    except OSError:
+        listener.close()
+        raise
+    return listener
 
 
 def _free_port() -> int:
@@ -175,14 +195,19 @@ class Lab:
 
     def __init__(self, directory: Path, profiles: Iterable[str] | None = None, *,
                  detached: bool = False, base_port: int | None = None,
-                 ports: dict[str, int] | None = None, reuse_pki: bool = False) -> None:
+                 ports: dict[str, int] | None = None, reuse_pki: bool = False,
+                 listen: dict[str, tuple[str, int]] | None = None,
+                 host_names: dict[str, str] | None = None) -> None:
         """``detached``: the servers outlive this process (``make lab``). Otherwise each
         server holds a lifeline pipe to this process and exits when it dies, so a killed
         test run leaves no server behind even when ``stop()`` never runs.
 
         ``base_port``/``ports``: fixed ports (see ``port_plan``); default any free port.
         ``reuse_pki``: start with the certificates already in ``directory/pki`` (one server
-        restarted beside running ones must chain to the same root)."""
+        restarted beside running ones must chain to the same root).
+        ``listen`` puts a profile on a given loopback (address, port) and ``host_names`` gives
+        it another certificate name: one host with several addresses (endpoints) is two
+        profiles on 127.0.0.1 and 127.0.0.2, same port, same name."""
         self.directory = Path(directory)
         self.detached = detached
         self.reuse_pki = reuse_pki
@@ -190,6 +215,8 @@ class Lab:
         wanted = set(PROFILES if profiles is None else profiles)
         for name in wanted:
             profile(name)  # KeyError naming the known profiles
+        if any(profile(n).certificate == "incomplete-chain" for n in wanted):
+            wanted.add("aia-http")  # its leaf's AIA URL must answer
         self._profiles: list[Profile] = [profile(n) for n in ALL_PROFILES if n in wanted]
         self._ports = port_plan([p.name for p in self._profiles], base_port=base_port,
                                 ports=ports)
@@ -198,6 +225,13 @@ class Lab:
         self._children: dict[int, subprocess.Popen[bytes]] = {}
         self._records: list[ProcessRecord] = []
         self._started = False
+        self.aia_url: str | None = None  # the AIA server's URL of the intermediate, if started
+        self._listen = dict(listen or {})
+        for name, (address, _port) in self._listen.items():
+            if not ipaddress.ip_address(address).is_loopback:  # the lab never leaves loopback
+                raise LabError(f"lab profile {name!r}: {address} is not a loopback address")
+        self._host_names = dict(host_names or {})
+        self._prebound: dict[str, socket.socket] = {}
 
     # --- life cycle -------------------------------------------------------------------
 
@@ -228,11 +262,17 @@ class Lab:
         logs = self.directory / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         tls_profiles = [p for p in self._profiles if p.speaks_tls]
+        if any(p.helper for p in self._profiles):
+            # Bound before the certificates are made: the leaf's AIA URL names its port.
+            listener = _listener()
+            self._prebound["aia-http"] = listener
+            self.aia_url = (f"http://127.0.0.1:{listener.getsockname()[1]}/"
+                            f"{INTERMEDIATE_DER}")
         if self.reuse_pki and (pki_dir / "ca.pem").exists():
             pki = _existing_pki(pki_dir, [p.name for p in tls_profiles if p.certificate])
         else:
-            pki = make_pki(pki_dir, {p.name: (p.host, p.certificate) for p in tls_profiles},
-                           dt.datetime.now(dt.UTC))
+            pki = make_pki(pki_dir, {p.name: (self._host(p), p.certificate) for p in tls_profiles},
+                           dt.datetime.now(dt.UTC), aia_url=self.aia_url)
         if any(p.name in ("weak-dh", "anon") for p in tls_profiles):
             write_dh_params(pki_dir)
         self.ca_file = pki.ca_file
@@ -251,8 +291,11 @@ class Lab:
                 port, ready_fd = self._spawn(prof, pki.credentials.get(prof.name), pki_dir,
                                              logs, env)
                 waiting[ready_fd] = prof
-            targets.append(LabTarget(prof.name, prof.human_name, prof.host, port, prof.service,
-                                     weakness=prof.weakness))
+            if prof.helper:
+                continue  # serves the others, never scanned
+            address = self._listen.get(prof.name, ("127.0.0.1", 0))[0]
+            targets.append(LabTarget(prof.name, prof.human_name, self._host(prof), port,
+                                     prof.service, address=address, weakness=prof.weakness))
         self.targets = targets
         self._wait_ready(waiting, logs)
         for target in self.targets:
@@ -260,17 +303,16 @@ class Lab:
 
     def _spawn(self, prof: Profile, creds: ServerCredentials | None, pki_dir: Path, logs: Path,
                env: dict[str, str]) -> tuple[int, int]:
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        wanted = self._ports.get(prof.name, 0)
-        try:
-            listener.bind(("127.0.0.1", wanted))
-        except OSError as exc:
-            listener.close()
-            raise LabError(f"lab profile {prof.name!r}: cannot listen on 127.0.0.1:{wanted} "
-                           f"({exc.strerror}); stop what uses it, or start the lab with "
-                           "another --base-port") from None
-        listener.listen(128)
+        listener = self._prebound.pop(prof.name, None)
+        if listener is None:
+            address, wanted = self._listen.get(
+                prof.name, ("127.0.0.1", self._ports.get(prof.name, 0)))
+            try:
+                listener = _listener(address, wanted)
+            except OSError as exc:
+                raise LabError(f"lab profile {prof.name!r}: cannot listen on {address}:{wanted} "
+                               f"({exc.strerror}); stop what uses it, or start the lab with "
+                               "another --base-port") from None
         port = int(listener.getsockname()[1])
         ready_r, ready_w = os.pipe()
         command = [sys.executable, "-m", "tlsreport.lab.serve", prof.name,
@@ -295,6 +337,9 @@ class Lab:
         start_time = process_start_time(child.pid)
         self._records.append(ProcessRecord(prof.name, child.pid, start_time or -1))
         return port, ready_r
+
+    def _host(self, prof: Profile) -> str:
+        return self._host_names.get(prof.name, prof.host)
 
     def _failure(self, prof: Profile, what: str, logs: Path) -> LabError:
         try:
@@ -355,6 +400,9 @@ class Lab:
         """Stop every process this lab started and wait for them; LabError if one stays."""
         left = stop_processes(self._records, self._children)
         self._children.clear()
+        for listener in self._prebound.values():  # a start that failed before handing it over
+            listener.close()
+        self._prebound.clear()
         if self._lifeline is not None:
             for fd in self._lifeline:
                 os.close(fd)

@@ -52,6 +52,10 @@ def findings(result: TargetResult) -> list[tuple[str, str]]:
                 out.append(("Source", result.recorded.source))
         return out
     f = result.facts
+    if result.endpoints and f.ip:
+        # The rows below are one address's; the grade is the worst address's.
+        out.append(("Address", f"{f.ip} (the first of {len(result.endpoints)} addresses; "
+                               "every address's grade is listed above)"))
     out.append(("Protocols", render.protocols_summary(f)))
     out.append(("Forward secrecy", render.forward_secrecy_summary(f)))
     out.append(("Key", render.key_summary(result)))
@@ -66,6 +70,11 @@ def findings(result: TargetResult) -> list[tuple[str, str]]:
         if cert.leaf.signature_hash:
             out.append(("Signature hash", cert.leaf.signature_hash.upper()))
         out.append(("Trust", vocabulary.trust_text(cert.problem, cert.trusted)))
+        if cert.fetched:
+            out.append(("Fetched through AIA", "; ".join(c.subject for c in cert.fetched)
+                        + f" from {', '.join(cert.fetched_from)}"))
+        elif cert.fetch_error:
+            out.append(("Missing issuer", f"not fetched: {cert.fetch_error[:200]}"))
         if cert.ocsp_stapled is not None:
             out.append(("OCSP stapling", "yes" if cert.ocsp_stapled else "no"))
     if f.hsts is not None:
@@ -204,6 +213,7 @@ def target_pages(
             "taken_day": last_day,
             "card_html": Markup(render.target_card(env, result, grade, on=last_day)),
             "report_html": Markup(render.target_report(env, result, grade, on=last_day)),
+            "endpoints_html": Markup(render.endpoints_table(env, grade)),
             "expiry": render.cert_expiry(result),
             "expiry_text": render.expiry_text(result, last_day),
             "findings": findings(result),

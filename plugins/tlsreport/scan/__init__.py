@@ -7,10 +7,13 @@ One job per module:
   network), so a kept raw file can be re-normalised at any time.
 - ``certificates``: the ``certificate_info`` command's own rules (hostname match, the
   one-word certificate problem).
+- ``chain``: complete a chain sent without its intermediate through the leaf's AIA
+  caIssuers URL (as SSL Labs does), once per URL per run; its record is kept in the raw JSON.
 - ``probe``: the cheap bounded reachability probe run before sslyze, and the HSTS fetch for
   paths sslyze cannot ask for.
-- ``run``: one target (probe, then sslyze) and one list (workers, per-target and overall
-  bounds, the snapshot and its raw JSON).
+- ``run``: one target (at each of its addresses: probe, then sslyze, one retry of what did
+  not complete) and one list (workers, per-target and overall bounds, the snapshot and its
+  raw JSON).
 
 Importing the package does not import sslyze (seconds): only a scan does.
 

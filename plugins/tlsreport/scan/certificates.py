@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import ipaddress
 from datetime import UTC, datetime
 from typing import Any
@@ -163,3 +164,67 @@ def _common_name(cert: dict[str, Any]) -> str | None:
         if (attribute.get("oid") or {}).get("name") == "commonName":
             return str(attribute.get("value"))
     return None
+
+
+# --- incomplete chains (scan.chain's record) -----------------------------------------------
+
+def certificate_from_pem(pem: str) -> facts.Certificate:
+    """One certificate fetched through AIA, described like a received one (pure)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+
+    cert = x509.load_pem_x509_certificate(pem.encode("ascii"))
+    key = cert.public_key()
+    key_type, bits, exponent, curve = "", 0, None, None
+    if isinstance(key, rsa.RSAPublicKey):
+        key_type, bits, exponent = "RSA", key.key_size, key.public_numbers().e
+    elif isinstance(key, ec.EllipticCurvePublicKey):
+        key_type, bits, curve = "EC", key.curve.key_size, key.curve.name
+    elif isinstance(key, dsa.DSAPublicKey):
+        key_type, bits = "DSA", key.key_size
+    elif isinstance(key, ed25519.Ed25519PublicKey):
+        key_type, bits = "Ed25519", 256
+    elif isinstance(key, ed448.Ed448PublicKey):
+        key_type, bits = "Ed448", 456
+    sig = cert.signature_hash_algorithm
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        sans = tuple(san.get_values_for_type(x509.DNSName)) + tuple(
+            str(a) for a in san.get_values_for_type(x509.IPAddress))
+    except x509.ExtensionNotFound:
+        sans = ()
+    return facts.Certificate(
+        subject=cert.subject.rfc4514_string(), issuer=cert.issuer.rfc4514_string(),
+        sans=sans, signature_hash=sig.name.lower() if sig else None, key_type=key_type,
+        key_bits=bits, rsa_exponent=exponent, curve=curve,
+        not_before=cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        not_after=cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        serial=str(cert.serial_number),
+        fingerprint_sha256=cert.fingerprint(hashes.SHA256()).hex())
+
+
+def apply_completion(cert: facts.CertificateFacts, record: dict[str, Any],
+                     at: datetime | None) -> facts.CertificateFacts:
+    """The certificate facts of an incomplete chain, given scan.chain's record of completing it.
+
+    Completed and trusted by a store: ``problem = "incomplete-chain"`` (SSL Labs' cap B), unless
+    the name does not match (still M). Nothing usable fetched: ``"issuer-not-found"`` (T).
+    Fetched but still not trusted: the completed chain's own problem (untrusted, expired, …).
+    """
+    fetched = tuple(certificate_from_pem(p) for p in record.get("fetched_pem") or ())
+    trust = [facts.TrustResult(t["store"], bool(t["trusted"]), t.get("error"))
+             for t in record.get("trust") or ()]
+    problem = cert.problem
+    if not fetched:
+        if problem in (None, "untrusted"):
+            problem = "issuer-not-found"
+    elif any(t.trusted for t in trust):
+        problem = "mismatch" if cert.hostname_matches is False else "incomplete-chain"
+    else:
+        errors = [t.error for t in trust if t.error]
+        problem = classify_certificate_problem(
+            errors, (*cert.chain, *fetched), cert.hostname_matches, at) or problem
+    return dataclasses.replace(cert, problem=problem, fetched=fetched,
+                               fetched_from=tuple(record.get("urls") or ()),
+                               fetch_error=record.get("error"))

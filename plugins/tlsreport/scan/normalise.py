@@ -20,7 +20,12 @@ from datetime import datetime
 from typing import Any
 
 from .. import facts
-from .certificates import certificate_facts
+from .certificates import apply_completion, certificate_facts
+
+# Where scan.run keeps scan.chain's record of completing an incomplete chain (a server's raw
+# JSON); the same name as scan.chain.RECORD_KEY, written here so normalising needs no network
+# code.
+CHAIN_RECORD = "tlsreport_chain"
 
 # sslyze scan command -> facts protocol key
 PROTOCOL_COMMANDS: dict[str, str] = {
@@ -222,9 +227,14 @@ def facts_from_sslyze_json(result: dict[str, Any], *, at: datetime | None = None
     scan = result.get("scan_result") or {}
     fields: Fields = {"protocols": {}}
     errors: dict[str, str] = {}
+    unfinished = incomplete_commands(result)
     for command, normalise in NORMALISERS.items():
         attempt = scan.get(command)
         if not attempt or attempt.get("status") == "NOT_SCHEDULED":
+            continue
+        if command in PROTOCOL_COMMANDS and command in unfinished:
+            # Its suite list may lack what timed out: "not tested", never "not offered".
+            errors[command] = f"not completed: {unfinished[command]}"
             continue
         if attempt.get("status") != "COMPLETED" or attempt.get("result") is None:
             reason = attempt.get("error_reason") or "ERROR"
@@ -234,6 +244,9 @@ def facts_from_sslyze_json(result: dict[str, Any], *, at: datetime | None = None
             continue
         _merge(fields, normalise(attempt["result"], at))
 
+    record = result.get(CHAIN_RECORD)
+    if record is not None and fields.get("certificate") is not None:
+        fields["certificate"] = apply_completion(fields["certificate"], record, at)
     connectivity = result.get("connectivity_result") or {}
     location = result.get("server_location") or {}
     return facts.Facts(
@@ -242,6 +255,47 @@ def facts_from_sslyze_json(result: dict[str, Any], *, at: datetime | None = None
         highest_version=_VERSION_NAMES.get(connectivity.get("highest_tls_version_supported", "")),
         errors=errors,
     )
+
+
+# sslyze counts a suite whose handshake timed out as *rejected* (``_test_cipher_suite``: "no
+# easy way to differentiate this error from a network glitch"). On a loaded machine a slow
+# server's strong suites then vanish, and the grader would conclude "not offered".
+_TIMED_OUT = "timed out"
+
+
+def incomplete_commands(result: dict[str, Any]) -> dict[str, str]:
+    """Scan commands whose answer cannot be trusted as complete -> why. Pure.
+
+    A command is incomplete when sslyze says it errored, when one of a protocol's suites was
+    "rejected" by a timeout rather than by the server, or when connectivity negotiated a
+    protocol for which no suite was accepted (sslyze contradicting itself). ``scan.run``
+    retries these once; whatever is still incomplete is recorded as not tested.
+    """
+    scan = result.get("scan_result") or {}
+    out: dict[str, str] = {}
+    for command in NORMALISERS:
+        attempt = scan.get(command)
+        if not attempt or attempt.get("status") == "NOT_SCHEDULED":
+            continue
+        if attempt.get("status") != "COMPLETED" or attempt.get("result") is None:
+            out[command] = f"{attempt.get('error_reason') or 'ERROR'}: " \
+                           f"{_last_line(attempt.get('error_trace'))}"
+            continue
+        if command not in PROTOCOL_COMMANDS:
+            continue
+        timed_out = sum(1 for r in attempt["result"].get("rejected_cipher_suites") or ()
+                        if _TIMED_OUT in (r.get("error_message") or "").lower())
+        if timed_out:
+            out[command] = f"{timed_out} cipher suite test(s) timed out"
+    highest = (result.get("connectivity_result") or {}).get("highest_tls_version_supported")
+    protocol = _VERSION_NAMES.get(highest or "")
+    command = next((c for c, p in PROTOCOL_COMMANDS.items() if p == protocol), None)
+    attempt = scan.get(command or "") or {}
+    if command and command not in out and attempt.get("status") == "COMPLETED" and not (
+            (attempt.get("result") or {}).get("accepted_cipher_suites")):
+        out[command] = (f"{protocol} was negotiated during connectivity but no suite was "
+                        "accepted for it")
+    return out
 
 
 def _merge(fields: Fields, new: Fields) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import queue
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -35,10 +36,14 @@ from typing import Any
 from .. import facts
 from ..targets import Target, TargetList
 from ..version import __version__
+from .chain import RECORD_KEY as CHAIN_RECORD
+from .chain import ChainFetcher, needs_completion
+from .chain import complete as complete_chain
 from .normalise import (
     HTTP_HEADERS,
     SCAN_COMMANDS,
     facts_from_sslyze_json,
+    incomplete_commands,
     sslyze_result_to_json,
     state_from_connectivity_error,
 )
@@ -57,8 +62,10 @@ class ScanProgress:
 
 # --- one target ------------------------------------------------------------------------------
 
-def _scan_request(target: Target, ip: str, ca_file: Any, network_timeout: float) -> Any:
-    """sslyze's request for one target, at the address the probe resolved (no second DNS)."""
+def _scan_request(target: Target, ip: str, ca_file: Any, network_timeout: float,
+                  only: set[str] | None = None) -> Any:
+    """sslyze's request for one target, at the address the probe resolved (no second DNS);
+    ``only``: just these commands (a retry)."""
     from sslyze import (  # lazy: see the module docstring
         CertificateInfoExtraArgument,
         ProtocolWithOpportunisticTlsEnum,
@@ -79,9 +86,12 @@ def _scan_request(target: Target, ip: str, ca_file: Any, network_timeout: float)
     commands = {ScanCommand(c) for c in SCAN_COMMANDS}
     if target.service == "https" and target.path == "/":
         commands.add(ScanCommand(HTTP_HEADERS))  # other paths: probe.fetch_hsts
+    if only is not None:
+        commands = {c for c in commands if c.value in only}
+    # sslyze refuses an extra argument for a command not asked for (a retry of suites only).
     extra = ScanCommandsExtraArguments(
         certificate_info=CertificateInfoExtraArgument(custom_ca_file=ca_file)
-    ) if ca_file else ScanCommandsExtraArguments()
+    ) if ca_file and ScanCommand.CERTIFICATE_INFO in commands else ScanCommandsExtraArguments()
     return ServerScanRequest(
         server_location=ServerNetworkLocation(hostname=target.host, port=target.port,
                                               ip_address=ip),
@@ -91,11 +101,123 @@ def _scan_request(target: Target, ip: str, ca_file: Any, network_timeout: float)
     )
 
 
-def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float = 5.0,
-                at: datetime | None = None) -> tuple[facts.TargetResult, dict | None]:
-    """Probe then fully scan one target; never raises for anything the server does."""
+def _run_sslyze(request: Any) -> dict:
+    """One sslyze request, its result as sslyze's JSON."""
     from sslyze import Scanner  # lazy: see the module docstring
 
+    scanner = Scanner(per_server_concurrent_connections_limit=5,
+                      concurrent_server_scans_limit=1)
+    scanner.queue_scans([request])
+    by_request = {r.uuid: r for r in scanner.get_results()}
+    return sslyze_result_to_json(by_request[request.uuid])  # pitfall 1: by request, not order
+
+
+def retry_incomplete(raw: dict, rerun: Callable[[set[str]], dict]) -> dict:
+    """Run the commands of ``raw`` whose answer was incomplete once more and keep the retry's
+    answers for them; the rest of ``raw`` stays. Still incomplete after the retry, they are
+    recorded "not tested" by the normaliser (never "not offered").
+
+    Why once: a busy machine or a slow server explains one bad attempt; a second one that goes
+    the same way is the server's behaviour, and a scan must end. ``raw["tlsreport_retried"]``
+    names what was retried, for whoever reads the kept raw file.
+    """
+    again = incomplete_commands(raw)
+    if not again:
+        return raw
+    second = rerun(set(again))
+    merged = dict(raw)
+    scan = dict(raw.get("scan_result") or {})
+    for command, attempt in (second.get("scan_result") or {}).items():
+        if command in again and attempt and attempt.get("status") != "NOT_SCHEDULED":
+            scan[command] = attempt
+    merged["scan_result"] = scan
+    merged["tlsreport_retried"] = sorted(again)
+    return merged
+
+
+ENDPOINTS_KEY = "tlsreport_endpoints"  # a multi-address target's raw: one entry per address
+
+
+def addresses_of(target: Target) -> list[str] | None:
+    """Every address the target is scanned at: the pinned ones, else all that the system
+    resolver gives for its host (A and AAAA), IPv4 first; None when the name does not resolve
+    (the probe then records the DNS failure)."""
+    if target.addresses:
+        return list(target.addresses)
+    if target.address is not None:
+        return [target.address]
+    try:
+        infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return None
+    found = list(dict.fromkeys(str(i[4][0]) for i in infos))
+    return sorted(found, key=lambda a: ":" in a)  # stable: IPv4 first, as before endpoints
+
+
+def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float = 5.0,
+                at: datetime | None = None, answering: Callable[[], None] | None = None,
+                aia: ChainFetcher | None = None) -> tuple[facts.TargetResult, dict | None]:
+    """Probe then fully scan one target at each of its addresses; never raises for anything
+    the server does.
+
+    One address: the result as always. Several (a load balancer, a CDN, IPv4 and IPv6): each
+    is an endpoint scanned on its own, concurrently, with the host as SNI; the result lists
+    them (``TargetResult.endpoints``), its own state and facts are the first reachable one's,
+    and the raw is ``{ENDPOINTS_KEY: [raw, ...]}``. ``answering`` is called once the probe
+    saw a server answer in TLS: from then on the caller may give it the time a slow but
+    healthy server needs. ``aia`` fetches missing intermediates (``scan.chain``), shared by a
+    run so each URL is fetched once.
+    """
+    addresses = addresses_of(target)
+    if addresses is None or len(addresses) == 1:
+        # One address: pinned for the probe (no second DNS lookup); unresolvable: the probe
+        # resolves once more and records the DNS failure with its reason.
+        at_address = target if addresses is None else dataclasses.replace(
+            target, address=addresses[0], addresses=())
+        return _scan_endpoint(target, at_address, ca_file=ca_file,
+                              network_timeout=network_timeout, at=at, answering=answering,
+                              aia=aia)
+    started = time.monotonic()
+    outcomes: list[tuple[facts.TargetResult, dict | None] | None] = [None] * len(addresses)
+    shared = aia or ChainFetcher()
+
+    def one(i: int) -> None:
+        try:
+            outcomes[i] = _scan_endpoint(
+                target, dataclasses.replace(target, address=addresses[i], addresses=()),
+                ca_file=ca_file, network_timeout=network_timeout, at=at, answering=answering,
+                aia=shared)
+        except Exception as exc:  # never lose the other endpoints to one surprise
+            outcomes[i] = (facts.TargetResult(target=target.ref(), state="error",
+                                              reason=f"{type(exc).__name__}: {exc}"), None)
+
+    threads = [threading.Thread(target=one, args=(i,), daemon=True,
+                                name=f"tlsreport-endpoint-{i}") for i in range(len(addresses))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()  # each endpoint is bounded by its own network timeouts; the run bounds all
+    done = [o for o in outcomes if o is not None]  # every thread has set its own by now
+    endpoints = tuple(
+        facts.Endpoint(address=a, state=r.state, reason=r.reason, facts=r.facts,
+                       duration=r.duration)
+        for a, (r, _raw) in zip(addresses, done, strict=True))
+    first = next((e for e in endpoints if e.state == facts.STATE_OK), endpoints[0])
+    reason = first.reason
+    if first.state != facts.STATE_OK:
+        reason = f"all {len(endpoints)} addresses: {first.reason}"
+    result = facts.TargetResult(target=target.ref(), state=first.state, reason=reason,
+                                facts=first.facts,
+                                duration=round(time.monotonic() - started, 3),
+                                endpoints=endpoints)
+    return result, {ENDPOINTS_KEY: [raw for _r, raw in done if raw]}
+
+
+def _scan_endpoint(target: Target, at_address: Target, *, ca_file: Any, network_timeout: float,
+                   at: datetime | None, answering: Callable[[], None] | None,
+                   aia: ChainFetcher | None) -> tuple[facts.TargetResult, dict | None]:
+    """Probe then fully scan ``at_address`` (the target, pinned to one address); the result
+    names ``target`` as the list wrote it."""
     started = time.monotonic()
 
     def done(state: str, reason: str | None, found: facts.Facts | None = None
@@ -103,17 +225,21 @@ def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float =
         return facts.TargetResult(target=target.ref(), state=state, reason=reason, facts=found,
                                   duration=round(time.monotonic() - started, 3))
 
-    probe = probe_target(target, network_timeout)
+    probe = probe_target(at_address, network_timeout)
     if probe.state != facts.STATE_OK or probe.ip is None:
         return done(probe.state, probe.reason), None
+    if answering is not None:
+        answering()
+    ip = probe.ip
     try:
-        scanner = Scanner(per_server_concurrent_connections_limit=5,
-                          concurrent_server_scans_limit=1)
-        request = _scan_request(target, probe.ip, ca_file, network_timeout)
-        scanner.queue_scans([request])
-        by_request = {r.uuid: r for r in scanner.get_results()}
-        result = by_request[request.uuid]  # pitfall 1: map by request, never by order
-        raw = sslyze_result_to_json(result)
+        raw = _run_sslyze(_scan_request(target, ip, ca_file, network_timeout))
+        if raw.get("connectivity_status") == "COMPLETED":
+            # The retry waits twice as long per connection: a slow server gets its time.
+            raw = retry_incomplete(raw, lambda only: _run_sslyze(_scan_request(
+                target, ip, ca_file, 2 * network_timeout, only)))
+            if needs_completion(raw):
+                raw = {**raw, CHAIN_RECORD: complete_chain(
+                    raw, aia or ChainFetcher(), at or datetime.now(UTC))}
     except Exception as exc:  # a bug or surprise in sslyze must not end the whole run
         return done("error", f"{facts.UNREACHABLE_STATES['error']}: "
                              f"{type(exc).__name__}: {exc}"), None
@@ -140,14 +266,30 @@ def sslyze_version() -> str:
     return str(version)
 
 
+def _bound(start: float, seconds: float, which: str, run_deadline: float,
+           overall_timeout: float) -> tuple[float, str]:
+    """(deadline, its name in a timeout reason): the target's own bound or the run's."""
+    own = start + seconds
+    if own <= run_deadline:
+        return own, f"the {which} bound of {seconds:g} s"
+    return run_deadline, f"the run's overall bound of {overall_timeout:g} s"
+
+
 def scan_list(target_list: TargetList, *, network_timeout: float = 5.0,
               target_timeout: float = 60.0, overall_timeout: float = 600.0,
               concurrency: int = 10, progress: Callable[[ScanProgress], None] | None = None,
-              now: Callable[[], datetime] = _utcnow) -> tuple[facts.Snapshot, dict]:
+              now: Callable[[], datetime] = _utcnow,
+              answering_timeout: float = 600.0) -> tuple[facts.Snapshot, dict]:
     """Scan every target of a list; returns the snapshot and sslyze's raw JSON for it.
 
     Unreachable targets are results (with a state and reason), never exceptions. Results keep
     the list's order whatever order they finish in.
+
+    Bounds: ``target_timeout`` until the probe has seen the server answer in TLS; from then
+    on the target has ``answering_timeout`` from its start (never less than
+    ``target_timeout``). The bound protects against silent servers, not slow ones: a single-
+    threaded server on a busy machine answers every test, late (SSL Labs itself takes minutes
+    per host). ``overall_timeout`` still ends the run.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
@@ -157,15 +299,18 @@ def scan_list(target_list: TargetList, *, network_timeout: float = 5.0,
     started_at = now().astimezone(UTC).replace(microsecond=0)
     taken = started_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     targets = target_list.targets
+    aia = ChainFetcher(enabled=target_list.aia_fetch)
     results: list[facts.TargetResult | None] = [None] * len(targets)
     raws: list[dict | None] = [None] * len(targets)
-    finished: queue.Queue[tuple[int, facts.TargetResult, dict | None]] = queue.Queue()
+    # (index, result, raw); a None result means "the target answered the probe".
+    finished: queue.Queue[tuple[int, facts.TargetResult | None, dict | None]] = queue.Queue()
 
     def work(index: int) -> None:
         target = targets[index]
         try:
             outcome = scan_target(target, ca_file=target_list.ca_file,
-                                  network_timeout=network_timeout, at=started_at)
+                                  network_timeout=network_timeout, at=started_at, aia=aia,
+                                  answering=lambda: finished.put((index, None, None)))
         except Exception as exc:
             outcome = (facts.TargetResult(target=target.ref(), state="error",
                                           reason=f"{type(exc).__name__}: {exc}"), None)
@@ -174,6 +319,7 @@ def scan_list(target_list: TargetList, *, network_timeout: float = 5.0,
     run_deadline = time.monotonic() + overall_timeout
     pending = list(range(len(targets)))
     running: dict[int, tuple[float, str]] = {}  # index -> (deadline, which bound)
+    began: dict[int, float] = {}
     done_count = failures = 0
 
     def record(index: int, result: facts.TargetResult, raw: dict | None) -> None:
@@ -188,10 +334,9 @@ def scan_list(target_list: TargetList, *, network_timeout: float = 5.0,
     while pending or running:
         while pending and len(running) < concurrency and time.monotonic() < run_deadline:
             index = pending.pop(0)
-            own = time.monotonic() + target_timeout
-            running[index] = ((own, f"the per-target bound of {target_timeout:g} s")
-                              if own <= run_deadline else
-                              (run_deadline, f"the run's overall bound of {overall_timeout:g} s"))
+            began[index] = time.monotonic()
+            running[index] = _bound(began[index], target_timeout, "per-target", run_deadline,
+                                    overall_timeout)
             threading.Thread(target=work, args=(index,), daemon=True,
                              name=f"tlsreport-scan-{index}").start()
         if not running:
@@ -207,6 +352,11 @@ def scan_list(target_list: TargetList, *, network_timeout: float = 5.0,
                     target=targets[index].ref(), state="timeout",
                     reason=f"{facts.UNREACHABLE_STATES['timeout']}: scan not finished "
                            f"within {bound}"), None)
+            continue
+        if result is None:  # it answered: from now on a slow server gets its time
+            if index in running:
+                running[index] = _bound(began[index], max(answering_timeout, target_timeout),
+                                        "answering target's", run_deadline, overall_timeout)
             continue
         if index in running:  # a late result of an abandoned target is ignored
             del running[index]
@@ -231,7 +381,8 @@ def scan_list(target_list: TargetList, *, network_timeout: float = 5.0,
         "sslyze_version": sslyze_version(),
         "date_scans_started": taken,
         "date_scans_completed": completed_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "server_scan_results": [r for r in raws if r is not None],
+        "server_scan_results": [e for r in raws if r is not None
+                                for e in r.get(ENDPOINTS_KEY, [r])],
         "invalid_server_strings": [],
     }
     return snapshot, raw_doc
