@@ -506,7 +506,8 @@ def report_data(result: TargetResult, grade: Grade | None, *, on: date) -> dict[
         "if_trusted": None, "scores": [], "caps": [], "warnings": [], "note": "",
         "reasons": reasons_of(result, grade) if grade is not None else [],
         "protocols": [], "suites": [], "chain": [], "trust": None, "hsts": None,
-        "ocsp": None, "not_tested": [], "recorded": None,
+        "ocsp": None, "not_tested": [], "recorded": None, "address": None,
+        "fetched": None, "fetch_error": None,
     }
     if grade is not None:
         if grade.grade_if_trusted != grade.letter:
@@ -539,11 +540,20 @@ def report_data(result: TargetResult, grade: Grade | None, *, on: date) -> dict[
         data["suites"].append((_PROTOCOL_NAMES[p], [
             {"name": s.name, "bits": s.bits, "kex": _kex_text(s.kex, s.kex_bits, s.curve),
              "weak": suites.weaknesses(s)} for s in listed]))
+    if result.endpoints and facts.ip:
+        # The facts below are one address's; the grade is the worst address's.
+        data["address"] = (f"{facts.ip} (the first of {len(result.endpoints)} addresses; "
+                           "every address's grade is listed above)")
     cert = facts.certificate
     if cert is not None:
         for i, c in enumerate(cert.chain):
             data["chain"].append(_chain_entry(i, c, on))
         data["trust"] = vocabulary.trust_text(cert.problem, cert.trusted)
+        if cert.fetched:  # an incomplete chain completed through the leaf's AIA URL
+            data["fetched"] = ("; ".join(c.subject for c in cert.fetched)
+                               + f" from {', '.join(cert.fetched_from)}")
+        elif cert.fetch_error:
+            data["fetch_error"] = cert.fetch_error[:200]
         if cert.ocsp_stapled is not None:
             data["ocsp"] = "stapled" + (f" ({cert.ocsp_status.lower()})"
                                         if cert.ocsp_status else "") if cert.ocsp_stapled \

@@ -143,7 +143,7 @@ def colour(word: str) -> str:
 
 def trust_text(problem: str | None, trusted: bool) -> str:
     """A chain's trust in words: "trusted", or "not trusted: <what is wrong>"."""
-    if trusted and problem == "incomplete-chain":
+    if problem == "incomplete-chain":  # trusted only with the issuer fetched through AIA
         return "trusted once the chain was completed through AIA (incomplete chain)"
     if trusted:
         return "trusted"

@@ -130,4 +130,4 @@ def test_an_unreachable_endpoint_is_its_own_state(two_servers: Any, tmp_path: Pa
     from tlsreport.cli import snapshot_rows
 
     [(_name, _endpoint, state, detail)] = snapshot_rows(snapshot)  # the scan's table
-    assert state == "ok" and detail.endswith("; 127.0.0.1 ok, 127.0.0.3 refused")
+    assert state == "scanned" and detail.endswith("; 127.0.0.1 ok, 127.0.0.3 refused")

@@ -61,6 +61,5 @@ def test_endpoints_show_in_tables_target_pages_and_change_lists(tmp_path: Path) 
     assert [r[:2] for r in rows] == [["192.0.2.1", "A+"], ["192.0.2.2", "C"]]
     assert "no TLS 1.2" in rows[1][2]
     assert page.select_one("#endpoints") is not None
-    found = {tr.th.get_text(strip=True): tr.td.get_text(" ", strip=True)
-             for tr in page.select(".tlsreport-findings tr")}
-    assert found["Address"].startswith("192.0.2.1 (the first of 2 addresses")
+    address = page.select_one(".tlsreport-findings .tlsreport-address").get_text(" ", strip=True)
+    assert address.startswith("Address: 192.0.2.1 (the first of 2 addresses")

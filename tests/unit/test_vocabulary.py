@@ -159,12 +159,20 @@ def test_a_past_expiry_says_expired_on_and_a_future_one_days_left() -> None:
 
 
 @pytest.mark.parametrize("problem", ["expired", "self-signed", "weak-signature", "untrusted",
-                                     "mismatch", "incomplete-chain", "not-yet-valid"])
+                                     "mismatch", "issuer-not-found", "not-yet-valid"])
 def test_trust_is_said_in_words_never_as_an_internal_id(problem: str) -> None:
     text = vocabulary.trust_text(problem, trusted=False)
     assert text == f"not trusted: {vocabulary.TRUST_WORDS[problem]}"
     assert f"({problem})" not in text and " " in vocabulary.TRUST_WORDS[problem]
     assert vocabulary.trust_text(None, trusted=True) == "trusted"
+
+
+def test_an_incomplete_chain_completed_through_aia_reads_as_trusted_once_completed() -> None:
+    """ "incomplete-chain" is the issue-11 problem of a chain that was completed and trusted
+    (cap B), whatever the stores said of the chain as sent."""
+    for trusted in (False, True):
+        assert vocabulary.trust_text("incomplete-chain", trusted=trusted) == (
+            "trusted once the chain was completed through AIA (incomplete chain)")
 
 
 def test_empty_grade_runs_read_as_one_line() -> None:
