@@ -21,7 +21,11 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Versions this tlsreport still reads. 2 added ``TargetResult.imported`` and the snapshot kind
+# "imported" (results imported from SSL Labs / testssl.sh); a version-1 file is a version-2
+# file without them, so it loads unchanged.
+READABLE_SCHEMAS: tuple[int, ...] = (1, 2)
 
 PROTOCOLS: tuple[str, ...] = ("SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 
@@ -183,6 +187,26 @@ class Recorded:
 
 
 @dataclass(frozen=True)
+class Imported:
+    """Where an imported result came from, and the grade its source gave (schema 2).
+
+    Imported results carry facts (mapped from the source's own findings) and are graded by
+    tlsreport like a scan; the source's grade is kept beside ours, never instead of it, so a
+    page can say where the two differ.
+    """
+
+    tool: str  # "SSL Labs" | "testssl.sh"
+    tool_version: str = ""  # SSL Labs engineVersion, testssl.sh version; "" when not recorded
+    rating_version: str | None = None  # SSL Labs criteriaVersion, testssl rating_spec
+    source_grade: str | None = None  # None: the source gave no grade (testssl.sh 3.0)
+    source_grade_trust_ignored: str | None = None  # SSL Labs gradeTrustIgnored
+    assessed: str = ""  # the assessment time the source recorded (ISO 8601 UTC)
+    file: str = ""  # the imported file's name
+    endpoint: str = ""  # the IP address whose results these are
+    note: str = ""  # e.g. which of several endpoints was kept, and why
+
+
+@dataclass(frozen=True)
 class TargetRef:
     """The target as it was scanned (a copy, so history survives edits to the list)."""
 
@@ -213,6 +237,7 @@ class TargetResult:
     facts: Facts | None = None
     recorded: Recorded | None = None
     duration: float | None = None  # seconds spent on this target
+    imported: Imported | None = None  # set in "imported" snapshots (schema 2)
 
 
 @dataclass(frozen=True)
@@ -222,7 +247,7 @@ class Snapshot:
     list_slug: str
     title: str
     taken: str  # ISO 8601 UTC, e.g. "2026-11-26T10:00:00Z"
-    kind: str = "scan"  # "scan" | "recorded"
+    kind: str = "scan"  # "scan" | "recorded" | "imported"
     results: tuple[TargetResult, ...] = ()
     versions: dict[str, str] = field(default_factory=dict)  # tlsreport, sslyze, schema
     note: str = ""
