@@ -161,7 +161,9 @@ class Facts:
     # Results of tests sslyze does not run (POODLE-TLS, Ticketbleed, the 2019 CBC oracles, ...),
     # keyed by the grader's finding id ("poodle-tls", "ticketbleed", "cbc-oracles-2019", ...):
     # True vulnerable, False tested and fine; absent = not tested. Filled from recorded reasons
-    # (grade.facts_from_reasons) or by a future probe; the grader lists absent ones as not tested.
+    # (grade.facts_from_reasons), from an import (tlsreport.imports: SSL Labs, testssl.sh; also
+    # "drown" as the source reported it, other hosts sharing the key included) or by a future
+    # probe; the grader lists absent ones as not tested.
     other_tests: dict[str, bool] = field(default_factory=dict)
 
     def offered(self, protocol: str) -> bool | None:
