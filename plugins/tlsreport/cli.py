@@ -1,6 +1,6 @@
 """`python -m tlsreport`: the command line.
 
-Verbs: scan, scan-all, show, grade. Exit codes: 0 done (even when some targets were
+Verbs: scan, scan-all, show, grade, import. Exit codes: 0 done (even when some targets were
 unreachable — that is a result), 2 bad input (the message names file, line and field),
 1 when a snapshot could not be written, 130 when interrupted (nothing is written then).
 
@@ -321,6 +321,13 @@ def cmd_grade(args: argparse.Namespace) -> int:
             "note": g.note if g else (
                 "grade not recorded" if result.state == "ok" else ""),
         }
+        if result.imported is not None:  # an import: the source's own grade beside ours
+            from .imports import difference
+
+            differs = difference(result, g)
+            out.update(source=result.imported.tool, source_grade=result.imported.source_grade,
+                       source_rating=result.imported.rating_version,
+                       source_differs=differs.text() if differs else None)
         return out
 
     report = {"rules": rules_id, "taken": snapshot.taken, "list": snapshot.list_slug,
@@ -350,10 +357,19 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- import (tlsreport.imports) -----------------------------------------------------------
+
+def add_import_parser(subparsers: Any) -> None:
+    """`import ssllabs|testssl FILE... --targets LIST.toml [--out DIR]` (imports/cli.py)."""
+    from .imports.cli import add_import_parser as add
+
+    add(subparsers)
+
+
 # --- entry point --------------------------------------------------------------------------
 
 VERBS: list[Callable[[Any], None]] = [add_scan_parser, add_scan_all_parser, add_show_parser,
-                                      add_grade_parser]
+                                      add_grade_parser, add_import_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:
