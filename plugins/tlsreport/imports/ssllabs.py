@@ -47,7 +47,10 @@ _PROTOCOL_IDS = {512: "SSLv2", 2: "SSLv2", 768: "SSLv3", 769: "TLSv1.0", 770: "T
 _PROTOCOL_NAMES = {("SSL", "2.0"): "SSLv2", ("SSL", "3.0"): "SSLv3", ("TLS", "1.0"): "TLSv1.0",
                    ("TLS", "1.1"): "TLSv1.1", ("TLS", "1.2"): "TLSv1.2",
                    ("TLS", "1.3"): "TLSv1.3"}
-# SSL Labs began testing TLS 1.3 in 2018; before that a missing TLS 1.3 is "not tested".
+# TLS 1.3 (RFC 8446) was published on 2018-08-10. Before 2017 no server offered it (not even
+# a draft), so an older assessment's missing TLS 1.3 is "not offered"; from 2017 until
+# SSL Labs' reports name it, a missing TLS 1.3 is "not tested" (drafts were deployed).
+TLS13_EXISTS_FROM = "2017-01-01T00:00:00Z"
 TLS13_TESTED_FROM = "2018-08-10T00:00:00Z"
 
 
@@ -190,7 +193,8 @@ def _protocols(details: dict[str, Any], taken: str, path: Path, where: str
                                      "all=done?)", f"{where}.details.protocols")
     offered = [k for p in listed if isinstance(p, dict) and (k := _protocol_key(p))]
     tested = [p for p in facts.PROTOCOLS
-              if p != "TLSv1.3" or taken >= TLS13_TESTED_FROM or "TLSv1.3" in offered]
+              if p != "TLSv1.3" or not TLS13_EXISTS_FROM <= taken < TLS13_TESTED_FROM
+              or "TLSv1.3" in offered]
     protocols: dict[str, list[facts.CipherSuite]] = {p: [] for p in tested}
     suites = details.get("suites")
     if isinstance(suites, list):  # v3: suites per protocol

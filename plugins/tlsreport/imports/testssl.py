@@ -80,7 +80,7 @@ def results_from_testssl(paths: Iterable[Path], target_list: TargetList, *,
         for run in runs:
             target = match_target(target_list, run.host or run.address, run.port, path,
                                   run.where)
-            found, grade, spec = _facts(run, target.host)
+            found, grade, spec = _facts(run, target.host, target.service)
             imported = facts.Imported(
                 tool=TOOL, tool_version=version, rating_version=spec, source_grade=grade,
                 assessed=when, file=path.name, endpoint=run.address)
@@ -314,7 +314,8 @@ def _robot(finding: str | None) -> str | None:
     return None
 
 
-def _facts(run: _Run, host: str) -> tuple[facts.Facts, str | None, str | None]:
+def _facts(run: _Run, host: str, service: str
+           ) -> tuple[facts.Facts, str | None, str | None]:
     f = run.findings
     protocols, errors = _protocols(run)
     secure = (f.get("secure_renego") or "").lower()
@@ -334,7 +335,8 @@ def _facts(run: _Run, host: str) -> tuple[facts.Facts, str | None, str | None]:
         other["ticketbleed"] = ticketbleed
     if _state(f.get("DROWN")) is True:
         other["drown"] = True
-    hsts = _hsts(run) if (f.get("service") or "HTTP").upper() == "HTTP" else None
+    web = service == "https"  # mail services have no HSTS (as in a scan)
+    hsts = _hsts(run) if web else None
     grade = f.get("overall_grade")
     found = facts.Facts(
         protocols=protocols,
@@ -346,7 +348,7 @@ def _facts(run: _Run, host: str) -> tuple[facts.Facts, str | None, str | None]:
         ccs_injection=_state(f.get("CCS")),
         robot=_robot(f.get("ROBOT")),
         hsts=hsts,
-        http_error=None if hsts is not None or f.get("service", "HTTP") != "HTTP" else
+        http_error=None if hsts is not None or not web else
         "testssl.sh did not read the HTTP headers (run it with -h)",
         ip=run.address or None,
         highest_version=highest_version(protocols),
