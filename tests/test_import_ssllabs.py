@@ -266,3 +266,17 @@ def test_build_snapshots_refuses_one_target_twice_at_one_time(tmp_path):
 def test_difference_is_none_without_a_source_grade():
     result = TargetResult(target=TargetRef(name="x", host="x.test"))
     assert difference(result, None) is None
+
+
+def test_tables_say_what_ssl_labs_said_only_where_it_differs_under_its_own_rules(tmp_path):
+    from tlsreport import render
+
+    out = _ok(tmp_path, "ssllabs-scan-2020.json")
+    modern, legacy = _imported(out)
+    env = render.environment()
+    html = render.grades_view(env, legacy, on=date(2020, 6, 1), compact=True)
+    assert ("SSL Labs said A (3DES: SSL Labs judges what its reference browsers negotiate, "
+            "we judge what the server accepts)") in html
+    # the same grade as SSL Labs: nothing to say; another day's rules: no comparison
+    assert "SSL Labs said" not in render.grades_view(env, modern, on=date(2020, 6, 1))
+    assert "SSL Labs said" not in render.grades_view(env, legacy, on=date(2026, 11, 26))

@@ -11,9 +11,11 @@ does not carry, or rules of another date (the source's criteria version vs ours)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from ..facts import TargetResult
 from ..grade import Grade
+from ..rules import rule_set_id
 
 # Findings SSL Labs judges from its client simulation, not from the suites accepted.
 _NEGOTIATED = {"no-fs": "Forward Secrecy", "no-aead": "AEAD suites",
@@ -35,9 +37,17 @@ class Difference:
 
 
 def difference(result: TargetResult, grade: Grade | None) -> Difference | None:
-    """None when the result is not imported, the source gave no grade, or the grades agree."""
+    """None when the result is not imported, the source gave no grade, the grades agree, or
+    ``grade`` is under other rules than those of the assessment's day (the source graded
+    with those; comparing it with a regrade under another day's rules would mislead)."""
     imported = result.imported
     if imported is None or imported.source_grade is None or grade is None:
+        return None
+    try:
+        own_rules = rule_set_id(date.fromisoformat(imported.assessed[:10]))
+    except ValueError:
+        return None
+    if grade.rules != own_rules:
         return None
     theirs, ours = imported.source_grade, grade.letter
     if theirs == ours:

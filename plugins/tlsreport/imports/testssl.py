@@ -102,6 +102,7 @@ def _entry_list(entries: Any, path: Path, where: str) -> list[dict[str, Any]]:
             raise ImportInputError(path, f"testssl.sh reported a scan problem: "
                                          f"{e.get('finding')!s} — the run did not complete; "
                                          "nothing to import", f"{where}[{i}]")
+
     return entries
 
 
@@ -121,10 +122,15 @@ def _runs(data: Any, path: Path) -> tuple[list[_Run], str | None, str]:
             raise ImportInputError(path, "no scan results (testssl.sh ended before "
                                          "testing anything?)", "scanResult")
         runs = []
+        loose: list[dict[str, Any]] = []  # findings before a host's sections (warnings)
         for i, sr in enumerate(results):
             where = f"scanResult[{i}]"
             if not isinstance(sr, dict):
                 raise ImportInputError(path, "expected an object", where)
+            if "id" in sr:  # a bare finding: a warning of the run, or its scanProblem
+                _entry_list([sr], path, "scanResult")
+                loose.append(sr)
+                continue
             run = _Run(host=str(sr.get("targetHost") or ""), address=str(sr.get("ip") or ""),
                        port=_port(sr.get("port"), path, f"{where}.port"), where=where)
             for section, entries in sr.items():
@@ -132,6 +138,12 @@ def _runs(data: Any, path: Path) -> tuple[list[_Run], str | None, str]:
                     for e in _entry_list(entries, path, f"{where}.{section}"):
                         _add(run, e)
             runs.append(run)
+        if not runs:
+            raise ImportInputError(path, "no host was tested (testssl.sh ended before "
+                                         "testing anything?)", "scanResult")
+        for run in runs:
+            for e in loose:
+                _add(run, e)
         return runs, when, version
     entries = _entry_list(data, path, "")
     by_endpoint: dict[tuple[str, str], _Run] = {}
