@@ -193,7 +193,14 @@ def reasons_of(result: TargetResult, grade: Grade | None) -> list[str]:
     if grade is not None and result.facts is None and rec is not None and rec.grade == grade.letter:
         return list(rec.reasons)
     if grade is not None:
-        return [r.label for r in grade.reasons]
+        labels = [r.label for r in grade.reasons]
+        if result.imported is not None:  # "SSL Labs said B (why)" where it differs from ours
+            from .imports.compare import difference
+
+            differs = difference(result, grade)
+            if differs is not None:
+                labels.append(differs.text())
+        return labels
     return [state_text(result)]
 
 
