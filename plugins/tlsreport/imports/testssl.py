@@ -218,7 +218,9 @@ def _protocols(run: _Run) -> tuple[dict[str, tuple[facts.CipherSuite, ...]], dic
     for ident, key in _PROTOCOL_IDS.items():
         finding = run.findings.get(ident)
         text = (finding or "").lower()
-        offered[key] = (False if text.startswith("not offered") else
+        # "not offered", "TLSv1.1 is not offered, and downgraded to a weaker protocol",
+        # "offered (deprecated)", "offered with final"; anything else was not tested.
+        offered[key] = (False if "not offered" in text else
                         True if text.startswith("offered") else None)
     suites: dict[str, list[facts.CipherSuite]] = {}
     for proto, finding in run.ciphers:
