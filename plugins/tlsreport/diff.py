@@ -54,6 +54,9 @@ class Change:
     old_state: str | None = None  # the target's state ("ok", "refused", ...) before; None if absent
     new_state: str | None = None  # … and after; None if absent
     target: TargetRef | None = None  # the target as last listed (for links to its page)
+    # Where the snapshot that dates the change came from when it is not a scan of ours or a
+    # recorded grade: "imported from SSL Labs (bank.json)"; "" otherwise.
+    source: str = ""
 
     @property
     def rules_only(self) -> bool:
@@ -137,7 +140,8 @@ def changes_between(
             if not isinstance(on_arrival, _View) or _same_state(on_arrival, new):
                 on_arrival = new
             added = _change(key, _name(new), ADDED, None, on_arrival, CAUSE_STATE)
-            changes.append(replace(added, first_seen=day))
+            changes.append(replace(added, first_seen=day,
+                                   source=_source(window[arrived], key)))
             if on_arrival is new:
                 continue
             old = on_arrival
@@ -148,12 +152,22 @@ def changes_between(
         first = len(track) - 1
         while first > 0 and _same_state(track[first - 1], new):
             first -= 1
-        changes.append(replace(change, first_seen=snapshot_date(window[first]).isoformat()))
+        changes.append(replace(change, first_seen=snapshot_date(window[first]).isoformat(),
+                               source=_source(window[first], key)))
     changes.sort(key=lambda c: (c.first_seen, c.name.casefold(), c.key))
     return changes
 
 
 # --- internals ------------------------------------------------------------------------------
+
+
+def _source(snapshot: Snapshot, key: str) -> str:
+    """"imported from <tool> (<file>)" when ``key``'s result in ``snapshot`` was imported."""
+    result = snapshot.result_for(key)
+    if result is None or result.imported is None:
+        return ""
+    imported = result.imported
+    return f"imported from {imported.tool}" + (f" ({imported.file})" if imported.file else "")
 
 
 @dataclass(frozen=True)
