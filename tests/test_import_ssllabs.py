@@ -280,3 +280,33 @@ def test_tables_say_what_ssl_labs_said_only_where_it_differs_under_its_own_rules
     # the same grade as SSL Labs: nothing to say; another day's rules: no comparison
     assert "SSL Labs said" not in render.grades_view(env, modern, on=date(2020, 6, 1))
     assert "SSL Labs said" not in render.grades_view(env, legacy, on=date(2026, 11, 26))
+
+
+def test_a_change_list_over_scans_recorded_grades_and_imports_names_the_import(tmp_path):
+    from tlsreport import render
+    from tlsreport.facts import Recorded
+
+    out = _ok(tmp_path, "v2-poodle-tls.json")
+    [imported] = _imported(out)
+    target = _by_name(imported)["Optima-like"].target
+    recorded = Snapshot(list_slug="imported", title="Imported", taken="2015-01-10T12:00:00Z",
+                        kind="recorded", results=(TargetResult(
+                            target=target, recorded=Recorded(grade="B", reasons=(
+                                "RC4 (insecure)",), source="a post")),))
+    scan = replace_results(imported, taken="2015-03-01T12:00:00Z", kind="scan")
+    history = [recorded, imported, scan]
+    changes = changes_between(history, recorded, scan)
+    [change] = [c for c in changes if c.name == "Optima-like"]
+    assert (change.old_grade, change.new_grade, change.first_seen, change.source) == (
+        "B", "F", "2015-02-16", "imported from SSL Labs (v2-poodle-tls.json)")
+    html = render.changes_view(render.environment(), changes, since_label="part 3")
+    assert "(imported from SSL Labs (v2-poodle-tls.json))" in html
+
+
+def replace_results(snapshot: Snapshot, *, taken: str, kind: str) -> Snapshot:
+    """The same findings as a later scan of ours (facts kept, import record dropped)."""
+    from dataclasses import replace
+
+    return replace(snapshot, taken=taken, kind=kind,
+                   results=tuple(replace(r, imported=None) for r in snapshot.results
+                                 if r.facts is not None))
