@@ -310,3 +310,18 @@ def replace_results(snapshot: Snapshot, *, taken: str, kind: str) -> Snapshot:
     return replace(snapshot, taken=taken, kind=kind,
                    results=tuple(replace(r, imported=None) for r in snapshot.results
                                  if r.facts is not None))
+
+
+def test_taken_puts_a_batch_into_one_snapshot_keeping_each_assessment_time(tmp_path, capsys):
+    out = tmp_path / "history"
+    code = cli.main(["import", "ssllabs", str(DATA / "ssllabs-scan-2020.json"), "--targets",
+                     str(TARGETS), "--out", str(out), "--taken", "2020-06-01T09:10:00Z"])
+    assert code == 0
+    [snapshot] = _imported(out)
+    assert snapshot.taken == "2020-06-01T09:10:00Z"
+    got = {r.target.name: r.imported.assessed for r in snapshot.results if r.imported}
+    assert got == {"Modern": "2020-06-01T09:00:00Z", "Legacy": "2020-06-01T09:05:00Z"}
+    code = cli.main(["import", "ssllabs", str(DATA / "v2-poodle-tls.json"), "--targets",
+                     str(TARGETS), "--out", str(out), "--taken", "June"])
+    assert code == 2
+    assert "error: --taken: 'June' is not a time" in capsys.readouterr().err

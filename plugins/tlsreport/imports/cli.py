@@ -28,8 +28,9 @@ def add_import_parser(subparsers: Any) -> None:
     parser.add_argument("--out", type=Path, default=None,
                         help="history directory (default: the list's, data/history)")
     parser.add_argument("--taken", default=None, metavar="YYYY-MM-DDTHH:MM:SSZ",
-                        help="testssl.sh flat --jsonfile only: when it ran (the file does "
-                             "not say)")
+                        help="put everything imported into ONE snapshot at this time (each "
+                             "result keeps its own assessment time); required for "
+                             "testssl.sh flat --jsonfile files, which record no time")
     parser.set_defaults(func=cmd_import)
 
 
@@ -37,7 +38,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from ..history import SnapshotError
     from ..targets import TargetListError, load_target_list
     from . import build_snapshots, results_from_ssllabs, results_from_testssl
-    from .common import ImportInputError
+    from .common import ImportInputError, check_taken
 
     try:
         target_list = load_target_list(args.targets)
@@ -46,16 +47,21 @@ def cmd_import(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     out = args.out if args.out is not None else Path("data/history")
     try:
+        taken = None
+        if args.taken is not None:
+            try:
+                taken = check_taken(args.taken, Path("--taken"), "")
+            except ImportInputError:
+                print(f"error: --taken: {args.taken!r} is not a time (YYYY-MM-DDTHH:MM:SSZ, "
+                      "UTC)", file=sys.stderr)
+                return EXIT_BAD_INPUT
         if args.source == "ssllabs":
-            if args.taken is not None:
-                raise ImportInputError(args.files[0], "--taken is for testssl.sh flat files; "
-                                                      "SSL Labs records its own time")
             imported = results_from_ssllabs(args.files, target_list)
             tool = "SSL Labs"
         else:
             imported = results_from_testssl(args.files, target_list, taken=args.taken)
             tool = "testssl.sh"
-        snapshots = build_snapshots(target_list, imported, tool=tool)
+        snapshots = build_snapshots(target_list, imported, tool=tool, taken=taken)
         from .common import write_snapshots
 
         paths = write_snapshots(out, snapshots)

@@ -220,21 +220,23 @@ def highest_version(protocols: dict[str, tuple[facts.CipherSuite, ...]]) -> str 
 # --- snapshots ---------------------------------------------------------------------------
 
 def build_snapshots(target_list: TargetList, imported: Sequence[ImportedResult], *,
-                    tool: str) -> list[facts.Snapshot]:
+                    tool: str, taken: str | None = None) -> list[facts.Snapshot]:
     """One ``imported`` snapshot per assessment time, oldest first.
 
     Every target of the list is in each snapshot: the ones assessed at that time with their
     facts, the others as "not in this import" (grade not recorded), so a change list carries
-    their last known grade forward rather than calling them removed.
+    their last known grade forward rather than calling them removed. ``taken`` puts every
+    result into one snapshot at that time instead (a batch of files assessed minutes apart
+    is one run of the list); each result keeps its source's time in ``Imported.assessed``.
     """
     by_time: dict[str, dict[str, ImportedResult]] = {}
     for item in imported:
-        slot = by_time.setdefault(item.taken, {})
+        slot = by_time.setdefault(taken or item.taken, {})
         key = item.result.target.key
         if key in slot:
             raise ImportInputError(item.file, f"{item.result.target.name!r} was assessed at "
-                                              f"{item.taken} in {slot[key].file} too; import "
-                                              "one of them")
+                                              f"{taken or item.taken} in {slot[key].file} "
+                                              "too; import one of them")
         slot[key] = item
     snapshots = []
     for taken in sorted(by_time):
