@@ -325,3 +325,11 @@ def test_taken_puts_a_batch_into_one_snapshot_keeping_each_assessment_time(tmp_p
                      str(TARGETS), "--out", str(out), "--taken", "June"])
     assert code == 2
     assert "error: --taken: 'June' is not a time" in capsys.readouterr().err
+
+
+def test_schema_1_snapshots_still_load_beside_schema_2_imports(tmp_path):
+    repo_history = Path(__file__).resolve().parent.parent / "data" / "history"
+    old = History(repo_history).load(repo_history / "belgian-banks" / "2015-03-03T120000Z.json")
+    assert old.schema == 1 and all(r.imported is None for r in old.results)
+    [new] = _imported(_ok(tmp_path, "v2-poodle-tls.json"))
+    assert new.schema == 2
