@@ -333,3 +333,15 @@ def test_schema_1_snapshots_still_load_beside_schema_2_imports(tmp_path):
     assert old.schema == 1 and all(r.imported is None for r in old.results)
     [new] = _imported(_ok(tmp_path, "v2-poodle-tls.json"))
     assert new.schema == 2
+
+
+def test_a_field_of_the_wrong_type_is_bad_input_not_a_crash(tmp_path, capsys):
+    data = json.loads((DATA / "ssllabs-scan-2020.json").read_text())
+    data[1]["endpoints"][0]["details"]["certChains"] = ["not an object"]
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(data))
+    code = cli.main(["import", "ssllabs", str(path), "--targets", str(TARGETS),
+                     "--out", str(tmp_path / "h")])
+    assert code == 2
+    assert f"{path}: [1]: unexpected content (AttributeError" in capsys.readouterr().err
+    assert not (tmp_path / "h").exists()

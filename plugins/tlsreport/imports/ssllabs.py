@@ -64,7 +64,15 @@ def results_from_ssllabs(paths: Iterable[Path], target_list: TargetList
         hosts = data if isinstance(data, list) else [data]
         for i, host in enumerate(hosts):
             where = f"[{i}]" if isinstance(data, list) else ""
-            out.append(_host_result(host, path, where, target_list))
+            try:
+                out.append(_host_result(host, path, where, target_list))
+            except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+                if isinstance(exc, ImportInputError):
+                    raise
+                # A field of an unexpected type deep in a hand-edited file: say so, no trace.
+                raise ImportInputError(path, f"unexpected content ({type(exc).__name__}: "
+                                             f"{exc}) — not an API answer as documented",
+                                       where or "$") from None
     return out
 
 

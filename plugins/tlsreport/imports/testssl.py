@@ -69,7 +69,11 @@ def results_from_testssl(paths: Iterable[Path], target_list: TargetList, *,
     for path in paths:
         path = Path(path)
         data = read_json(path)
-        runs, when, version = _runs(data, path)
+        try:
+            runs, when, version = _runs(data, path)
+        except (AttributeError, TypeError, KeyError, IndexError) as exc:
+            raise ImportInputError(path, f"unexpected content ({type(exc).__name__}: {exc}) — "
+                                         "not testssl.sh JSON as it writes it") from None
         if when is None:
             if taken is None:
                 raise ImportInputError(path, "a --jsonfile (flat) file records no start "
