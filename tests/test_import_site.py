@@ -50,6 +50,6 @@ def test_a_post_shows_a_history_of_recorded_grades_imports_and_scans(tmp_path):
     page = sitekit.soup(out / "mixed.html")
     changes = page.select_one(".tlsreport-changes").get_text(" ", strip=True)
     assert "Optima-like" in changes and "B → F" in changes.replace("\u2192", "→")
-    assert "(imported from SSL Labs (v2-poodle-tls.json))" in changes
+    assert "(imported from SSL Labs, v2-poodle-tls.json)" in changes
     grades = page.select_one(".tlsreport-grades").get_text(" ", strip=True)
     assert "Optima-like" in grades and "vulnerable to POODLE (TLS)" in grades

@@ -298,9 +298,9 @@ def test_a_change_list_over_scans_recorded_grades_and_imports_names_the_import(t
     changes = changes_between(history, recorded, scan)
     [change] = [c for c in changes if c.name == "Optima-like"]
     assert (change.old_grade, change.new_grade, change.first_seen, change.source) == (
-        "B", "F", "2015-02-16", "imported from SSL Labs (v2-poodle-tls.json)")
+        "B", "F", "2015-02-16", "imported from SSL Labs, v2-poodle-tls.json")
     html = render.changes_view(render.environment(), changes, since_label="part 3")
-    assert "(imported from SSL Labs (v2-poodle-tls.json))" in html
+    assert "(imported from SSL Labs, v2-poodle-tls.json)" in html
 
 
 def replace_results(snapshot: Snapshot, *, taken: str, kind: str) -> Snapshot:

@@ -55,7 +55,7 @@ class Change:
     new_state: str | None = None  # … and after; None if absent
     target: TargetRef | None = None  # the target as last listed (for links to its page)
     # Where the snapshot that dates the change came from when it is not a scan of ours or a
-    # recorded grade: "imported from SSL Labs (bank.json)"; "" otherwise.
+    # recorded grade: "imported from SSL Labs, bank.json"; "" otherwise.
     source: str = ""
 
     @property
@@ -162,12 +162,12 @@ def changes_between(
 
 
 def _source(snapshot: Snapshot, key: str) -> str:
-    """"imported from <tool> (<file>)" when ``key``'s result in ``snapshot`` was imported."""
+    """"imported from <tool>, <file>" when ``key``'s result in ``snapshot`` was imported."""
     result = snapshot.result_for(key)
     if result is None or result.imported is None:
         return ""
     imported = result.imported
-    return f"imported from {imported.tool}" + (f" ({imported.file})" if imported.file else "")
+    return f"imported from {imported.tool}" + (f", {imported.file}" if imported.file else "")
 
 
 @dataclass(frozen=True)
