@@ -31,6 +31,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 NOT_TESTED = "not tested"
 NOT_RECORDED = "not recorded"
+NOT_IN_IMPORT = "not in this import"  # the same words as tlsreport.imports.common's
 RULES_CHANGED = "the rules changed, not the bank"
 
 # Badge class slug per grade letter (the CSS contract).
@@ -209,7 +210,8 @@ def state_text(result: TargetResult) -> str:
     if result.state != STATE_OK:
         return result.reason or UNREACHABLE_STATES.get(result.state, result.state)
     if result.recorded is not None and result.recorded.grade is None:
-        return NOT_RECORDED
+        # An imported snapshot lists the list's other targets this way: say which it is.
+        return NOT_IN_IMPORT if result.recorded.source == NOT_IN_IMPORT else NOT_RECORDED
     return NOT_TESTED
 
 
