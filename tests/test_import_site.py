@@ -53,3 +53,20 @@ def test_a_post_shows_a_history_of_recorded_grades_imports_and_scans(tmp_path):
     assert "(imported from SSL Labs, v2-poodle-tls.json)" in changes
     grades = page.select_one(".tlsreport-grades").get_text(" ", strip=True)
     assert "Optima-like" in grades and "vulnerable to POODLE (TLS)" in grades
+
+
+def test_the_targets_an_import_did_not_cover_say_so(tmp_path):
+    from tlsreport import render
+
+    assert cli.main(["import", "ssllabs", str(DATA / "v2-poodle-tls.json"), "--targets",
+                     str(DATA / "targets.toml"), "--out", str(tmp_path)]) == 0
+    snapshot = History(tmp_path).latest("imported")
+    html = render.grades_view(render.environment(), snapshot, on=snapshot_day(snapshot),
+                              compact=True)
+    assert html.count("not in this import") == 5 and "not recorded" not in html
+
+
+def snapshot_day(snapshot: Snapshot):
+    from datetime import date
+
+    return date.fromisoformat(snapshot.taken[:10])
