@@ -47,6 +47,7 @@ _CIPHER_PROTOCOLS = {"ssl2": "SSLv2", "ssl3": "SSLv3", "tls1": "TLSv1.0", "tls1_
                      "tls1_2": "TLSv1.2", "tls1_3": "TLSv1.3"}
 _CIPHER_ID = re.compile(r"^cipher-(ssl2|ssl3|tls1|tls1_1|tls1_2|tls1_3)_x[0-9a-f]+$")
 _CERT_SUFFIX = re.compile(r"\s*<cert#(\d+)>$")
+_KX_BITS = re.compile(r"\s(?:ECDH|DH|X25519|X448)\s+(\d+)\s")
 _GRADES = ("A+", "A", "A-", "B", "C", "D", "E", "F", "T", "M")
 
 
@@ -208,10 +209,9 @@ def _cipher(finding: str) -> facts.CipherSuite | None:
         bits = int(parts[-2])
     except ValueError:
         return None
-    kex_bits = None
-    for token in parts[:-3]:
-        if token.isdigit():
-            kex_bits = int(token)
+    # The key-exchange column: "ECDH 253", "DH 1024" ("TLS 1" in front is a version).
+    m = _KX_BITS.search(finding)
+    kex_bits = int(m.group(1)) if m else None
     if iana.startswith("SSL_CK_") or "_" not in iana:
         return None if "_" not in iana else suite_from_iana(iana, bits=bits)
     return suite_from_iana(iana, bits=bits, kex_bits=kex_bits)
