@@ -225,3 +225,21 @@ def test_snapshot_schema_2_round_trips_through_history(testssl_run, tmp_path):
     assert data["schema"] == 2 and data["kind"] == "imported"
     snapshot: Snapshot = History(out).load(info)
     assert any(r.imported is not None for r in snapshot.results)
+
+
+@pytest.mark.parametrize(("finding", "kex", "kex_bits"), [
+    ("TLS 1.2   xc030   ECDHE-RSA-AES256-GCM-SHA384       ECDH 253   AESGCM      256      "
+     "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE", 253),
+    ("TLS 1   x33     DHE-RSA-AES128-SHA                DH 1024    AES         128      "
+     "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", "DHE", 1024),
+    # no size printed: unknown, never the "1" of "TLS 1"
+    ("TLS 1   x33     DHE-RSA-AES128-SHA                DH         AES         128      "
+     "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", "DHE", None),
+    ("SSLv3   x2f     AES128-SHA                        RSA        AES         128      "
+     "TLS_RSA_WITH_AES_128_CBC_SHA", "RSA", None),
+])
+def test_a_cipher_line_gives_its_key_exchange_and_size(finding, kex, kex_bits):
+    from tlsreport.imports.testssl import _cipher
+
+    suite = _cipher(finding)
+    assert (suite.kex, suite.kex_bits) == (kex, kex_bits)
