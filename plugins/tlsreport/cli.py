@@ -1,6 +1,6 @@
 """`python -m tlsreport`: the command line.
 
-Verbs: scan, scan-all, show, grade, traffic. Exit codes: 0 done (even when some targets were
+Verbs: scan, scan-all, show, grade, import, traffic. Exit codes: 0 done (even when some targets were
 unreachable — that is a result), 2 bad input (the message names file, line and field),
 1 when a snapshot could not be written, 130 when interrupted (nothing is written then).
 
@@ -31,6 +31,8 @@ from . import facts, vocabulary
 from .grade import Grade
 from .grading import grade_result, rules_of
 from .history import History, SnapshotError
+from .imports import difference
+from .imports.cli import add_import_parser as add_import_verb
 from .scan import scan_list
 from .targets import TargetListError, load_target_list, load_target_lists
 
@@ -428,6 +430,11 @@ def grade_report(snapshot: facts.Snapshot, on: date, rules_id: str) -> dict[str,
             "endpoints_note": g.endpoints_note if g else "",
             "endpoints": endpoints_json(result, g),
         }
+        if result.imported is not None:  # an import: the source's own grade beside ours
+            differs = difference(result, g)
+            out.update(source=result.imported.tool, source_grade=result.imported.source_grade,
+                       source_rating=result.imported.rating_version,
+                       source_differs=differs.text() if differs else None)
         return out
 
     return {"rules": rules_id, "taken": snapshot.taken, "list": snapshot.list_slug,
@@ -475,12 +482,19 @@ def print_grade_table(snapshot: facts.Snapshot, on: date, rules_id: str, *,
     Console(width=max(100, Console().width)).print(table)
 
 
+# --- import (tlsreport.imports) -----------------------------------------------------------
+
+def add_import_parser(subparsers: Any) -> None:
+    """`import ssllabs|testssl FILE... --targets LIST.toml [--out DIR]` (imports/cli.py)."""
+    add_import_verb(subparsers)
+
+
 # --- entry point --------------------------------------------------------------------------
 
 from .traffic_cli import add_traffic_parser  # noqa: E402 - the verb lives in its own module
 
 VERBS: list[Callable[[Any], None]] = [add_scan_parser, add_scan_all_parser, add_show_parser,
-                                      add_grade_parser, add_traffic_parser]
+                                      add_grade_parser, add_import_parser, add_traffic_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -70,6 +70,9 @@ class Change:
     # its own, even with the same grade: a new load balancer or CDN is news). Else both ().
     old_addresses: tuple[str, ...] = ()
     new_addresses: tuple[str, ...] = ()
+    # Where the snapshot that dates the change came from when it is not a scan of ours or a
+    # recorded grade: "imported from SSL Labs, bank.json"; "" otherwise.
+    source: str = ""
 
     @property
     def addresses_changed(self) -> bool:
@@ -153,7 +156,8 @@ def changes_between(
             if not isinstance(on_arrival, _View) or _same_state(on_arrival, new):
                 on_arrival = new
             added = _change(key, _name(new), ADDED, None, on_arrival, CAUSE_STATE)
-            changes.append(replace(added, first_seen=day, inferred=inferred))
+            changes.append(replace(added, first_seen=day, inferred=inferred,
+                                   source=_source(window[arrived], key)))
             if on_arrival is new:
                 continue
             old = on_arrival
@@ -164,12 +168,22 @@ def changes_between(
         first = len(track) - 1
         while first > 0 and _same_state(track[first - 1], new):
             first -= 1
-        changes.append(replace(change, first_seen=window[first].day.isoformat()))
+        changes.append(replace(change, first_seen=window[first].day.isoformat(),
+                               source=_source(window[first], key)))
     changes.sort(key=lambda c: (c.first_seen, c.name.casefold(), c.key))
     return changes
 
 
 # --- internals ------------------------------------------------------------------------------
+
+
+def _source(snapshot: Snapshot, key: str) -> str:
+    """"imported from <tool>, <file>" when ``key``'s result in ``snapshot`` was imported."""
+    result = snapshot.result_for(key)
+    if result is None or result.imported is None:
+        return ""
+    imported = result.imported
+    return f"imported from {imported.tool}" + (f", {imported.file}" if imported.file else "")
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from typing import Any
 from . import vocabulary
 from .facts import STATE_OK, UNREACHABLE_STATES, Snapshot, TargetResult
 from .grade import Grade
+from .imports.compare import said
 
 CSV_FIELDS = ("list", "snapshot", "target", "host", "port", "service", "state", "state_reason",
               "shown_as", "grade", "reasons", "source")
@@ -76,7 +77,7 @@ def result_row(snapshot: Snapshot, result: TargetResult, g: Grade | None) -> dic
         # The reasons as the page showed them (vocabulary.shown_reasons: endpoints that differ
         # first, then as published for a recorded grade on its own day, else the most specific
         # of each pair); `tlsreport grade --json` lists every finding with its id.
-        "reasons": vocabulary.shown_reasons(result, g),
+        "reasons": [*vocabulary.shown_reasons(result, g), *said(result, g)],
         "source": source_of(snapshot),
     }
 

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-# 2: endpoints (``TargetResult.endpoints``, ``TargetRef.addresses``) and chains completed
-# through AIA (``CertificateFacts.fetched``…). Version 1 snapshots load as they are: each
-# target is its own one endpoint.
+# 2: endpoints (``TargetResult.endpoints``, ``TargetRef.addresses``), chains completed through
+# AIA (``CertificateFacts.fetched``…), and results imported from SSL Labs / testssl.sh
+# (``TargetResult.imported``, snapshot kind "imported"). A version-1 file is a version-2 file
+# without them, so it loads unchanged: each target is its own one endpoint.
 SCHEMA_VERSION = 2
 READABLE_SCHEMAS: tuple[int, ...] = (1, 2)
 
@@ -168,7 +169,9 @@ class Facts:
     # Results of tests sslyze does not run (POODLE-TLS, Ticketbleed, the 2019 CBC oracles, ...),
     # keyed by the grader's finding id ("poodle-tls", "ticketbleed", "cbc-oracles-2019", ...):
     # True vulnerable, False tested and fine; absent = not tested. Filled from recorded reasons
-    # (grade.facts_from_reasons) or by a future probe; the grader lists absent ones as not tested.
+    # (grade.facts_from_reasons), from an import (tlsreport.imports: SSL Labs, testssl.sh; also
+    # "drown" as the source reported it, other hosts sharing the key included) or by a future
+    # probe; the grader lists absent ones as not tested.
     other_tests: dict[str, bool] = field(default_factory=dict)
 
     def offered(self, protocol: str) -> bool | None:
@@ -199,6 +202,26 @@ class Recorded:
     # Forward Secrecy"), even where that previous record is not in this history. Without it a
     # reason first seen here is only "first recorded", never "new".
     new_reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Imported:
+    """Where an imported result came from, and the grade its source gave (schema 2).
+
+    Imported results carry facts (mapped from the source's own findings) and are graded by
+    tlsreport like a scan; the source's grade is kept beside ours, never instead of it, so a
+    page can say where the two differ.
+    """
+
+    tool: str  # "SSL Labs" | "testssl.sh"
+    tool_version: str = ""  # SSL Labs engineVersion, testssl.sh version; "" when not recorded
+    rating_version: str | None = None  # SSL Labs criteriaVersion, testssl rating_spec
+    source_grade: str | None = None  # None: the source gave no grade (testssl.sh 3.0)
+    source_grade_trust_ignored: str | None = None  # SSL Labs gradeTrustIgnored
+    assessed: str = ""  # the assessment time the source recorded (ISO 8601 UTC)
+    file: str = ""  # the imported file's name
+    endpoint: str = ""  # the IP address whose results these are
+    note: str = ""  # e.g. which of several endpoints was kept, and why
 
 
 @dataclass(frozen=True)
@@ -253,6 +276,7 @@ class TargetResult:
     # is the worst endpoint's. Empty: the target is its own one endpoint (schema 1, or one
     # address).
     endpoints: tuple[Endpoint, ...] = ()
+    imported: Imported | None = None  # set in "imported" snapshots (schema 2)
 
 
 @dataclass(frozen=True)
@@ -262,7 +286,7 @@ class Snapshot:
     list_slug: str
     title: str
     taken: str  # ISO 8601 UTC, e.g. "2026-11-26T10:00:00Z"
-    kind: str = "scan"  # "scan" | "recorded"
+    kind: str = "scan"  # "scan" | "recorded" | "imported"
     results: tuple[TargetResult, ...] = ()
     versions: dict[str, str] = field(default_factory=dict)  # tlsreport, sslyze, schema
     note: str = ""

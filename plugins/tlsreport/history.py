@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 _STEM_RE = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{6}Z)$")
 _STEM_FORMAT = "%Y-%m-%dT%H%M%SZ"
 RAW_SUFFIX = ".sslyze.json.gz"
-KINDS = ("scan", "recorded")
+KINDS = ("scan", "recorded", "imported")
 # What a published grade can be (SSL Labs' letters); the grader's GRADES, kept here too so
 # loading history does not import the grader.
 RECORDED_GRADES = ("A+", "A", "A-", "B", "C", "D", "E", "F", "T", "M")
@@ -115,6 +115,15 @@ def snapshot_from_json(data: Any, path: Path | str) -> facts.Snapshot:
         if snapshot.kind == "recorded" and result.facts is not None:
             raise SnapshotError(path, f"{where}.facts: a recorded snapshot has no facts")
         grade = result.recorded.grade if result.recorded is not None else None
+        if result.imported is not None:
+            if snapshot.kind != "imported":
+                raise SnapshotError(path, f"{where}.imported: only an imported snapshot "
+                                          "names an import source")
+            source = result.imported.source_grade
+            if source is not None and source not in RECORDED_GRADES:
+                raise SnapshotError(path, f"{where}.imported.source_grade: {source!r} is not "
+                                          f"a grade (one of {', '.join(RECORDED_GRADES)}, or "
+                                          "null when the source gave none)")
         if grade is not None and grade not in RECORDED_GRADES:
             raise SnapshotError(path, f"{where}.recorded.grade: {grade!r} is not a grade "
                                       f"(one of {', '.join(RECORDED_GRADES)}, or null when "

@@ -27,6 +27,7 @@ from .charts import Chart
 from .diff import ADDED, CAUSE_RULES, CHANGED, REMOVED, Change
 from .facts import PROTOCOLS, STATE_OK, Facts, Snapshot, TargetRef, TargetResult
 from .grade import GRADES, Grade
+from .imports.compare import said
 from .vocabulary import NOT_RECORDED, NOT_TESTED
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -190,7 +191,7 @@ def reasons_of(result: TargetResult, grade: Grade | None) -> list[str]:
     "RC4 (insecure)"): the grader keeps both, the fold is made here (vocabulary.fold_reasons).
     """
     if grade is not None:
-        return vocabulary.shown_reasons(result, grade)
+        return [*vocabulary.shown_reasons(result, grade), *said(result, grade)]
     return [state_text(result)]
 
 
@@ -198,6 +199,9 @@ def state_text(result: TargetResult) -> str:
     """Why a target has no grade, in the reader's words (the cause, or the vocabulary word)."""
     if result.state != STATE_OK:
         return vocabulary.state_detail(result)
+    if result.recorded is not None and result.recorded.source == vocabulary.NOT_IN_IMPORT:
+        # An imported snapshot lists the list's other targets this way: say which it is.
+        return vocabulary.NOT_IN_IMPORT
     return vocabulary.state_word(result, None)
 
 

@@ -33,6 +33,9 @@ NOT_TESTED = "not tested"
 NOT_RECORDED = "not recorded"
 SCANNED = "scanned"  # the command line's state column for a target whose scan ran
 NO_GRADE_WORDS: tuple[str, ...] = (NOT_TESTED, NOT_RECORDED)
+# An imported snapshot's other targets (the import assessed one host): "not recorded" in the
+# badge and chart, said as this in the reasons (a recorded grade of None with this source).
+NOT_IN_IMPORT = "not in this import"
 
 PROTOCOL_NAMES: dict[str, str] = {
     "SSLv2": "SSL 2", "SSLv3": "SSL 3", "TLSv1.0": "TLS 1.0", "TLSv1.1": "TLS 1.1",

@@ -184,7 +184,9 @@ def findings(facts: Facts, hostname: str | None = None) -> dict[str, Tri]:
     robot = facts.robot
     out: dict[str, Tri] = {
         "ssl2": p("SSLv2"),
-        "drown": p("SSLv2"),
+        # DROWN also through another host sharing the key: only an import (SSL Labs'
+        # drownVulnerable) can say so; sslyze sees SSL 2 on this server only.
+        "drown": True if facts.other_tests.get("drown") else p("SSLv2"),
         "ssl3": p("SSLv3"),
         "ssl3-only": _ssl3_only(facts),
         "poodle-ssl3": _suites_any(facts, ("SSLv3",), lambda s: s.cbc),

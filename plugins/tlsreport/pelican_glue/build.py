@@ -201,12 +201,13 @@ class BuildState:
         """The snapshots a change list between ``since`` and ``until`` needs.
 
         Scanned history: just (since, until] and ``since`` itself — a long history must not
-        be regraded for every post. Recorded history (typed in, with grades left out) also
-        needs what came before, where a target's last known grade is carried forward from.
+        be regraded for every post. Recorded history (typed in, with grades left out) and
+        imports (targets not in the import) also need what came before, where a target's last
+        known grade is carried forward from.
         """
         infos = self.lists()[slug].snapshots
         window = [self.load(i) for i in infos if since <= i.taken <= until]
-        if any(s.kind == "recorded" for s in window):
+        if any(s.kind in ("recorded", "imported") for s in window):  # imports skip targets
             window = [self.load(i) for i in infos if i.taken <= until]
         return window
 
