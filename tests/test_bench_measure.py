@@ -1,0 +1,107 @@
+"""bench/measure.py: the benches' memory is the whole process tree's; baselines come and go.
+
+Real processes (a parent with three children that each hold 64 MiB) and a real git
+worktree; nothing asserts on time.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from measure import baseline_worktree, git, run_measured, tree_rss  # noqa: E402
+
+MIB = 2**20
+HOLD = 64 * MIB
+
+# A parent that starts three children; each fills HOLD bytes (written, so resident), says
+# "ready" by creating a file, and holds them until the release file exists.
+FAMILY = textwrap.dedent(f"""
+    import subprocess, sys, time
+    from pathlib import Path
+    where = Path(sys.argv[1])
+    child = (
+        "import sys, time; from pathlib import Path; "
+        "held = b'x' * {HOLD}; "
+        "Path(sys.argv[1]).touch(); "
+        "release = Path(sys.argv[2]); "
+        "[time.sleep(0.02) for _ in iter(lambda: release.exists(), True)]"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", child, str(where / f"ready-{{n}}"),
+                               str(where / "release")]) for n in range(3)]
+    for p in procs:
+        p.wait()
+""")
+
+
+def _wait_for(paths: list[Path], proc: subprocess.Popen[bytes]) -> None:
+    import time
+
+    for _ in range(6000):  # bounded: at most ~10 min on a very busy machine
+        if all(p.exists() for p in paths):
+            return
+        assert proc.poll() is None, "the process family ended early"
+        time.sleep(0.1)
+    raise AssertionError("children never became ready")
+
+
+def test_tree_rss_sums_the_parent_and_every_descendant(tmp_path: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-c", FAMILY, str(tmp_path)])
+    try:
+        _wait_for([tmp_path / f"ready-{n}" for n in range(3)], proc)
+        total, largest = tree_rss(proc.pid)
+        # three children each holding 64 MiB: the sum sees all of them, one process does not
+        assert total >= 3 * HOLD
+        assert HOLD <= largest < 2 * HOLD
+    finally:
+        (tmp_path / "release").touch()
+        proc.wait(timeout=120)
+    assert tree_rss(proc.pid) == (0, 0)  # gone: nothing to count, no error
+
+
+def test_run_measured_reports_the_tree_peak_not_the_largest_process(tmp_path: Path) -> None:
+    releaser = textwrap.dedent(f"""
+        import subprocess, sys, time
+        from pathlib import Path
+        where = Path(sys.argv[1])
+        family = subprocess.Popen([sys.executable, "-c", {FAMILY!r}, str(where)])
+        while not all((where / f"ready-{{n}}").exists() for n in range(3)):
+            time.sleep(0.05)
+        time.sleep(2)  # hold the peak for many sampling intervals
+        (where / "release").touch()
+        sys.exit(family.wait())
+    """)
+    measured = run_measured([sys.executable, "-c", releaser, str(tmp_path)], timeout=600)
+    assert measured.returncode == 0
+    assert measured.peak_tree >= 3 * HOLD
+    assert measured.peak_single < 2 * HOLD
+    assert measured.samples > 0 and measured.cpu > 0
+
+
+def test_run_measured_kills_a_command_past_its_timeout() -> None:
+    measured = run_measured([sys.executable, "-c", "import time; time.sleep(600)"],
+                            timeout=0.5)
+    assert measured.returncode == -9
+
+
+def test_baseline_worktree_checks_out_rev_and_leaves_nothing_behind() -> None:
+    head = git("rev-parse", "HEAD")
+    with baseline_worktree("HEAD") as tree:
+        assert (tree / "plugins" / "tlsreport" / "__init__.py").is_file()
+        assert git("rev-parse", "HEAD", cwd=tree) == head
+        assert str(tree) in git("worktree", "list")
+    assert not tree.exists()
+    assert str(tree) not in git("worktree", "list")
+
+
+def test_baseline_worktree_refuses_an_unknown_rev() -> None:
+    with pytest.raises(subprocess.CalledProcessError), \
+            baseline_worktree("no-such-rev-anywhere"):
+        pass
