@@ -1,11 +1,14 @@
 """Shared by the benches: run a command and measure it honestly; build an old commit beside.
 
 - ``run_measured``: wall time, CPU time (user + sys of the command and every descendant it
-  waited for: ``RUSAGE_CHILDREN`` before/after) and **peak memory of the whole process tree**:
-  the sum of the resident set sizes of the command and all its live descendants, sampled
-  every ``interval`` seconds with psutil. ``ru_maxrss`` (what the benches used before) is the
-  largest *single* process, which under-counts a build that draws charts in a pool of worker
-  processes. Sampling can miss a spike shorter than the interval; the figure says so.
+  waited for: ``RUSAGE_CHILDREN`` before/after) and **peak memory of the whole process tree**,
+  sampled every ``interval`` seconds with psutil over the command and all its live
+  descendants. ``ru_maxrss`` (what the benches used before) is the largest *single* process,
+  which under-counts a build that draws charts in a pool of worker processes. Two sums are
+  kept because forked workers share pages with their parent: the sum of RSS counts a shared
+  page once per process (an upper bound), the sum of PSS (proportional set size: a shared
+  page divided among the processes that map it) is what the tree really holds. Sampling can
+  miss a spike shorter than the interval.
 - ``baseline_worktree``: ``git worktree add --detach`` of an old commit in a temporary
   folder (removed afterwards), so a before/after comparison is measured in one run,
   alternating, on the same machine load, rather than from two runs at different times.
@@ -36,15 +39,35 @@ ROOT = Path(__file__).resolve().parent.parent
 class Measured:
     wall: float  # seconds
     cpu: float  # seconds, user + sys, the command and its waited-for descendants
-    peak_tree: int  # bytes: largest sum of RSS over the process tree at one sample
+    peak_tree: int  # bytes: largest sum of PSS over the process tree at one sample
+    peak_tree_rss: int  # bytes: largest sum of RSS (shared pages counted in every process)
     peak_single: int  # bytes: largest RSS of one process at one sample (for comparison)
     samples: int
     returncode: int
 
     def line(self) -> str:
         return (f"wall {self.wall:6.2f} s  cpu {self.cpu:6.2f} s  peak tree "
-                f"{self.peak_tree / 2**30:.2f} GiB (largest process "
-                f"{self.peak_single / 2**30:.2f} GiB; {self.samples} samples)")
+                f"{self.peak_tree / 2**30:.2f} GiB PSS, {self.peak_tree_rss / 2**30:.2f} GiB RSS "
+                f"(largest process {self.peak_single / 2**30:.2f} GiB; {self.samples} samples)")
+
+
+def tree_memory(pid: int) -> tuple[int, int, int]:
+    """(sum of PSS, sum of RSS, largest RSS) over ``pid`` and its live descendants, bytes."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0, 0, 0
+    pss = rss = largest = 0
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            full = proc.memory_full_info()  # Linux: smaps_rollup, cheap
+            pss += full.pss
+            rss += full.rss
+            largest = max(largest, full.rss)
+    return pss, rss, largest
 
 
 def tree_rss(pid: int) -> tuple[int, int]:
@@ -73,14 +96,15 @@ def run_measured(cmd: list[str], *, env: dict[str, str] | None = None,
     try:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT if log else
                                 subprocess.DEVNULL, env=env, cwd=cwd)
-        peak = single = samples = 0
+        peak = peak_rss = single = samples = 0
         stop = threading.Event()
 
         def sample() -> None:
-            nonlocal peak, single, samples
+            nonlocal peak, peak_rss, single, samples
             while not stop.is_set():
-                total, largest = tree_rss(proc.pid)
-                peak, single = max(peak, total), max(single, largest)
+                pss, rss, largest = tree_memory(proc.pid)
+                peak, peak_rss = max(peak, pss), max(peak_rss, rss)
+                single = max(single, largest)
                 samples += 1
                 stop.wait(interval)
 
@@ -100,8 +124,8 @@ def run_measured(cmd: list[str], *, env: dict[str, str] | None = None,
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Measured(wall=wall, cpu=cpu, peak_tree=peak, peak_single=single, samples=samples,
-                    returncode=proc.returncode)
+    return Measured(wall=wall, cpu=cpu, peak_tree=peak, peak_tree_rss=peak_rss,
+                    peak_single=single, samples=samples, returncode=proc.returncode)
 
 
 def git(*args: str, cwd: Path = ROOT) -> str:

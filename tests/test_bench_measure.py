@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from measure import baseline_worktree, git, run_measured, tree_rss  # noqa: E402
+from measure import baseline_worktree, git, run_measured, tree_memory, tree_rss  # noqa: E402
 
 MIB = 2**20
 HOLD = 64 * MIB
@@ -60,10 +60,47 @@ def test_tree_rss_sums_the_parent_and_every_descendant(tmp_path: Path) -> None:
         # three children each holding 64 MiB: the sum sees all of them, one process does not
         assert total >= 3 * HOLD
         assert HOLD <= largest < 2 * HOLD
+        pss, rss, largest_rss = tree_memory(proc.pid)
+        # the children's buffers are their own (not shared): PSS counts them in full too,
+        # and never more than RSS
+        assert 3 * HOLD <= pss <= rss and largest_rss >= HOLD
     finally:
         (tmp_path / "release").touch()
         proc.wait(timeout=120)
     assert tree_rss(proc.pid) == (0, 0)  # gone: nothing to count, no error
+
+
+# A parent that fills HOLD bytes and then forks two children that only wait: the three share
+# the same pages (copy-on-write), as a build's forked chart workers share its history.
+SHARING = textwrap.dedent(f"""
+    import os, sys, time
+    from pathlib import Path
+    where = Path(sys.argv[1])
+    held = b'x' * {HOLD}
+    pids = []
+    for n in range(2):
+        pid = os.fork()
+        if pid == 0:
+            (where / f"ready-{{n}}").touch()
+            while not (where / "release").exists():
+                time.sleep(0.02)
+            os._exit(0)
+        pids.append(pid)
+    for pid in pids:
+        os.waitpid(pid, 0)
+""")
+
+
+def test_shared_pages_count_once_in_pss_and_thrice_in_rss(tmp_path: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-c", SHARING, str(tmp_path)])
+    try:
+        _wait_for([tmp_path / f"ready-{n}" for n in range(2)], proc)
+        pss, rss, _ = tree_memory(proc.pid)
+        assert rss >= 3 * HOLD  # each of the three maps the buffer
+        assert HOLD <= pss < 2 * HOLD  # it exists once
+    finally:
+        (tmp_path / "release").touch()
+        proc.wait(timeout=120)
 
 
 def test_run_measured_reports_the_tree_peak_not_the_largest_process(tmp_path: Path) -> None:
@@ -80,7 +117,8 @@ def test_run_measured_reports_the_tree_peak_not_the_largest_process(tmp_path: Pa
     """)
     measured = run_measured([sys.executable, "-c", releaser, str(tmp_path)], timeout=600)
     assert measured.returncode == 0
-    assert measured.peak_tree >= 3 * HOLD
+    assert measured.peak_tree >= 3 * HOLD  # PSS sum
+    assert measured.peak_tree_rss >= measured.peak_tree
     assert measured.peak_single < 2 * HOLD
     assert measured.samples > 0 and measured.cpu > 0
 
