@@ -162,7 +162,7 @@ def _index_of(job: ShardJob, result: facts.TargetResult) -> int:
 
 
 def _raws_by_target(raw: dict, targets: Sequence[Target]) -> dict[int, dict]:
-    """sslyze's raw entries of a shard, by position in the shard (hostname, port, ip match).
+    """sslyze's raw entries of a shard, by position in the shard (matched on hostname and port).
 
     ``scan_list`` keeps raw entries in list order but skips targets without one (unreachable
     ones), so entries are matched to targets rather than zipped.
