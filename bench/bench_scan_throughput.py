@@ -38,19 +38,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "plugins"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from bench_scan import bench_profiles  # noqa: E402  (the same servers as bench_scan)
 from measure import describe, load_note  # noqa: E402
 from tlsreport import facts  # noqa: E402
 from tlsreport.lab import Lab  # noqa: E402
-from tlsreport.lab.profiles import PROFILE_TABLE, PROFILES  # noqa: E402
 from tlsreport.targets import Target, TargetList  # noqa: E402
 
 SURVEY = 100_000
-
-
-def bench_profiles() -> list[str]:
-    """The lab's regular https servers (not silent/closed: they measure timeouts, not work)."""
-    return [name for name in PROFILES
-            if PROFILE_TABLE[name].service == "https" and name not in ("silent", "closed")]
 
 
 def survey_list(lab: Lab, profiles: list[str], count: int) -> TargetList:

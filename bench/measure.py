@@ -70,22 +70,6 @@ def tree_memory(pid: int) -> tuple[int, int, int]:
     return pss, rss, largest
 
 
-def tree_rss(pid: int) -> tuple[int, int]:
-    """(sum, largest) of the bytes resident in ``pid`` and each of its live descendants."""
-    import psutil
-
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return 0, 0
-    sizes = []
-    for proc in procs:
-        with contextlib.suppress(psutil.Error):
-            sizes.append(proc.memory_info().rss)
-    return sum(sizes), max(sizes, default=0)
-
-
 def run_measured(cmd: list[str], *, env: dict[str, str] | None = None,
                  timeout: float | None = None, log: Path | None = None,
                  interval: float = 0.05, cwd: Path | None = None) -> Measured:

@@ -19,9 +19,11 @@ import pytest
 from tlsreport import facts
 from tlsreport.dask_scan import (
     DaskProgress,
+    DaskUnavailable,
     ShardJob,
     ShardRecord,
     _raws_by_target,
+    connect,
     scan_list_dask,
     scan_shard,
     shards,
@@ -54,6 +56,12 @@ def test_raw_entries_are_matched_to_targets_not_zipped() -> None:
     got = _raws_by_target(raw, targets)
     assert sorted(got) == [0, 2]  # b (unreachable: no raw entry) has none
     assert got[0]["n"] == 1 and got[2]["n"] == 3
+
+
+@pytest.mark.parametrize("address", ["foo", "tcp://[::1", "tcp://127.0.0.1:notaport"])
+def test_a_bad_scheduler_address_is_a_clear_error(address: str) -> None:
+    with pytest.raises(DaskUnavailable, match=r"not a scheduler address.*tcp://HOST:PORT"):
+        connect(address, timeout=30)  # a parse error is immediate; never a wait
 
 
 # --- a real cluster ----------------------------------------------------------------------

@@ -206,6 +206,13 @@ def connect(address: str, *, timeout: float = 30.0) -> Any:
             "--dask needs dask.distributed: pip install 'dask[distributed]' (the "
             "pelican-tlsreport[dask] extra); see README, 'Scanning on a dask cluster'"
         ) from None
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:  # checked before a Client exists: a bad address is an argument error, not a wait
+        parse_host_port(parse_address(address)[1])
+    except ValueError as exc:
+        raise DaskUnavailable(f"--dask {address}: not a scheduler address ({exc}); write it "
+                              "as tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786") from None
     try:
         return Client(address, timeout=timeout)
     except (OSError, TimeoutError) as exc:
