@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -236,3 +237,50 @@ def test_cli_dask_without_a_scheduler_is_a_clear_error(tmp_path: Path) -> None:
     assert proc.returncode == 2, proc.stderr
     assert "cannot reach the scheduler" in proc.stderr
     assert not (tmp_path / "h").exists()
+
+
+@pytest.mark.lab
+def test_cli_dask_scan_stopped_by_sigterm_writes_nothing(lab: Any, cluster: Any,
+                                                        tmp_path: Path) -> None:
+    """SIGTERM mid-run (shards out on the cluster) ends like Ctrl-C: exit 130, no snapshot,
+    and the cluster still scans afterwards."""
+    started, client = cluster
+    silent = lab.target("silent")
+    lines = ['title = "Silent"', 'slug = "silent"', "scan = true"]
+    for n in range(4):
+        lines += ["", "[[target]]", f'host = "s{n}.{silent.host}"', f"port = {silent.port}",
+                  'address = "127.0.0.1"']
+    path = tmp_path / "silent.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "history"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tlsreport", "scan", str(path), "--out", str(out),
+         "--dask", started.scheduler_address, "--shard-size", "1", "--timeout", "20"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")})
+    try:
+        assert proc.stderr is not None
+        assert "scanning 4 targets" in proc.stderr.readline()
+        # wait (bounded) until the run's shards run on the workers: each holds a worker for
+        # 20 s on the silent server
+        for _ in range(600):
+            if any(str(key).startswith("tlsreport-shard-")
+                   for keys in client.processing().values() for key in keys):
+                break
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert "interrupted; no snapshot written" in err
+    assert not out.exists() or not any(out.rglob("*.json"))
+    # the cluster still scans: a fresh run over a refused port comes back at once
+    refused = TargetList(path=Path("r.toml"), title="r", slug="r", scan=True, ca_file=None,
+                         targets=(Target(name="closed", host="closed.test", port=_free_port(),
+                                         address="127.0.0.1"),))
+    snapshot, _ = scan_list_dask(refused, client, network_timeout=2.0, target_timeout=30.0,
+                                 overall_timeout=120.0)
+    assert [r.state for r in snapshot.results] == ["refused"]
