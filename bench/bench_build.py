@@ -1,6 +1,6 @@
 """Bench: the example site with tlsreport vs the same posts as plain Pelican, cold and warm.
 
-    .venv/bin/python bench/bench_build.py [--runs 3] [--profile]
+    .venv/bin/python bench/bench_build.py [--runs 3] [--baseline REV] [--profile]
 
 Two sites, built by the real ``pelican`` command (a fresh process, as ``make html`` does) with
 the repository's pelican.conf.py and scanning off:
@@ -16,25 +16,36 @@ tlsreport, ...); prints wall time and CPU time (user + sys of the pelican proces
 on a shared machine) per build, the medians and the ratios tlsreport / plain
 (goals: <= 1.5x cold, <= 1.1x warm). ``--profile`` also runs one cold tlsreport build under
 cProfile and prints the top functions by cumulative time.
+
+``--baseline REV`` adds a third site: commit REV checked out in a temporary git worktree
+(its own content/, pelican.conf.py and plugin; this checkout's .venv), built in the same
+rotation, so before/after ratios come from one run at one machine load.
+Every build also reports the peak memory of its whole process tree (``bench/measure.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "plugins"))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from measure import (  # noqa: E402
+    Measured,
+    baseline_worktree,
+    describe,
+    load_note,
+    plugin_env,
+    run_measured,
+)
 from tlsreport.directive import directive_lines  # noqa: E402
 
 PELICAN = ROOT / ".venv" / "bin" / "pelican"
@@ -61,23 +72,19 @@ def strip_directives(src: Path, dst: Path) -> int:
     return removed
 
 
-def build(content: Path, out: Path, cache: Path, *, plugin: bool) -> tuple[float, float]:
-    """One ``pelican`` build; return (wall seconds, CPU seconds of the child)."""
+def build(content: Path, out: Path, cache: Path, *, plugin: bool, tree: Path = ROOT,
+          log: Path) -> Measured:
+    """One ``pelican`` build of ``tree``'s settings and plugin; measured (bench/measure.py)."""
     overrides = {"TLSREPORT_SCAN": "never", "CACHE_PATH": str(cache)}
     if not plugin:
         overrides["PLUGINS"] = []
-    cmd = [str(PELICAN), str(content), "-o", str(out), "-s", str(ROOT / "pelican.conf.py"),
+    cmd = [str(PELICAN), str(content), "-o", str(out), "-s", str(tree / "pelican.conf.py"),
            "-q", "-e", *(f"{k}={json.dumps(v)}" for k, v in overrides.items())]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False,
-                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
+    measured = run_measured(cmd, env=plugin_env(tree), log=log)
+    if measured.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({measured.returncode}):\n"
+                         f"{log.read_text(errors='replace')[-3000:]}")
+    return measured
 
 
 def profile_build(content: Path, tmp: Path, top: int = 25) -> None:
@@ -102,36 +109,54 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3, help="cold+warm pairs per site")
+    parser.add_argument("--baseline", metavar="REV", default=None,
+                        help="also build commit REV (a temporary git worktree) in the same run")
     parser.add_argument("--profile", action="store_true", help="cProfile one cold build")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="tlsreport-bench-build-") as tmp_name:
+    with tempfile.TemporaryDirectory(prefix="tlsreport-bench-build-") as tmp_name, \
+            ExitStack() as stack:
         tmp = Path(tmp_name)
         plain_content = tmp / "plain-content"
         removed = strip_directives(ROOT / "content", plain_content)
-        sites = {"tlsreport": (ROOT / "content", True), "plain": (plain_content, False)}
+        # name -> (content, plugin on, tree whose settings and plugin are used)
+        sites: dict[str, tuple[Path, bool, Path]] = {
+            "tlsreport": (ROOT / "content", True, ROOT), "plain": (plain_content, False, ROOT)}
+        if args.baseline:
+            tree = stack.enter_context(baseline_worktree(args.baseline))
+            sites["baseline"] = (tree / "content", True, tree)
+        print(f"code: tlsreport = {describe()}"
+              + (f", baseline = {describe(args.baseline)}" if args.baseline else "")
+              + f"; {load_note()}")
         print(f"content: {ROOT / 'content'} ({removed} directives removed for plain)")
-        results: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        names = list(sites)
+        results: dict[tuple[str, str], list[Measured]] = {}
         for i in range(args.runs):
-            order = ("tlsreport", "plain") if i % 2 == 0 else ("plain", "tlsreport")
+            order = names[i % len(names):] + names[:i % len(names)]  # rotate: no fixed first
             for name in order:
-                content, plugin = sites[name]
+                content, plugin, tree = sites[name]
                 out, cache = tmp / f"{name}-out-{i}", tmp / f"{name}-cache-{i}"
                 for phase in ("cold", "warm"):
-                    wall, cpu = build(content, out, cache, plugin=plugin)
-                    results.setdefault((name, phase), []).append((wall, cpu))
-                    print(f"run {i + 1} {name:9} {phase}: wall {wall:6.2f} s  cpu {cpu:6.2f} s",
-                          flush=True)
+                    m = build(content, out, cache, plugin=plugin, tree=tree,
+                              log=tmp / f"{name}-{phase}-{i}.log")
+                    results.setdefault((name, phase), []).append(m)
+                    print(f"run {i + 1} {name:9} {phase}: {m.line()}", flush=True)
         files = {name: sum(1 for p in (tmp / f"{name}-out-0").rglob("*") if p.is_file())
                  for name in sites}
-        print(f"output files: tlsreport {files['tlsreport']}, plain {files['plain']}")
+        print("output files: " + ", ".join(f"{n} {c}" for n, c in files.items()))
         for phase, goal in (("cold", 1.5), ("warm", 1.1)):
-            med = {name: (statistics.median(w for w, _ in results[(name, phase)]),
-                          statistics.median(c for _, c in results[(name, phase)]))
+            med = {name: (statistics.median(m.wall for m in results[(name, phase)]),
+                          statistics.median(m.cpu for m in results[(name, phase)]),
+                          max(m.peak_tree for m in results[(name, phase)]))
                    for name in sites}
-            (tw, tc), (pw, pc) = med["tlsreport"], med["plain"]
-            print(f"{phase}: median wall tlsreport {tw:.2f} s, plain {pw:.2f} s, ratio "
-                  f"{tw / pw:.2f}x; cpu {tc:.2f} s vs {pc:.2f} s, ratio {tc / pc:.2f}x "
-                  f"(goal <= {goal}x)")
+            for name in [n for n in sites if n != "plain"]:
+                (tw, tc, tm), (pw, pc, _) = med[name], med["plain"]
+                print(f"{phase}: median wall {name} {tw:.2f} s, plain {pw:.2f} s, ratio "
+                      f"{tw / pw:.2f}x; cpu {tc:.2f} s vs {pc:.2f} s, ratio {tc / pc:.2f}x "
+                      f"(goal <= {goal}x); peak tree {tm / 2**20:.0f} MiB")
+            if "baseline" in med:
+                (nw, nc, _), (bw, bc, _) = med["tlsreport"], med["baseline"]
+                print(f"{phase}: tlsreport / baseline: wall {nw / bw:.2f}x, cpu {nc / bc:.2f}x")
+        print(f"end: {load_note()}")
         if args.profile:
             profile_build(ROOT / "content", tmp)
     return 0

@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "plugins"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from tlsreport.facts import Snapshot, TargetRef, TargetResult, from_json
 from tlsreport.grading import LABELS, facts_from_reasons, grade_result
@@ -68,6 +69,9 @@ def main() -> None:
         base = synthetic_results(LAB_SIZE)
         source = f"synthetic lab-sized snapshot ({len(base)} targets)"
     big = [r for _, r in zip(range(args.targets), itertools.cycle(base), strict=False)]
+    from measure import describe, load_note
+
+    print(f"code: {describe()}; {load_note()}")
     print(f"grading {source}; best of {args.repeat}")
     for on in DAYS:
         small = best_of(args.repeat, base, on)

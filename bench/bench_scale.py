@@ -1,7 +1,7 @@
 """Bench: a big site — 1,000 targets, 100 snapshots of synthetic facts, 20 posts — built in full.
 
     .venv/bin/python bench/bench_scale.py [--targets 1000] [--snapshots 100] [--posts 20]
-                                          [--profile] [--regen]
+                                          [--runs 1] [--baseline REV] [--profile] [--regen]
 
 Generates (once, kept in bench/out/scale-T-S/ unless --regen) a target list of ``--targets``
 https targets and ``--snapshots`` weekly snapshots of synthetic facts written through the real
@@ -10,8 +10,12 @@ A+ server, no HSTS, RC4, no TLS 1.2, a SHA-1 chain, unreachable) and some fix or
 server at a random week, so the posts have changes to list. Then ``--posts`` posts spread over
 the snapshots, each with a grade table, a change list and a history chart of the list.
 
-Measures one full build with the real ``pelican`` command (fresh output and cache): wall time
-and peak memory (ru_maxrss of the pelican process); goals <= 60 s and <= 2 GiB. It also
+Measures ``--runs`` full builds with the real ``pelican`` command (fresh output and cache each):
+wall time, CPU time and the peak memory of the build's whole process tree (the sum of every
+process's RSS, sampled: ``bench/measure.py``; the build draws charts in worker processes, so
+the largest single process is not the build's memory); goals <= 60 s and <= 2 GiB.
+``--baseline REV`` also builds the same data with commit REV's plugin (a temporary git
+worktree), alternating with this checkout, so before/after is one run. It also
 times loading every snapshot (``History.load_all``) on its own, to compare with the build:
 loading history must cost what the posts use, not every snapshot ever written.
 ``--profile`` builds once more in this process under cProfile and prints the top functions.
@@ -23,20 +27,29 @@ import argparse
 import json
 import os
 import random
-import resource
 import shutil
-import subprocess
+import statistics
 import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "plugins"))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from measure import (  # noqa: E402
+    Measured,
+    baseline_worktree,
+    describe,
+    load_note,
+    plugin_env,
+    run_measured,
+)
 from tlsreport.facts import (  # noqa: E402
     Certificate,
     CertificateFacts,
@@ -179,12 +192,12 @@ def generate(site: Path, targets: int, snapshots: int, posts: int) -> None:
             f"[tlsreport chart list={SLUG} kind=history]\n")
 
 
-def build_cmd(site: Path, out: Path, cache: Path) -> list[str]:
+def build_cmd(site: Path, out: Path, cache: Path, tree: Path = ROOT) -> list[str]:
     overrides = {"TLSREPORT_SCAN": "never", "CACHE_PATH": str(cache),
                  "TLSREPORT_HISTORY_DIR": str(site / "history"),
                  "TLSREPORT_TARGETS_DIR": str(site / "targets"), "TLSREPORT_ERRORS": "fail"}
     return [str(PELICAN), str(site / "content"), "-o", str(out), "-s",
-            str(ROOT / "pelican.conf.py"), "-q", "-e",
+            str(tree / "pelican.conf.py"), "-q", "-e",
             *(f"{k}={json.dumps(v)}" for k, v in overrides.items())]
 
 
@@ -196,7 +209,10 @@ def main() -> int:
     parser.add_argument("--posts", type=int, default=20)
     parser.add_argument("--regen", action="store_true", help="regenerate the site data")
     parser.add_argument("--profile", action="store_true", help="cProfile one more build")
-    parser.add_argument("--timeout", type=float, default=1800, help="give up on the build")
+    parser.add_argument("--timeout", type=float, default=1800, help="give up on a build")
+    parser.add_argument("--runs", type=int, default=1, help="full builds per code version")
+    parser.add_argument("--baseline", metavar="REV", default=None,
+                        help="also build commit REV's plugin (temporary git worktree)")
     args = parser.parse_args()
     site = ROOT / "bench" / "out" / f"scale-{args.targets}-{args.snapshots}-{args.posts}"
     if args.regen and site.exists():
@@ -219,33 +235,48 @@ def main() -> int:
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     del loaded
 
-    with tempfile.TemporaryDirectory(prefix="tlsreport-bench-scale-") as tmp_name:
+    with tempfile.TemporaryDirectory(prefix="tlsreport-bench-scale-") as tmp_name, \
+            ExitStack() as stack:
         tmp = Path(tmp_name)
-        cmd = build_cmd(site, tmp / "out", tmp / "cache")
-        started = time.perf_counter()
-        log = tmp / "pelican.log"
-        with open(log, "w") as log_file:
-            proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT,
-                                    env={**os.environ, "PYTHONWARNINGS": "ignore"})
-            try:
-                proc.wait(timeout=args.timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-                usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-                print(f"full build: NOT FINISHED after {args.timeout:.0f} s (killed); cpu so far "
-                      f"{usage.ru_utime + usage.ru_stime:.1f} s, peak memory so far "
-                      f"{usage.ru_maxrss / 2**20:.2f} GiB (goals <= 60 s, <= 2 GiB)")
-                return 1
-        wall = time.perf_counter() - started
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if proc.returncode != 0:
-            raise SystemExit(f"build failed ({proc.returncode}):\n{log.read_text()[-3000:]}")
-        files = sum(1 for p in (tmp / "out").rglob("*") if p.is_file())
-        peak = usage.ru_maxrss / 2**20  # KiB -> GiB
-        print(f"full build: wall {wall:.1f} s, cpu {usage.ru_utime + usage.ru_stime:.1f} s, "
-              f"peak memory {peak:.2f} GiB, {files} files written "
-              f"(goals <= 60 s, <= 2 GiB)")
+        trees = {"tlsreport": ROOT}
+        if args.baseline:
+            trees["baseline"] = stack.enter_context(baseline_worktree(args.baseline))
+        print(f"code: tlsreport = {describe()}"
+              + (f", baseline = {describe(args.baseline)}" if args.baseline else ""))
+        names = list(trees)
+        measured: dict[str, list[Measured]] = {name: [] for name in names}
+        for i in range(args.runs):
+            order = names if i % 2 == 0 else names[::-1]  # alternate which goes first
+            for name in order:
+                out = tmp / f"{name}-out-{i}"
+                cmd = build_cmd(site, out, tmp / f"{name}-cache-{i}", trees[name])
+                log = tmp / f"{name}-{i}.log"
+                m = run_measured(cmd, env=plugin_env(trees[name]), timeout=args.timeout,
+                                 log=log)
+                if m.returncode == -9:
+                    print(f"run {i + 1} {name}: NOT FINISHED after {args.timeout:.0f} s "
+                          f"(killed): {m.line()}")
+                    return 1
+                if m.returncode != 0:
+                    raise SystemExit(f"build failed ({m.returncode}):\n"
+                                     f"{log.read_text(errors='replace')[-3000:]}")
+                files = sum(1 for p in out.rglob("*") if p.is_file())
+                measured[name].append(m)
+                print(f"run {i + 1} {name:9} full build: {m.line()}, {files} files written; "
+                      f"{load_note()}", flush=True)
+                shutil.rmtree(out, ignore_errors=True)
+        for name in names:
+            ms = measured[name]
+            print(f"{name}: full build median wall {statistics.median(m.wall for m in ms):.1f} s,"
+                  f" cpu {statistics.median(m.cpu for m in ms):.1f} s, peak memory of the "
+                  f"process tree {max(m.peak_tree for m in ms) / 2**30:.2f} GiB PSS "
+                  f"({max(m.peak_tree_rss for m in ms) / 2**30:.2f} GiB summing RSS) over "
+                  f"{len(ms)} run(s) (goals <= 60 s, <= 2 GiB)")
+        if "baseline" in measured:
+            new, old = measured["tlsreport"], measured["baseline"]
+            wall = statistics.median(m.wall for m in new) / statistics.median(m.wall for m in old)
+            cpu = statistics.median(m.cpu for m in new) / statistics.median(m.cpu for m in old)
+            print(f"tlsreport / baseline: wall {wall:.2f}x, cpu {cpu:.2f}x")
         if args.profile:
             profile(site, tmp)
     return 0

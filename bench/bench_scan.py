@@ -30,7 +30,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "plugins"))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from measure import describe, load_note  # noqa: E402
 from tlsreport.lab import Lab  # noqa: E402
 from tlsreport.lab.profiles import PROFILE_TABLE, PROFILES  # noqa: E402
 
@@ -102,6 +104,7 @@ def main() -> int:
                            "--json_out", str(tmp / f"sslyze-{i}.json"), *servers]
                 return timed(cmd)
 
+            print(f"code: {describe()}; {load_note()}")
             print(f"{len(profiles)} targets: {', '.join(profiles)}")
             for i in range(max(5, args.runs)):
                 order = ("tlsreport", "sslyze") if i % 2 == 0 else ("sslyze", "tlsreport")
@@ -111,7 +114,7 @@ def main() -> int:
                       f"sslyze {times['sslyze'][-1]:6.2f} s", flush=True)
     ours, theirs = (statistics.median(times[k]) for k in ("tlsreport", "sslyze"))
     print(f"median wall time: tlsreport {ours:.2f} s, sslyze CLI {theirs:.2f} s, "
-          f"ratio {ours / theirs:.2f}x (goal <= 1.2x)")
+          f"ratio {ours / theirs:.2f}x (goal <= 1.2x); end: {load_note()}")
     return 0
 
 

@@ -23,6 +23,7 @@ Needs ``testssl`` (Debian package testssl.sh) and, for isolation, ``unshare`` an
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -35,6 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "plugins"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from tlsreport.lab import Lab  # noqa: E402
 
@@ -90,6 +92,9 @@ def main() -> int:
         return 2
     if isolate:
         return reexec_isolated()
+    from measure import describe, load_note
+
+    print(f"code: {describe()}; {load_note()}")
     print("network: " + ("own namespace, loopback only" if os.environ.get(INSIDE) == "1"
                          else "NOT isolated (--no-isolate): testssl flags keep it on 127.0.0.1"))
     env = {**os.environ, "PYTHONPATH": str(ROOT / "plugins"), "PYTHONWARNINGS": "ignore"}
@@ -123,6 +128,11 @@ def main() -> int:
             if not (tmp / "testssl.json").is_file():
                 raise SystemExit("testssl.sh wrote no JSON:\n"
                                  + (tmp / "testssl.log").read_text()[-3000:])
+            import json
+
+            with contextlib.suppress(ValueError):
+                found = json.loads((tmp / "testssl.json").read_text(errors="replace"))
+                print(f"testssl.sh wrote {len(found)} findings", flush=True)
             times += [ours(i) for i in range(1, max(1, args.runs))]
             if args.keep:
                 args.keep.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from . import facts, vocabulary
+from .dask_scan import DaskUnavailable, scan_on_cluster
 from .grade import Grade
 from .grading import grade_result, rules_of
 from .history import History, SnapshotError
@@ -87,7 +88,14 @@ def _add_scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overall-timeout", type=_positive, default=600.0,
                         help="bound for the whole run, seconds (default 600)")
     parser.add_argument("--concurrency", type=_count, default=10,
-                        help="targets scanned at once (default 10)")
+                        help="targets scanned at once (default 10; with --dask: per shard)")
+    parser.add_argument("--dask", metavar="SCHEDULER_ADDRESS", default=None,
+                        help="scan on a dask.distributed cluster (tcp://host:8786); needs "
+                             "the dask extra, see README")
+    parser.add_argument("--shard-size", type=_count, default=50,
+                        help="with --dask: targets per task sent to a worker (default 50)")
+    parser.add_argument("--dask-connect-timeout", type=_positive, default=30.0,
+                        help="with --dask: seconds to reach the scheduler (default 30)")
 
 
 # --- scan / scan-all --------------------------------------------------------------------
@@ -168,10 +176,19 @@ def _scan_and_write(target_list: Any, args: argparse.Namespace) -> int:
         print(f"tlsreport: scanning {len(target_list.targets)} targets of "
               f"{target_list.slug!r}", file=sys.stderr, flush=True)
         with _sigterm_as_interrupt(), _progress_display(len(target_list.targets)) as progress:
-            snapshot, raw = scan_list(
-                target_list, network_timeout=args.timeout, target_timeout=args.target_timeout,
-                overall_timeout=args.overall_timeout, concurrency=args.concurrency,
-                progress=progress)
+            options = dict(network_timeout=args.timeout, target_timeout=args.target_timeout,
+                           overall_timeout=args.overall_timeout, concurrency=args.concurrency,
+                           progress=progress)
+            if args.dask:
+                try:
+                    snapshot, raw = scan_on_cluster(
+                        args.dask, target_list, shard_size=args.shard_size,
+                        connect_timeout=args.dask_connect_timeout, **options)
+                except DaskUnavailable as exc:
+                    print(f"error: {exc}", file=sys.stderr)
+                    return EXIT_BAD_INPUT
+            else:
+                snapshot, raw = scan_list(target_list, **options)
             path = History(args.out).write(snapshot, raw)
     except KeyboardInterrupt:
         print("tlsreport: interrupted; no snapshot written", file=sys.stderr)
