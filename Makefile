@@ -129,10 +129,12 @@ test: $(STAMP) test-deps lint
 test-deps:
 	@bash tests/install-debian-packages
 
-# ruff, then the import contracts of ARCHITECTURE.md (pyproject.toml [tool.importlinter]).
+# ruff, the import contracts of ARCHITECTURE.md (pyproject.toml [tool.importlinter]), then
+# the type check of the plugin package (pyproject.toml [tool.mypy]).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check plugins tests bench pelican.conf.py publish.conf.py
 	$(VENV)/bin/lint-imports --config pyproject.toml --no-cache
+	$(VENV)/bin/mypy
 
 ssh_upload: publish
 	scp -P $(SSH_PORT) $(SSH_OPTS) -r "$(OUTPUTDIR)"/* "$(SSH_USER)@$(SSH_HOST):$(SSH_TARGET_DIR)"

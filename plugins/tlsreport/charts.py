@@ -26,13 +26,14 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from . import vocabulary
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
 NOT_TESTED = vocabulary.NOT_TESTED
 # A target that was on a recorded list but whose grade nobody wrote down: a gap in the record,
@@ -146,7 +147,7 @@ def history_chart(points: Sequence[tuple[date, Mapping[str, int]]], *, title: st
                       rotation=45, ha="right", rotation_mode="anchor")
         ax.set_xlim(-0.6, max(len(points) - 0.4, 0.6))
         ax.set_ylabel("targets")
-        ax.yaxis.get_major_locator().set_params(integer=True)
+        cast("MaxNLocator", ax.yaxis.get_major_locator()).set_params(integer=True)
         ax.set_ylim(0, max([*bottoms, 1]) * 1.05)
         _legend(ax, cats)
         svg = _svg(fig)
@@ -179,7 +180,7 @@ def timeline_chart(points: Sequence[tuple[date, str | None]], *, title: str) -> 
         fig, ax = _figure(title, box=box)
         _draw_timeline(ax, [d for d, _ in points], labels, levels)
         svg = _svg(fig)
-    runs = []
+    runs: list[tuple[date, str]] = []
     for (d, _), g in zip(points, labels, strict=True):
         if not runs or runs[-1][1] != g:
             runs.append((d, g))
@@ -270,7 +271,7 @@ def distribution_chart(counts: Mapping[str, int], *, title: str) -> Chart:
         ax.bar_label(bars, labels=[str(v) for v in values], padding=3, fontsize=_FONT)
         ax.set_xticks(xs, [c.replace(" ", "\n") for c in cats])
         ax.set_ylabel("targets")
-        ax.yaxis.get_major_locator().set_params(integer=True)
+        cast("MaxNLocator", ax.yaxis.get_major_locator()).set_params(integer=True)
         ax.set_ylim(0, max([*values, 1]) * 1.18)
         ax.grid(axis="y", color=_GRID, linewidth=0.8, zorder=0)
         svg = _svg(fig)

@@ -215,7 +215,7 @@ def connect(address: str, *, timeout: float = 30.0) -> Any:
         raise DaskUnavailable(f"--dask {address}: not a scheduler address ({exc}); write it "
                               "as tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786") from None
     try:
-        return Client(address, timeout=timeout)
+        return Client(address, timeout=timeout)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError) as exc:
         raise DaskUnavailable(f"--dask {address}: cannot reach the scheduler ({exc})") from None
 

@@ -76,7 +76,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _stop(child: multiprocessing.Process) -> None:
+def _stop(child: multiprocessing.process.BaseProcess) -> None:
     """Stop the server child and wait for it (TERM, then KILL): the port is free after."""
     if child.is_alive():
         child.terminate()

@@ -350,7 +350,7 @@ def _change(key: str, name: str, kind: str, old: _State, new: _State, cause: str
         cause=cause,
         old_state=old.result.state if old is not None else None,
         new_state=new.result.state if new is not None else None,
-        target=(new or old).result.target if (new or old) is not None else None,
+        target=either.result.target if (either := new or old) is not None else None,
         first_recorded=tuple(first),
         old_addresses=addresses_of(old.result) if moved and old is not None else (),
         new_addresses=addresses_of(new.result) if moved and new is not None else (),

@@ -405,7 +405,7 @@ def _converter(tp: Any) -> _Converter:
         return union
     if tp is Any:
         return lambda data, where: data
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _dataclass_converter(tp)
     if origin is tuple:
         item = _converter(typing.get_args(tp)[0])

@@ -308,14 +308,14 @@ def grades_view(
         sections=sections, groups=collapse_empty(sections), **ctx)
 
 
-def collapse_empty(sections: Sequence[Section]) -> list[tuple[str, Any]]:
+def collapse_empty(sections: Sequence[Section]) -> list[tuple[str, Any, list[str]]]:
     """Headings with targets stay; each run of empty grade headings becomes one line.
 
     Why: a five-target list printed seven headings saying only "n/a"; now the reader sees
     ``("none", "no D, E or F", [anchors])`` once. An empty "not tested" group is left out (there
     is nothing to say), and every anchor is kept so links to ``#…-d`` still land.
     """
-    out: list[tuple[str, Any]] = []
+    out: list[tuple[str, Any, list[str]]] = []
     run: list[Section] = []
 
     def flush() -> None:

@@ -594,7 +594,7 @@ def _open_log(path: Path) -> Iterator[IO[bytes]]:
             stream: IO[bytes] = io.BufferedReader(gzip.GzipFile(fileobj=raw), 1 << 20)
         else:
             raw.seek(0)
-            stream = io.BufferedReader(raw, 1 << 20)  # type: ignore[arg-type]
+            stream = io.BufferedReader(raw, 1 << 20)
         try:
             yield stream
         except (OSError, EOFError, gzip.BadGzipFile) as exc:

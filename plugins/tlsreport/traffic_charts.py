@@ -17,12 +17,13 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .charts import HEIGHT_PX, STYLE, WIDTH_PX, Chart, new_figure, svg_bytes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.ticker import MaxNLocator
 
 VIEWS = ("daily", "hourly", "referrers", "systems", "pages", "networks")
 BARS = 12  # bars drawn in a ranking chart; the table has every row the report kept
@@ -152,7 +153,7 @@ def ranking_chart(rows: Sequence[tuple[str, int]], *, title: str, name: str, uni
         ax.set_yticks(ys, [_label(n) for n, _ in shown])
         ax.set_xlim(0, max([*values, 1]) * 1.15)
         ax.set_xlabel(unit)
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        cast("MaxNLocator", ax.xaxis.get_major_locator()).set_params(integer=True)
         ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
         ax.grid(axis="x", color=_GRID, linewidth=0.8, zorder=0)
         svg = svg_bytes(fig)
@@ -233,7 +234,7 @@ def _label(text: str, width: int = 34) -> str:
 
 
 def _count_axis(ax: Axes, top: int) -> None:
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    cast("MaxNLocator", ax.yaxis.get_major_locator()).set_params(integer=True)
     ax.set_ylim(0, top * 1.12)
     ax.yaxis.set_major_formatter(_mpl().ticker.StrMethodFormatter("{x:,.0f}"))
     ax.grid(axis="y", color=_GRID, linewidth=0.8, zorder=0)

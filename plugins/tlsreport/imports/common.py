@@ -243,9 +243,9 @@ def build_snapshots(target_list: TargetList, imported: Sequence[ImportedResult],
         slot = by_time[taken]
         results = []
         for target in target_list.targets:
-            item = slot.get(target.key)
-            if item is not None:
-                results.append(item.result)
+            found = slot.get(target.key)
+            if found is not None:
+                results.append(found.result)
             else:
                 results.append(facts.TargetResult(
                     target=target.ref(), state=facts.STATE_OK,

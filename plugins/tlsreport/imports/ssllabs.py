@@ -207,7 +207,8 @@ def _protocols(details: dict[str, Any], taken: str, path: Path, where: str
     suites = details.get("suites")
     if isinstance(suites, list):  # v3: suites per protocol
         for i, block in enumerate(suites):
-            key = _PROTOCOL_IDS.get(block.get("protocol")) if isinstance(block, dict) else None
+            pid = block.get("protocol") if isinstance(block, dict) else None
+            key = _PROTOCOL_IDS.get(pid) if isinstance(pid, int) else None
             if key is None:
                 raise ImportInputError(path, "unknown protocol id",
                                        f"{where}.details.suites[{i}].protocol")

@@ -156,12 +156,12 @@ def _runs(data: Any, path: Path) -> tuple[list[_Run], str | None, str]:
         ip = str(e.get("ip") or "")
         host, _, address = ip.partition("/")
         key = (ip, str(e.get("port")))
-        run = by_endpoint.get(key)
-        if run is None:
-            run = by_endpoint[key] = _Run(host=host if address else "", address=address or host,
-                                          port=_port(e.get("port"), path, f"[{i}].port"),
-                                          where=f"[{i}]")
-        _add(run, e)
+        endpoint = by_endpoint.get(key)
+        if endpoint is None:
+            endpoint = by_endpoint[key] = _Run(
+                host=host if address else "", address=address or host,
+                port=_port(e.get("port"), path, f"[{i}].port"), where=f"[{i}]")
+        _add(endpoint, e)
     return list(by_endpoint.values()), None, ""
 
 

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from .pki import (
     INTERMEDIATE_DER,
@@ -434,7 +435,7 @@ class Lab:
                                      slug=slug))
         return path
 
-    def state(self) -> dict[str, object]:
+    def state(self) -> dict[str, Any]:
         """What ``python -m tlsreport.lab stop`` needs to find this lab again."""
         return {
             "directory": str(self.directory.resolve()),

@@ -460,6 +460,7 @@ def _render_view(
                 base = infos[0]
         else:
             prev_post = False
+            assert isinstance(since, date)  # the directive parser gives "previous" or a date
             base = pick_as_of(infos, post_dates.end_of_day(since, state.tz))
             if base is None:
                 raise _ViewError(

@@ -26,7 +26,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
+from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from ..version import __version__
 from .normalise import CHAIN_RECORD
@@ -46,8 +46,7 @@ def _load(pem: str) -> x509.Certificate | None:
 def ca_issuers_urls(cert: x509.Certificate) -> list[str]:
     """The leaf's AIA caIssuers URLs, http only (RFC 5280 §4.2.2.1: they are served by HTTP)."""
     try:
-        aia = cert.extensions.get_extension_for_oid(
-            ExtensionOID.AUTHORITY_INFORMATION_ACCESS).value
+        aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
     except x509.ExtensionNotFound:
         return []
     urls = []

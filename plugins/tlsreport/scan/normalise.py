@@ -288,12 +288,12 @@ def incomplete_commands(result: dict[str, Any]) -> dict[str, str]:
         if timed_out:
             out[command] = f"{timed_out} cipher suite test(s) timed out"
     highest = (result.get("connectivity_result") or {}).get("highest_tls_version_supported")
-    protocol = _VERSION_NAMES.get(highest or "")
-    command = next((c for c, p in PROTOCOL_COMMANDS.items() if p == protocol), None)
-    attempt = scan.get(command or "") or {}
-    if command and command not in out and attempt.get("status") == "COMPLETED" and not (
+    top_protocol = _VERSION_NAMES.get(highest or "")
+    top_command = next((c for c, p in PROTOCOL_COMMANDS.items() if p == top_protocol), None)
+    attempt = scan.get(top_command or "") or {}
+    if top_command and top_command not in out and attempt.get("status") == "COMPLETED" and not (
             (attempt.get("result") or {}).get("accepted_cipher_suites")):
-        out[command] = (f"{protocol} was negotiated during connectivity but no suite was "
+        out[top_command] = (f"{top_protocol} was negotiated during connectivity but no suite was "
                         "accepted for it")
     return out
 
