@@ -149,7 +149,7 @@ def _truncated(d: Path) -> Path:
 
 
 def _unknown_schema(d: Path) -> Path:
-    (p := d / "2015-03-10T120000Z.json").write_text(json.dumps({**_good(), "schema": 2}))
+    (p := d / "2015-03-10T120000Z.json").write_text(json.dumps({**_good(), "schema": 3}))
     return p
 
 
@@ -169,8 +169,9 @@ def _not_a_grade(d: Path) -> Path:
 SNAPSHOT_CASES = {
     "truncated-json": (_truncated, "not valid JSON (Expecting property name enclosed in double "
                                    "quotes) — restore the file from git, or fix it by hand"),
-    "unknown-schema-version": (_unknown_schema, "schema: unknown version 2 (this tlsreport "
-                                                "reads version 1) — a newer tlsreport wrote "
+    "unknown-schema-version": (_unknown_schema, "schema: unknown version 3 (this tlsreport "
+                                                "reads versions 1, 2) — a newer tlsreport "
+                                                "wrote "
                                                 "it: upgrade tlsreport"),
     "two-snapshots-same-time": (_same_time, "Snapshot.taken: '2015-03-03T12:00:00Z' does not "
                                             "match the file name; rename the file to "

@@ -102,9 +102,10 @@ def snapshot_from_json(data: Any, path: Path | str) -> facts.Snapshot:
     if not isinstance(data, dict):
         raise SnapshotError(path, "not a snapshot (expected a JSON object)")
     schema = data.get("schema")
-    if schema != facts.SCHEMA_VERSION:
+    if schema not in facts.READABLE_SCHEMAS:
         raise SnapshotError(path, f"schema: unknown version {schema!r} "
-                                  f"(this tlsreport reads version {facts.SCHEMA_VERSION}) — "
+                                  f"(this tlsreport reads versions "
+                                  f"{', '.join(map(str, facts.READABLE_SCHEMAS))}) — "
                                   "a newer tlsreport wrote it: upgrade tlsreport")
     try:
         snapshot: facts.Snapshot = facts.from_json(facts.Snapshot, data)
