@@ -57,7 +57,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from .pki import write_dh_params
 from .runner import LabError, LabTarget, ProcessRecord, process_start_time, stop_processes
 
-MAIL_HOST = "mail.lab.test"
+MAIL_DOMAIN = "lab.test"
+MAIL_HOST = f"mail.{MAIL_DOMAIN}"
+MTA_STS_HOST = f"mta-sts.{MAIL_DOMAIN}"  # the same certificate serves the MTA-STS policy
 CERT_DAYS = 90  # the post's certificate (a Let's Encrypt-style 90 days)
 READY_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
@@ -130,7 +132,8 @@ def make_certificate(directory: Path, now: dt.datetime, *,
             .public_key(leaf_key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - dt.timedelta(hours=1))
             .not_valid_after(now + dt.timedelta(days=CERT_DAYS))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.DNSName(host), x509.DNSName(MTA_STS_HOST)]), critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
                            critical=False)
