@@ -155,7 +155,9 @@ class MailPolicy:
     login_disabled: bool | None = None  # IMAP LOGINDISABLED before TLS
     # Submission probe: MAIL FROM before STARTTLS accepted (True) or refused (False).
     mail_before_tls: bool | None = None
-    mail_reply: str = ""  # the server's reply to that MAIL FROM, as sent (escape to show)
+    # The server's answer to the probe command (MAIL FROM on submission, USER with a made-up
+    # name on POP3), cleaned but not escaped: escape it to show it.
+    mail_reply: str = ""
     tls_leaf_sha256: str = ""  # hex SHA-256 of the leaf served after STARTTLS (for DANE)
     tls_spki_sha256: str = ""  # hex SHA-256 of its SubjectPublicKeyInfo
     error: str | None = None  # why the dialogue could not be read
