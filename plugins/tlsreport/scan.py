@@ -573,7 +573,8 @@ def _scan_request(target: Target, ip: str, ca_file: Any, network_timeout: float)
 
 
 def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float = 5.0,
-                at: datetime | None = None) -> tuple[facts.TargetResult, dict | None]:
+                at: datetime | None = None, mail_domain: str | None = None,
+                dns_server: str | None = None) -> tuple[facts.TargetResult, dict | None]:
     """Probe then fully scan one target; never raises for anything the server does."""
     from sslyze import Scanner
 
@@ -605,6 +606,10 @@ def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float =
     if target.service == "https" and target.path != "/":
         hsts, http_error = fetch_hsts(target, probe.ip, network_timeout)
         found = _replace(found, hsts=hsts, http_error=http_error)
+    from .mailscan import add_mail_facts  # mail policy and the list's mail domain (issue 14)
+
+    found = add_mail_facts(found, target, probe.ip, mail_domain=mail_domain,
+                           dns_server=dns_server, ca_file=ca_file, timeout=network_timeout)
     return done(facts.STATE_OK, None, found), raw
 
 
@@ -651,7 +656,9 @@ def scan_list(target_list: TargetList, *, network_timeout: float = 5.0,
         target = targets[index]
         try:
             outcome = scan_target(target, ca_file=target_list.ca_file,
-                                  network_timeout=network_timeout, at=started_at)
+                                  network_timeout=network_timeout, at=started_at,
+                                  mail_domain=target_list.mail_domain,
+                                  dns_server=target_list.dns_server)
         except Exception as exc:
             outcome = (facts.TargetResult(target=target.ref(), state="error",
                                           reason=f"{type(exc).__name__}: {exc}"), None)

@@ -33,7 +33,7 @@ SERVICES: dict[str, int] = {
     "pop3s": 995,
 }
 
-_LIST_KEYS = {"title", "slug", "scan", "ca_file", "target"}
+_LIST_KEYS = {"title", "slug", "scan", "ca_file", "target", "mail_domain", "dns_server"}
 _TARGET_KEYS = {"name", "host", "port", "service", "path", "address", "group", "added", "note"}
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _HOST_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -92,6 +92,10 @@ class TargetList:
     scan: bool  # False: an archive list; history only, never scanned
     ca_file: Path | None  # extra trust anchor, resolved relative to the list's file
     targets: tuple[Target, ...]
+    # Mail lists: the domain whose MTA-STS, TLS-RPT and DANE records are read (tlsreport.
+    # maildns), and the DNS server to ask ("IP" or "IP:port"; None: the system's resolver).
+    mail_domain: str | None = None
+    dns_server: str | None = None
 
 
 @dataclass
@@ -190,6 +194,25 @@ def _build_list(path: Path, data: dict[str, Any], lines: _Lines) -> TargetList:
             raise fail("ca_file", f"{ca_file} holds no PEM certificate",
                        "give a file with -----BEGIN CERTIFICATE----- blocks")
 
+    mail_domain = data.get("mail_domain")
+    if mail_domain is not None and (not isinstance(mail_domain, str)
+                                    or not _HOST_RE.match(mail_domain)
+                                    or mail_domain.startswith(("-", "."))):
+        raise fail("mail_domain", f"{mail_domain!r} is not a domain name",
+                   'write e.g. mail_domain = "example.org"')
+    dns_server = data.get("dns_server")
+    if dns_server is not None:
+        from .maildns import DnsServerError, parse_dns_server
+
+        try:
+            if not isinstance(dns_server, str):
+                raise DnsServerError(f"{dns_server!r} is not a string")
+            parse_dns_server(dns_server)
+        except DnsServerError as exc:
+            raise fail("dns_server", str(exc),
+                       'write e.g. dns_server = "127.0.0.1:5353", or leave it out for the '
+                       "system's resolver") from None
+
     raw_targets = data.get("target", [])
     if not isinstance(raw_targets, list):
         raise fail("target", "must be an array of tables", "write each target as [[target]]")
@@ -215,7 +238,9 @@ def _build_list(path: Path, data: dict[str, Any], lines: _Lines) -> TargetList:
         seen_names[target.name] = index + 1
         targets.append(target)
     return TargetList(path=path, title=title.strip(), slug=slug, scan=scan, ca_file=ca_file,
-                      targets=tuple(targets))
+                      targets=tuple(targets),
+                      mail_domain=mail_domain.lower() if mail_domain else None,
+                      dns_server=dns_server)
 
 
 def _build_target(path: Path, index: int, raw: Any, header: int | None,
