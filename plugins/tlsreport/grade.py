@@ -850,7 +850,10 @@ def grade_result(result: TargetResult, on: date, *, taken: date | None = None) -
     if result.state != STATE_OK:
         return None
     if result.facts is not None:
-        return grade_facts(result.facts, on, hostname=result.target.host)
+        from .mailgrade import for_mail  # HSTS not applicable to mail (issue 14)
+
+        return for_mail(grade_facts(result.facts, on, hostname=result.target.host),
+                        result.target.service)
     rec = result.recorded
     if rec is None or rec.grade is None:
         return None
