@@ -44,7 +44,7 @@ def test_ehlo_without_starttls_or_auth():
 
 
 def test_imap_capability_from_greeting_and_line():
-    caps, starttls, mechs, disabled = parse_imap_capability(
+    _caps, starttls, mechs, disabled = parse_imap_capability(
         "* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready")
     assert (starttls, mechs, disabled) == (True, (), True)
     _caps, starttls, mechs, disabled = parse_imap_capability("* CAPABILITY IMAP4rev1 AUTH=PLAIN")
