@@ -202,8 +202,6 @@ def _build_list(path: Path, data: dict[str, Any], lines: _Lines) -> TargetList:
                    'write e.g. mail_domain = "example.org"')
     dns_server = data.get("dns_server")
     if dns_server is not None:
-        from .maildns import DnsServerError, parse_dns_server
-
         try:
             if not isinstance(dns_server, str):
                 raise DnsServerError(f"{dns_server!r} is not a string")
@@ -314,6 +312,39 @@ def _build_target(path: Path, index: int, raw: Any, header: int | None,
     return Target(name=name.strip(), host=host.lower(), port=port, service=service,
                   path=target_path, address=address, group=group, added=added, note=note,
                   line=header)
+
+
+class DnsServerError(ValueError):
+    """A ``dns_server`` setting that is not "IP" or "IP:port"."""
+
+
+def parse_dns_server(text: str) -> tuple[str, int]:
+    """ "127.0.0.1:5353" / "::1" / "[::1]:5353" / "192.0.2.1" -> (address, port).
+
+    An address, never a name: the resolver that would look the name up is the one being set.
+    """
+    text = text.strip()
+    host, port = text, 53
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        if rest:
+            if not rest.startswith(":"):
+                raise DnsServerError(f"{text!r}: expected [address]:port")
+            port = _dns_port(rest[1:], text)
+    elif text.count(":") == 1:
+        host, raw = text.split(":")
+        port = _dns_port(raw, text)
+    try:
+        return str(ipaddress.ip_address(host)), port
+    except ValueError:
+        raise DnsServerError(f"{text!r}: not an IP address (write e.g. \"127.0.0.1:5353\")"
+                             ) from None
+
+
+def _dns_port(raw: str, text: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise DnsServerError(f"{text!r}: port must be a number from 1 to 65535")
+    return int(raw)
 
 
 def _host_hint(host: object) -> str:
