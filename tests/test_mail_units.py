@@ -166,6 +166,14 @@ def test_domain_findings_say_dnssec_was_not_validated():
     assert "no-tls-rpt" in ids
 
 
+def test_mail_grade_knows_the_mail_services():
+    from tlsreport.mailgrade import MAIL_SERVICES
+    from tlsreport.mailpolicy import PROTOCOL_OF
+    from tlsreport.targets import SERVICES
+
+    assert set(MAIL_SERVICES) == set(PROTOCOL_OF) == set(SERVICES) - {"https"}
+
+
 def test_mail_grade_drops_hsts_and_says_a_is_the_top():
     from tlsreport.grade import grade_facts
     from tlsreport.scan import suite_facts

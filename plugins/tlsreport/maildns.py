@@ -20,7 +20,6 @@ function, ``check_mail_domain``, which never raises for what DNS or a server ans
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import ssl
 import time
@@ -29,39 +28,12 @@ from typing import Any
 
 from .facts import MailDomain, TlsaRecord
 from .mailpolicy import MailFinding, clean
+from .targets import DnsServerError, parse_dns_server
+
+__all__ = ["DnsServerError", "check_mail_domain", "domain_findings", "parse_dns_server"]
 
 MAX_POLICY = 64 * 1024  # RFC 8461 §3.3 lets a sender stop at 64 KiB
 POLICY_PATH = "/.well-known/mta-sts.txt"
-
-
-class DnsServerError(ValueError):
-    """A ``dns_server`` setting that is not "IP" or "IP:port"."""
-
-
-def parse_dns_server(text: str) -> tuple[str, int]:
-    """ "127.0.0.1:5353" / "::1" / "[::1]:5353" / "192.0.2.1" -> (address, port)."""
-    text = text.strip()
-    host, port = text, 53
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        if rest:
-            if not rest.startswith(":"):
-                raise DnsServerError(f"{text!r}: expected [address]:port")
-            port = _port(rest[1:], text)
-    elif text.count(":") == 1:
-        host, raw = text.split(":")
-        port = _port(raw, text)
-    try:
-        return str(ipaddress.ip_address(host)), port
-    except ValueError:
-        raise DnsServerError(f"{text!r}: not an IP address (write e.g. \"127.0.0.1:5353\")"
-                             ) from None
-
-
-def _port(raw: str, text: str) -> int:
-    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
-        raise DnsServerError(f"{text!r}: port must be a number from 1 to 65535")
-    return int(raw)
 
 
 # --- pure parsers ----------------------------------------------------------------------------
