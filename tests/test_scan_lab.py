@@ -67,7 +67,7 @@ def test_snapshot_structure(lab_snapshot: tuple[facts.Snapshot, dict]) -> None:
     snapshot, raw = lab_snapshot
     assert snapshot.list_slug == "lab" and snapshot.kind == "scan"
     assert len(snapshot.results) == 22
-    assert snapshot.versions["sslyze"] == "6.3.1" and snapshot.versions["schema"] == "1"
+    assert snapshot.versions["sslyze"] == "6.3.1" and snapshot.versions["schema"] == "2"
     taken_to_datetime(snapshot.taken)
     # raw JSON: one sslyze entry per target sslyze scanned (silent/closed stop at the probe)
     scanned = {r["server_location"]["hostname"] for r in raw["server_scan_results"]}
