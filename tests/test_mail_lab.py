@@ -9,10 +9,7 @@ fixture does not start it.
 
 from __future__ import annotations
 
-import http.server
 import os
-import ssl
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,14 +19,13 @@ from tlsreport import facts
 from tlsreport.grade import grade_result
 from tlsreport.history import History
 from tlsreport.lab.mail import MAIL_DOMAIN, MAIL_HOST, MailLab
+from tlsreport.lab.maildomain import dns_server as dns_server_of
+from tlsreport.lab.maildomain import lab_zone, policy_server
 from tlsreport.maildns import check_mail_domain, domain_findings
 from tlsreport.mailgrade import MAIL_TOP_NOTE
 from tlsreport.mailpolicy import certificate_hashes, policy_findings, probe_mail_policy
 
 pytestmark = pytest.mark.lab
-
-POLICY = "version: STSv1\nmode: enforce\nmx: mail.lab.test\nmax_age: 604800\n"
-
 
 def _policy_address() -> str:
     """One 127.0.0.x per xdist worker: each worker's policy server binds port 443."""
@@ -52,59 +48,17 @@ def served(mail_lab: MailLab) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def policy_server(mail_lab: MailLab) -> Iterator[str]:
-    """HTTPS on <address>:443 answering the MTA-STS policy with the lab's certificate."""
-    assert mail_lab.certificate is not None
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = POLICY.encode() if self.path == "/.well-known/mta-sts.txt" else b""
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    address = _policy_address()
-    server = http.server.ThreadingHTTPServer((address, 443), Handler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(mail_lab.certificate.chain_file, mail_lab.certificate.key_file)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield address
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def dns_server(served: tuple[str, str], policy_server: str) -> Iterator[str]:
+def dns_server(mail_lab: MailLab, served: tuple[str, str]) -> Iterator[str]:
     """A real DNS server (dnslib) on 127.0.0.1 with two zones: lab.test whose TLSA matches
-    the lab's certificate, and bad.test whose TLSA does not."""
-    from dnslib.server import DNSLogger, DNSServer
-    from dnslib.zoneresolver import ZoneResolver
-
-    _, spki = served
-    zone = f"""
-{MAIL_DOMAIN}. 300 IN MX 10 {MAIL_HOST}.
-_mta-sts.{MAIL_DOMAIN}. 300 IN TXT "v=STSv1; id=20261205T000000"
-mta-sts.{MAIL_DOMAIN}. 300 IN A {policy_server}
-_smtp._tls.{MAIL_DOMAIN}. 300 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@{MAIL_DOMAIN}"
-_25._tcp.{MAIL_HOST}. 300 IN TLSA 3 1 1 {spki}
-bad.test. 300 IN MX 10 mail.bad.test.
-_25._tcp.mail.bad.test. 300 IN TLSA 3 1 1 {"00" * 32}
-"""
-    server = DNSServer(ZoneResolver(zone), address="127.0.0.1", port=0,
-                       logger=DNSLogger("-request,-reply,-truncated,-error,-recv,-send,-data",
-                                        prefix=False, logf=lambda _: None))
-    server.start_thread()
-    port = server.server.server_address[1]
-    yield f"127.0.0.1:{port}"
-    server.stop()
+    the lab's certificate (and whose MTA-STS policy is served over HTTPS), and bad.test whose
+    TLSA does not match."""
+    assert mail_lab.certificate is not None
+    address = _policy_address()
+    zone = lab_zone(address, served[1]) + (
+        "bad.test. 300 IN MX 10 mail.bad.test.\n"
+        f"_25._tcp.mail.bad.test. 300 IN TLSA 3 1 1 {'00' * 32}\n")
+    with policy_server(address, mail_lab.certificate), dns_server_of(zone) as where:
+        yield where
 
 
 def _probe(lab: MailLab, profile: str, service: str) -> facts.MailPolicy:
