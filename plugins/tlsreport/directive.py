@@ -35,6 +35,9 @@ VIEWS: dict[str, dict[str, str]] = {
         "as_of": "date",
     },
     "target": {"list": "slug", "target": "text", "as_of": "date"},
+    # Issue 14: mail policy beside the grade, and certificates ending soon (tlsreport.mailview).
+    "mail": {"list": "slug", "target": "text", "group": "text", "as_of": "date"},
+    "expiring": {"list": "slug", "within": "days", "group": "text", "as_of": "date"},
 }
 CHART_KINDS = ("history", "timeline", "distribution")
 DEFAULT_CHART_KIND = "distribution"
@@ -155,6 +158,11 @@ def _convert(key: str, kind: str, raw: str) -> object:
         return _date(key, raw)
     if kind == "since":
         return "previous" if raw == "previous" else _date(key, raw, extra="previous or ")
+    if kind == "days":
+        if not raw.isdigit() or int(raw) > 3650:
+            raise DirectiveError(f"option {key!r}: expected a number of days (0-3650), "
+                                 f"got {raw!r}")
+        return int(raw)
     if kind == "kind":
         if raw not in CHART_KINDS:
             raise DirectiveError(
