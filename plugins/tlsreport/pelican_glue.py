@@ -55,6 +55,9 @@ DEFAULTS: dict[str, Any] = {
     "TLSREPORT_MAX_AGE": 24 * 3600,
     "TLSREPORT_ERRORS": "fail",
     "TLSREPORT_OUTPUT_DIR": "tlsreport",
+    # Issue 14: a certificate is a warning this many days before it ends, an alert at the second.
+    "TLSREPORT_EXPIRY_WARN_DAYS": 30,
+    "TLSREPORT_EXPIRY_ALERT_DAYS": 7,
 }
 SCAN_VALUES = ("auto", "never", "always")
 ERROR_VALUES = ("fail", "warn")
@@ -109,6 +112,13 @@ def apply_defaults(settings: dict[str, Any]) -> None:
     if not isinstance(out, str) or not out or Path(out).is_absolute() or ".." in parts:
         raise SettingsError(
             f"TLSREPORT_OUTPUT_DIR: expected a relative folder inside the output, got {out!r}"
+        )
+    warn, alert = settings["TLSREPORT_EXPIRY_WARN_DAYS"], settings["TLSREPORT_EXPIRY_ALERT_DAYS"]
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (warn, alert)) or \
+            not 0 <= alert <= warn:
+        raise SettingsError(
+            f"TLSREPORT_EXPIRY_WARN_DAYS / TLSREPORT_EXPIRY_ALERT_DAYS: expected whole days "
+            f"with 0 <= alert <= warn, got {warn!r} / {alert!r}"
         )
     for key in ("TLSREPORT_TARGETS_DIR", "TLSREPORT_HISTORY_DIR"):
         if not isinstance(settings[key], (str, os.PathLike)) or not str(settings[key]):
@@ -848,6 +858,8 @@ def _render_view(
         assert result is not None
         grade = state.grades.grade(result, on)
         return render.target_card(env, result, grade, url=links.target_ref(result.target))
+    if d.view in ("mail", "expiring"):
+        return _mail_view(state, d, snapshot, on, group_s, links)
     infos = state.lists()[slug].snapshots
     upto = [i for i in infos if i.taken <= chosen.taken]
     if d.view == "changes":
@@ -887,6 +899,26 @@ def _render_view(
         _find_target(snapshot, name, among=snaps)
         chart = state.chart_maker.timeline(snaps, name)
     return render.chart_view(env, chart, src="{static}/" + state.chart_url(chart))
+
+
+def _mail_view(state: BuildState, d: directive.Directive, snapshot: Snapshot, on: date,
+               group: str | None, links: Links) -> str:
+    """The issue-14 views (tlsreport.mailview): mail policy, and certificates ending soon."""
+    from . import mailview
+
+    if d.view == "mail":
+        name = d.options.get("target")
+        if name is not None:
+            _find_target(snapshot, str(name))
+        return mailview.mail_view(snapshot, on=on, grader=state.grades.grade,
+                                  target=str(name) if name is not None else None, group=group,
+                                  target_url=links.target_ref)
+    warn = int(state.settings["TLSREPORT_EXPIRY_WARN_DAYS"])
+    within = d.options.get("within")
+    return mailview.expiring_view(
+        snapshot, on=on, within=int(within) if isinstance(within, int) else warn,
+        alert_days=int(state.settings["TLSREPORT_EXPIRY_ALERT_DAYS"]), group=group,
+        target_url=links.target_ref)
 
 
 def _since_label(base: Snapshot, previous_post: bool) -> str:
