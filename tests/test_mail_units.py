@@ -82,7 +82,7 @@ def test_findings_careful_submission():
     found = policy_findings(policy, "submission")
     assert _ids(found) == ["starttls", "no-auth-before-tls", "submission-tls-required"]
     assert {f.level for f in found} == {"good"}
-    assert policy_summary(policy, "submission") == "STARTTLS"
+    assert policy_summary(policy, "submission") == "TLS required"
 
 
 def test_findings_sloppy_submission_worst_first():

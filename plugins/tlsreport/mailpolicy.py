@@ -191,12 +191,19 @@ def _sorted(found: list[MailFinding]) -> tuple[MailFinding, ...]:
     return tuple(sorted(found, key=lambda f: LEVEL_ORDER.index(f.level)))
 
 
+_BEST_FIRST = ("submission-tls-required", "implicit-tls", "no-auth-before-tls", "starttls")
+
+
 def policy_summary(policy: MailPolicy | None, service: str) -> str:
     """A few words for a table column: the worst finding, or "" when there is none."""
     found = policy_findings(policy, service)
     if not found:
         return ""
     worst = found[0]
+    if worst.level == "good":  # all good: name the strongest thing said
+        ids = [f.id for f in found]
+        worst = found[min(range(len(ids)), key=lambda i: _BEST_FIRST.index(ids[i])
+                          if ids[i] in _BEST_FIRST else len(_BEST_FIRST))]
     short = {
         "no-starttls": "no STARTTLS", "auth-before-tls": "login before TLS",
 "submission-tls-optional": "TLS optional",
