@@ -228,11 +228,27 @@ def snapshot_rows(snapshot: Any) -> list[tuple[str, str, str, str]]:
                 bits.append(f"certificate: {f.certificate.problem}")
             if f.errors:
                 bits.append(f"{len(f.errors)} scan command(s) failed")
+            bits += _issue14_bits(result, snapshot.taken)
             detail = ", ".join(bits)
         else:
             detail = result.reason or ""
         rows.append((t.name, endpoint, result.state, detail))
     return rows
+
+
+def _issue14_bits(result: Any, taken: str) -> list[str]:
+    """Days left (on the snapshot's day) and the mail policy's words, for ``show``."""
+    from datetime import date
+
+    from .mailview import expiry_words, mail_words
+
+    day = date.fromisoformat(taken[:10])
+    bits = []
+    if expiry_words(result, day):
+        bits.append(f"certificate: {expiry_words(result, day)} on {day}")
+    if mail_words(result):
+        bits.append(f"mail: {mail_words(result)}")
+    return bits
 
 
 def print_snapshot_table(snapshot: Any) -> None:
@@ -272,7 +288,7 @@ def add_grade_parser(subparsers: Any) -> None:
 def cmd_grade(args: argparse.Namespace) -> int:
     from datetime import date
 
-    from . import facts
+    from . import facts, mailview
     from .grade import Grade, grade_result, rules_of
 
     try:
@@ -321,6 +337,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
             "note": g.note if g else (
                 "grade not recorded" if result.state == "ok" else ""),
         }
+        # Issue 14: days left on the snapshot's day, and the mail findings beside the grade.
+        out.update(mailview.expiry_json(result, taken))
+        out.update(mailview.mail_json(result))
         return out
 
     report = {"rules": rules_id, "taken": snapshot.taken, "list": snapshot.list_slug,
@@ -329,23 +348,30 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return EXIT_OK
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=f"{snapshot.title} — {snapshot.kind} {snapshot.taken}, "
                         f"rules of {rules_id}")
-    for column in ("target", "grade", "if trusted", "score", "reasons", "not tested"):
+    for column in ("target", "grade", "if trusted", "score", "reasons", "not tested",
+                   "certificate", "mail policy"):
         table.add_column(column, overflow="fold")
     for e in report["targets"]:
         if e["state"] != "ok":
-            table.add_row(e["name"], f"[bold]{e['state']}[/bold]", "", "", e["reason"] or "", "")
+            table.add_row(e["name"], f"[bold]{e['state']}[/bold]", "", "", e["reason"] or "", "",
+                          "", "")
             continue
         grade = e["grade"] or "—"
         if e["grade"] and not e["determined"]:
             grade += " (?)"
         score = str(e["scores"]["total"]) if e["scores"] else ""
         reasons = ", ".join(e["reasons"]) + (f" — {e['note']}" if e["note"] else "")
+        expiry = e["expiry_text"] or ""
+        if e["expiry"] in ("warning", "alert", "expired"):
+            expiry = f"[bold]{expiry} ({e['expiry']})[/bold]"
+        mail = "; ".join(f["text"] for f in e["mail_policy"] if f["level"] in ("bad", "warning"))
         table.add_row(e["name"], grade, e["grade_if_trusted"] or "", score, reasons,
-                      ", ".join(e["not_tested"]))
+                      ", ".join(e["not_tested"]), expiry, escape(mail))
     Console(width=max(100, Console().width)).print(table)
     return EXIT_OK
 
