@@ -26,6 +26,36 @@ from pathlib import Path
 from .mail import MAIL_DOMAIN, MAIL_HOST, MailCertificate
 
 POLICY_PATH = "/.well-known/mta-sts.txt"
+# The mail post's names for the careful profile's services.
+POST_NAMES = {
+    "smtp": "SMTP (MX, STARTTLS)",
+    "submission": "Submission (STARTTLS required)",
+    "smtps": "SMTPS (implicit TLS)",
+    "imap": "IMAP with STARTTLS",
+    "imaps": "IMAPS (implicit TLS)",
+    "pop3": "POP3 with STLS",
+    "pop3s": "POP3S (implicit TLS)",
+}
+LIST_HEADER = """\
+# Mail servers (lab): the list behind the post on Postfix/Courier TLS.
+#
+# Its history (data/history/mail-servers/) is ONE real scan (sslyze and tlsreport's mail
+# policy probe) of the "careful" mail profile of tlsreport's lab: Debian's Postfix (MX,
+# submission, smtps) and Courier (IMAP/POP3 with STARTTLS, imaps, pop3s) on 127.0.0.2-3, set
+# up as the post says, with a 90-day certificate from the lab's CA, and the lab's mail domain
+# (MTA-STS, TLS-RPT, DANE) served by a DNS server on loopback. It was made with
+#   python -m tlsreport.lab.maildomain --history data/history --list data/targets/mail-servers.toml
+# The ports and the DNS server are the ones the lab had during that scan; `scan = false`:
+# nothing connects to them again (`make scan` skips the list).
+#
+# To check YOUR mail server, copy this file to e.g. my-mail.toml and:
+#   - set title and slug (slug = the name in the directives: [tlsreport grades list=my-mail]);
+#   - for each port you serve, one [[target]] with your server's name as `host` and the
+#     `service`: smtp (25), submission (587), smtps (465), imap (143), imaps (993), pop3 (110)
+#     or pop3s (995); `port` only when it is not the usual one; drop `address`;
+#   - set mail_domain to your mail domain and drop dns_server (the system's resolver is used);
+#   - set scan = true, then `make scan` (daily from cron is plenty) and `make html`.
+"""
 POLICY = f"version: STSv1\nmode: enforce\nmx: {MAIL_HOST}\nmax_age: 604800\n"
 
 
@@ -95,6 +125,8 @@ def record_mail_post(history_dir: Path, list_path: Path, *, work: Path,
     The list file is rewritten with the ports the lab had (``scan = false``: nothing
     connects to them again); returns the snapshot's path.
     """
+    import dataclasses
+
     from ..history import History
     from ..mailpolicy import certificate_hashes
     from ..scan import scan_list
@@ -103,6 +135,8 @@ def record_mail_post(history_dir: Path, list_path: Path, *, work: Path,
 
     with MailLab(work, ["careful"]) as lab:
         assert lab.certificate is not None
+        lab.targets = [dataclasses.replace(t, name=POST_NAMES[t.service], path="/")
+                       for t in lab.targets]
         _, spki = certificate_hashes(lab.certificate.leaf_der)
         with policy_server(policy_address, lab.certificate), \
                 dns_server(lab_zone(policy_address, spki)) as dns:
@@ -114,7 +148,7 @@ def record_mail_post(history_dir: Path, list_path: Path, *, work: Path,
     text = scan_path.read_text().replace("scan = true", "scan = false")
     ca_line = next(line for line in text.splitlines() if line.startswith("ca_file"))
     text = text.replace(ca_line + "\n", "")  # the lab's CA is gone with the lab
-    list_path.write_text(text)
+    list_path.write_text(LIST_HEADER + text.replace('path = "/"\n', ""))
     return History(history_dir).write(snapshot, raw)
 
 
