@@ -133,3 +133,28 @@ def test_empty_feed_is_still_valid_atom():
                                    slug="mail", title="Mail").encode())
     assert root.findtext("a:updated", namespaces=NS) == "2026-11-15T00:00:00Z"
     assert root.findall("a:entry", NS) == []
+
+
+def test_feed_files_of_a_site_build():
+    from tlsreport.feeds import feed_files
+
+    snaps = [_snap("2026-11-15T00:00:00Z", _scan("mx", "2026-12-10T00:00:00Z"),
+                   _scan("imap", "2027-01-10T00:00:00Z", 143))]
+    stems = {"mx.example.org:25/smtp": "mx", "imap.example.org:143/smtp": "imap"}
+    files = feed_files([("mail", "Mail", snaps), ("empty", "Empty", [])], out_dir="tlsreport",
+                       site_url="https://blog.example", target_stems=lambda slug: stems,
+                       letter=lambda *_: "A")
+    assert sorted(files) == ["tlsreport/mail.atom.xml", "tlsreport/mail/imap.atom.xml",
+                             "tlsreport/mail/mx.atom.xml"]
+    whole = ET.fromstring(files["tlsreport/mail.atom.xml"])
+    mx = ET.fromstring(files["tlsreport/mail/mx.atom.xml"])
+    ids = {e.findtext("a:id", namespaces=NS) for e in whole.findall("a:entry", NS)}
+    mx_ids = {e.findtext("a:id", namespaces=NS) for e in mx.findall("a:entry", NS)}
+    assert len(ids) == 3 and len(mx_ids) == 2 and mx_ids <= ids  # the same entries, same ids
+    assert mx.findtext("a:id", namespaces=NS) == "https://blog.example/tlsreport/mail/mx.atom.xml"
+    link = mx.find("a:entry/a:link", NS)
+    assert link is not None and link.get("href") == "https://blog.example/tlsreport/mail/mx.html"
+    dev = feed_files([("mail", "Mail", snaps)], out_dir="tlsreport", site_url="",
+                     target_stems=lambda slug: stems, letter=lambda *_: "A")
+    dev_id = ET.fromstring(dev["tlsreport/mail.atom.xml"]).findtext("a:id", namespaces=NS)
+    assert dev_id == "tag:tlsreport,2026:tlsreport/mail.atom.xml"  # absolute without SITEURL

@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from .expiry import ALERT_DAYS, WARN_DAYS, expiry_of
 from .facts import Snapshot, TargetResult
@@ -161,20 +162,63 @@ def atom(feed_entries: list[Entry], *, feed_id: str, title: str, self_url: str,
     return f'<?xml version="1.0" encoding="utf-8"?>\n{body}\n'
 
 
+def _id_base(site_url: str, path: str) -> str:
+    """An absolute IRI for ids: the feed's URL, or a tag URI when the site has no URL yet
+    (a development build), since an Atom id must be absolute."""
+    return f"{site_url.rstrip('/')}/{path}" if site_url else f"tag:tlsreport,2026:{path}"
+
+
 def list_feed(snapshots: list[Snapshot], *, base_url: str, slug: str, title: str,
-              **options: object) -> str:
+              **options: Any) -> str:
     """The feed of one list: ``{base_url}/{slug}.atom.xml``."""
     url = f"{base_url.rstrip('/')}/{slug}.atom.xml"
-    found = entries(snapshots, id_base=url, **options)  # type: ignore[arg-type]
+    found = entries(snapshots, id_base=url, **options)
     return atom(found, feed_id=url, title=f"{title}: TLS report", self_url=url,
                 updated=max((s.taken for s in snapshots), default=None))
 
 
 def target_feed(snapshots: list[Snapshot], key: str, *, base_url: str, slug: str,
-                target_slug: str, name: str, **options: object) -> str:
+                target_slug: str, name: str, **options: Any) -> str:
     """The feed of one target of a list: ``{base_url}/{slug}/{target_slug}.atom.xml``."""
     url = f"{base_url.rstrip('/')}/{slug}/{target_slug}.atom.xml"
-    found = [e for e in entries(snapshots, id_base=url, **options)  # type: ignore[arg-type]
-             if e.key == key]
+    found = [e for e in entries(snapshots, id_base=url, **options) if e.key == key]
     return atom(found, feed_id=url, title=f"{name}: TLS report", self_url=url,
                 updated=max((s.taken for s in snapshots), default=None))
+
+
+def feed_files(lists: Iterable[tuple[str, str, list[Snapshot]]], *, out_dir: str,
+               site_url: str, target_stems: Callable[[str], dict[str, str]],
+               **options: Any) -> dict[str, bytes]:
+    """Every feed of a site build: output-relative path -> bytes.
+
+    ``lists`` gives (slug, title, snapshots) per list; ``target_stems(slug)`` maps target key
+    to the file stem of its page, and its feed sits beside it. Entries are computed once per
+    list (the per-target feeds are filtered from them) and keep the list feed's ids, so an
+    entry read in both feeds is one entry.
+    """
+    files: dict[str, bytes] = {}
+    for slug, title, snapshots in lists:
+        if not snapshots:
+            continue
+        path = f"{out_dir}/{slug}.atom.xml"
+        id_base = _id_base(site_url, path)
+        stems = target_stems(slug)
+
+        def page(result: TargetResult, slug: str = slug, stems: dict[str, str] = stems
+                 ) -> str | None:
+            stem = stems.get(result.target.key)
+            return (f"{site_url.rstrip('/')}/{out_dir}/{slug}/{stem}.html"
+                    if stem and site_url else None)
+
+        found = entries(snapshots, id_base=id_base, target_url=page, **options)
+        updated = max(s.taken for s in snapshots)
+        files[path] = atom(found, feed_id=id_base, title=f"{title}: TLS report",
+                           self_url=f"{site_url.rstrip('/')}/{path}", updated=updated).encode()
+        names = {r.target.key: r.target.name for s in snapshots for r in s.results}
+        for key, stem in sorted(stems.items()):
+            own = f"{out_dir}/{slug}/{stem}.atom.xml"
+            files[own] = atom([e for e in found if e.key == key],
+                              feed_id=_id_base(site_url, own),
+                              title=f"{names.get(key, key)}: TLS report",
+                              self_url=f"{site_url.rstrip('/')}/{own}", updated=updated).encode()
+    return files
