@@ -342,3 +342,18 @@ def test_mail_post_shows_policy_and_days_left(site: Path) -> None:
     expiring = html.select("table.tlsreport-expiring tbody tr")
     assert len(expiring) == len(MAIL_TARGETS)
     assert all(r.find_all("td")[1].get_text() == "90 days left" for r in expiring)
+
+
+def test_mail_list_and_its_targets_have_atom_feeds(site: Path) -> None:
+    # Issue 14: subscribe to a list or to one server; entries come from the snapshots.
+    import xml.etree.ElementTree as ET
+
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    feed = ET.parse(site / "tlsreport" / "mail-servers.atom.xml").getroot()
+    titles = [e.findtext("a:title", namespaces=ns) for e in feed.findall("a:entry", ns)]
+    assert sorted(titles) == sorted(f"{name}: new endpoint, graded A" for name in MAIL_TARGETS)
+    own = sorted((site / "tlsreport" / "mail-servers").glob("*.atom.xml"))
+    assert len(own) == len(MAIL_TARGETS)
+    banks = ET.parse(site / "tlsreport" / "belgian-banks.atom.xml").getroot()
+    kinds = {e.find("a:category", ns).get("term") for e in banks.findall("a:entry", ns)}
+    assert {"new", "grade"} <= kinds
