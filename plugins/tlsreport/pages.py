@@ -187,9 +187,13 @@ def target_pages(
             "taken": last_snap.taken,
             "taken_date": render.human_date(last_day),
             "card_html": Markup(render.target_card(
-                env, result, state.grades.grade(result, last_day)
+                env, result, state.grades.grade(result, last_day), day=last_day
             )),
             "expiry": render.cert_expiry(result),
+            # Issue 14: days left on the latest snapshot's day, and this target's Atom feed.
+            "expiry_text": render.days_left_text(result, last_day),
+            "feed_url": save_as[:-len(".html")] + ".atom.xml" if save_as.endswith(".html")
+            else None,
             "findings": findings(result),
             "history_html": Markup(render.target_history_table(env, history)),
             "timeline_html": Markup(render.chart_view(

@@ -222,6 +222,7 @@ class Row:
     key: str
     expiry: date | None
     note: str
+    expiry_text: str = ""  # issue 14: "23 days left" on the snapshot's day, "" if unknown
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,7 @@ def grade_rows(
         if group is not None and group not in result.target.group:
             continue
         grade = _grade(result, on, taken, grader)
-        rows.append(_row(result, grade, target_url(result.target)))
+        rows.append(_row(result, grade, target_url(result.target), day=taken))
     rows.sort(key=lambda r: (r.name.casefold(), r.name))
     return rows
 
@@ -322,17 +323,19 @@ def chart_view(env: jinja2.Environment, chart: Chart, *, src: str) -> str:
 
 
 def target_card(
-    env: jinja2.Environment, result: TargetResult, grade: Grade | None, *, url: str | None = None
+    env: jinja2.Environment, result: TargetResult, grade: Grade | None, *, url: str | None = None,
+    day: date | None = None,
 ) -> str:
-    """One target inline (inside a sentence): badge, name, reasons, certificate expiry."""
-    return env.get_template("tlsreport/card.html").render(row=_row(result, grade, url))
+    """One target inline (inside a sentence): badge, name, reasons, certificate expiry
+    (with the days left on ``day``, the snapshot's day, when given)."""
+    return env.get_template("tlsreport/card.html").render(row=_row(result, grade, url, day=day))
 
 
 def target_history_table(
     env: jinja2.Environment, rows: Sequence[tuple[date, Grade | None, TargetResult]]
 ) -> str:
     """A target's grade at each snapshot, newest first, for its own page."""
-    shaped = [(d, _row(result, grade, None)) for d, grade, result in rows]
+    shaped = [(d, _row(result, grade, None, day=d)) for d, grade, result in rows]
     shaped.sort(key=lambda p: p[0], reverse=True)
     return env.get_template("tlsreport/target_history.html").render(rows=shaped)
 
@@ -364,6 +367,8 @@ def target_findings(
             ("Key", key_summary(result)),
             ("Signature", (leaf.signature_hash or DASH).upper()),
             ("Valid until", cert_expiry(result) or DASH),
+            *([("Days left", days_left_text(result, _as_date(taken)))] if taken is not None
+              and cert_expiry(result) is not None else []),
         ]
     if cert is not None:
         trusted_by = [t.store for t in cert.trust if t.trusted]
@@ -400,8 +405,17 @@ def error_box(env: jinja2.Environment, message: str) -> str:
 # --- internals ------------------------------------------------------------------------------
 
 
-def _row(result: TargetResult, grade: Grade | None, url: str | None) -> Row:
+def days_left_text(result: TargetResult, day: date) -> str:
+    """Issue 14: "23 days left (warning)" on ``day`` (tlsreport.expiry's words)."""
+    from .mailview import expiry_words
+
+    return expiry_words(result, day)
+
+
+def _row(result: TargetResult, grade: Grade | None, url: str | None, *,
+         day: date | None = None) -> Row:
     return Row(
+        expiry_text=days_left_text(result, day) if day is not None else "",
         name=result.target.name,
         url=url,
         letter=grade.letter if grade is not None else None,
