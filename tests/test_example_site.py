@@ -357,3 +357,21 @@ def test_mail_list_and_its_targets_have_atom_feeds(site: Path) -> None:
     banks = ET.parse(site / "tlsreport" / "belgian-banks.atom.xml").getroot()
     kinds = {e.find("a:category", ns).get("term") for e in banks.findall("a:entry", ns)}
     assert {"new", "grade"} <= kinds
+
+
+def test_mail_tables_and_target_pages_say_days_left(site: Path) -> None:
+    html = _soup(site / "mail-server-tls-postfix-courier.html")
+    table = html.select_one("div.tlsreport-grades table.tlsreport-table")
+    assert table is not None
+    for row in table.select("tbody tr"):
+        assert "(90 days left)" in row.get_text(" ", strip=True), row.th.get_text()
+    pages = sorted((site / "tlsreport" / "mail-servers").glob("*.html"))
+    pages = [p for p in pages if p.name != "index.html"]
+    assert len(pages) == len(MAIL_TARGETS)
+    for page in pages:
+        doc = _soup(page)
+        text = doc.get_text(" ", strip=True)
+        assert "90 days left on" in text, page.name
+        feed = doc.select_one("p.tlsreport-feed a")
+        assert feed is not None and feed["href"].endswith(page.stem + ".atom.xml")
+        assert (page.parent / f"{page.stem}.atom.xml").is_file()

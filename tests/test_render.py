@@ -186,7 +186,8 @@ def test_compact_table_has_the_agreed_columns(env) -> None:  # type: ignore[no-u
     cells = [c.get_text() for c in doc.tbody.tr.find_all(["th", "td"])]
     grade = grade_result(snap.results[0], date(2026, 11, 26))
     assert grade is not None
-    assert cells[:6] == ["Bank", grade.letter, "TLS 1.2–1.3", "yes", "RSA 2048", "31 March 2027"]
+    assert cells[:6] == ["Bank", grade.letter, "TLS 1.2–1.3", "yes", "RSA 2048",
+                         "31 March 2027 (125 days left)"]  # issue 14: days left
     assert doc.tbody.find("time")["datetime"] == "2027-03-31"
 
 
