@@ -857,7 +857,8 @@ def _render_view(
         result = _find_target(snapshot, str(d.options["target"]))
         assert result is not None
         grade = state.grades.grade(result, on)
-        return render.target_card(env, result, grade, url=links.target_ref(result.target))
+        return render.target_card(env, result, grade, url=links.target_ref(result.target),
+                                  day=on)
     if d.view in ("mail", "expiring"):
         return _mail_view(state, d, snapshot, on, group_s, links)
     infos = state.lists()[slug].snapshots
