@@ -106,8 +106,9 @@ def mail_view(snapshot: Snapshot, *, on: date, grader: Grader, target: str | Non
     head = Markup("<thead><tr><th>Target</th><th>Service</th><th>Grade</th>"
                   "<th>Certificate</th><th>Policy before TLS</th></tr></thead>")
     parts = [Markup('<div class="tlsreport-mail">'),
-             Markup('<table class="tlsreport-mail-table">{}<tbody>{}</tbody></table>').format(
-                 head, Markup("").join(rows)),
+             # In the theme's scroll box, like the grades tables: never wider than a phone.
+             Markup('<div class="tlsreport-scroll"><table class="tlsreport-mail-table">{}'
+                    "<tbody>{}</tbody></table></div>").format(head, Markup("").join(rows)),
              Markup('<p class="tlsreport-mail-note">These findings are not part of the grade: '
                     "SSL Labs grades the TLS a server negotiates, not its mail policy. HSTS does "
                     "not apply to mail, so A is a mail server's best grade.</p>")]
@@ -135,7 +136,7 @@ def expiring_view(snapshot: Snapshot, *, on: date, within: int = expiry.WARN_DAY
     if not rows:
         return str(Markup('<p class="tlsreport-expiring tlsreport-empty">No certificate ends '
                           "within {} days of {}.</p>").format(within, on.isoformat()))
-    return str(Markup('<table class="tlsreport-expiring"><thead><tr><th>Target</th>'
-                      "<th>Valid until</th><th>Days left on {}</th></tr></thead>"
-                      "<tbody>{}</tbody></table>").format(on.isoformat(),
-                                                          Markup("").join(rows)))
+    return str(Markup('<div class="tlsreport-scroll"><table class="tlsreport-expiring">'
+                      "<thead><tr><th>Target</th><th>Valid until</th><th>Days left on {}</th>"
+                      "</tr></thead><tbody>{}</tbody></table></div>").format(
+        on.isoformat(), Markup("").join(rows)))
