@@ -353,13 +353,16 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
     table = Table(title=f"{snapshot.title} — {snapshot.kind} {snapshot.taken}, "
                         f"rules of {rules_id}")
-    for column in ("target", "grade", "if trusted", "score", "reasons", "not tested",
-                   "certificate", "mail policy"):
+    for column in ("target", "grade", "if trusted", "score", "reasons", "not tested"):
         table.add_column(column, overflow="fold")
+    # Issue 14: days left and mail policy in a table of their own, so the grade table keeps
+    # its width (a name or a reason folded over two lines is hard to read).
+    extra = Table(title="Certificates and mail policy")
+    for column in ("target", "certificate", "mail policy (faults)"):
+        extra.add_column(column, overflow="fold")
     for e in report["targets"]:
         if e["state"] != "ok":
-            table.add_row(e["name"], f"[bold]{e['state']}[/bold]", "", "", e["reason"] or "", "",
-                          "", "")
+            table.add_row(e["name"], f"[bold]{e['state']}[/bold]", "", "", e["reason"] or "", "")
             continue
         grade = e["grade"] or "—"
         if e["grade"] and not e["determined"]:
@@ -371,8 +374,13 @@ def cmd_grade(args: argparse.Namespace) -> int:
             expiry = f"[bold]{expiry} ({e['expiry']})[/bold]"
         mail = "; ".join(f["text"] for f in e["mail_policy"] if f["level"] in ("bad", "warning"))
         table.add_row(e["name"], grade, e["grade_if_trusted"] or "", score, reasons,
-                      ", ".join(e["not_tested"]), expiry, escape(mail))
-    Console(width=max(100, Console().width)).print(table)
+                      ", ".join(e["not_tested"]))
+        if expiry or e["mail_policy"]:
+            extra.add_row(escape(e["name"]), expiry, escape(mail) or "none")
+    console = Console(width=max(100, Console().width))
+    console.print(table)
+    if extra.row_count:
+        console.print(extra)
     return EXIT_OK
 
 
