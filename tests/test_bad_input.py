@@ -247,7 +247,8 @@ POST_CASES = {
     "unknown-list": ("Text.\n\n[tlsreport grades list=bankz]\n", 6,
                      "unknown list 'bankz'"),
     "unknown-view": ("[tlsreport tables list=banks]\n", 4,
-                     "unknown view 'tables' (known views: grades, changes, chart, target)"),
+                     "unknown view 'tables' (known views: grades, changes, chart, target, mail, "
+                     "expiring)"),
     "unknown-option": ("[tlsreport grades list=banks colour=red]\n", 4,
                        "unknown option 'colour' for view 'grades' (known: list, compact"),
     "bad-option-value": ("[tlsreport grades list=banks as_of=yesterday]\n", 4, "as_of"),
