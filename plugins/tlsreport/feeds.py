@@ -215,9 +215,12 @@ def feed_files(lists: Iterable[tuple[str, str, list[Snapshot]]], *, out_dir: str
         files[path] = atom(found, feed_id=id_base, title=f"{title}: TLS report",
                            self_url=f"{site_url.rstrip('/')}/{path}", updated=updated).encode()
         names = {r.target.key: r.target.name for s in snapshots for r in s.results}
+        by_key: dict[str, list[Entry]] = {}
+        for e in found:  # one pass: filtering per target was targets x entries
+            by_key.setdefault(e.key, []).append(e)
         for key, stem in sorted(stems.items()):
             own = f"{out_dir}/{slug}/{stem}.atom.xml"
-            files[own] = atom([e for e in found if e.key == key],
+            files[own] = atom(by_key.get(key, []),
                               feed_id=_id_base(site_url, own),
                               title=f"{names.get(key, key)}: TLS report",
                               self_url=f"{site_url.rstrip('/')}/{own}", updated=updated).encode()
