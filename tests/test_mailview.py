@@ -54,6 +54,7 @@ def test_mail_view_escapes_and_lists_findings_beside_the_grade():
     assert [r.th.get_text() for r in rows] == [HOSTILE, "IMAPS"]
     first = rows[0].find_all("td")
     assert first[1].get_text() == "A" and first[2].get_text() == "5 days left (alert)"
+    assert "tls-grade" in first[1].span["class"]  # the grade badge of the other tables
     assert [li["class"][0] for li in rows[0].select("li")][:2] == ["tlsreport-mail-bad"] * 2
     assert "not part of the grade" in soup.get_text()
     assert "Mail domain example.org" in soup.get_text()

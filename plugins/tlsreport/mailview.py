@@ -22,6 +22,7 @@ from . import expiry
 from .facts import Snapshot, TargetResult
 from .maildns import domain_findings
 from .mailpolicy import MailFinding, policy_findings, policy_summary
+from .render import badge
 
 Grader = Callable[[TargetResult, date], Any]  # -> Grade | None
 
@@ -91,12 +92,12 @@ def mail_view(snapshot: Snapshot, *, on: date, grader: Grader, target: str | Non
         if facts is None or facts.mail is None:
             continue
         grade = grader(result, on)
-        letter = grade.letter if grade is not None else "—"
+        letter = badge(grade.letter if grade is not None else None)
         url = target_url(t)
         name = (Markup('<a href="{}">{}</a>').format(url, t.name) if url else escape(t.name))
         rows.append(Markup(
             "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"
-        ).format(name, f"{t.service} {t.port}", letter, expiry_words(result, on) or "—",
+        ).format(name, t.service, letter, expiry_words(result, on) or "—",
                  _findings_list(policy_findings(facts.mail, t.service))))
         if facts.mail_domain is not None:
             domains.append(facts.mail_domain)
@@ -107,8 +108,9 @@ def mail_view(snapshot: Snapshot, *, on: date, grader: Grader, target: str | Non
                   "<th>Certificate</th><th>Policy before TLS</th></tr></thead>")
     parts = [Markup('<div class="tlsreport-mail">'),
              # In the theme's scroll box, like the grades tables: never wider than a phone.
-             Markup('<div class="tlsreport-scroll"><table class="tlsreport-mail-table">{}'
-                    "<tbody>{}</tbody></table></div>").format(head, Markup("").join(rows)),
+             Markup('<div class="tlsreport-scroll"><table class="tlsreport-table '
+                    'tlsreport-mail-table">{}<tbody>{}</tbody></table></div>').format(
+                 head, Markup("").join(rows)),
              Markup('<p class="tlsreport-mail-note">These findings are not part of the grade: '
                     "SSL Labs grades the TLS a server negotiates, not its mail policy. HSTS does "
                     "not apply to mail, so A is a mail server's best grade.</p>")]
@@ -136,7 +138,8 @@ def expiring_view(snapshot: Snapshot, *, on: date, within: int = expiry.WARN_DAY
     if not rows:
         return str(Markup('<p class="tlsreport-expiring tlsreport-empty">No certificate ends '
                           "within {} days of {}.</p>").format(within, on.isoformat()))
-    return str(Markup('<div class="tlsreport-scroll"><table class="tlsreport-expiring">'
+    return str(Markup('<div class="tlsreport-scroll"><table class="tlsreport-table '
+                      'tlsreport-expiring">'
                       "<thead><tr><th>Target</th><th>Valid until</th><th>Days left on {}</th>"
                       "</tr></thead><tbody>{}</tbody></table></div>").format(
         on.isoformat(), Markup("").join(rows)))
