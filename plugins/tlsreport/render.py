@@ -115,16 +115,9 @@ def human_date(value: date | datetime | str) -> str:
 
 def cert_expiry(result: TargetResult) -> date | None:
     """The leaf certificate's expiry date, None when no certificate was seen."""
-    facts = result.facts
-    if facts is None or facts.certificate is None or facts.certificate.leaf is None:
-        return None
-    text = facts.certificate.leaf.not_after
-    if not text:
-        return None
-    try:
-        return _as_date(text)
-    except ValueError:
-        return None
+    from .expiry import not_after_of  # one reading of not_after for dates and days left
+
+    return not_after_of(result)
 
 
 def protocols_summary(facts: Facts | None) -> str:
