@@ -72,10 +72,10 @@ def parse_ehlo(lines: list[str]) -> tuple[tuple[str, ...], bool, tuple[str, ...]
     keywords: list[str] = []
     mechs: list[str] = []
     for line in lines[1:]:
-        text = line[4:].strip()
+        text = clean(line[4:])  # mechanisms too are server text: kept cleaned
         if not text:
             continue
-        keywords.append(clean(text))
+        keywords.append(text)
         word, _, rest = text.partition(" ")
         upper = word.upper()
         if upper == "AUTH" or upper.startswith("AUTH="):
