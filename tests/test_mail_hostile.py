@@ -112,3 +112,38 @@ def test_nothing_listening() -> None:
         port = s.getsockname()[1]
     policy = probe_mail_policy("imap", "imap.test", "127.0.0.1", port, timeout=1.0)
     assert policy.error is not None and policy.error.startswith("cannot connect")
+
+
+def test_dns_that_never_answers_gives_errors_per_check() -> None:
+    from tlsreport.maildns import check_mail_domain, domain_findings
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as quiet:  # bound, never answers
+        quiet.bind(("127.0.0.1", 0))
+        port = quiet.getsockname()[1]
+        found = check_mail_domain("example.test", mx_host="mx.example.test",
+                                  nameserver=f"127.0.0.1:{port}", timeout=0.5)
+    assert set(found.errors) == {"MX", "MTA-STS TXT", "TLS-RPT TXT", "TLSA"}
+    assert all("Timeout" in e or "timed out" in e for e in found.errors.values())
+    assert found.tlsa_match is None
+    assert {f.id for f in domain_findings(found) if f.level == "warning"} == {
+        "dns-MX", "dns-MTA-STS TXT", "dns-TLS-RPT TXT", "dns-TLSA"}
+
+
+def test_an_invalid_mta_sts_policy_is_reported(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+    import os
+
+    from tlsreport.lab.mail import MAIL_DOMAIN, make_certificate
+    from tlsreport.lab.maildomain import dns_server, lab_zone, policy_server
+    from tlsreport.maildns import check_mail_domain
+
+    cert = make_certificate(tmp_path, dt.datetime.now(dt.UTC))
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    address = f"127.0.0.{32 + (int(worker[2:]) if worker[2:].isdigit() else 0)}"
+    with policy_server(address, cert, policy="version: STSv1\nmode: strict\nmx: a\n"
+                                              "max_age: 1\n"), \
+            dns_server(lab_zone(address, "00" * 32)) as dns:
+        found = check_mail_domain(MAIL_DOMAIN, nameserver=dns, ca_file=cert.ca_file,
+                                  timeout=5)
+    assert found.mta_sts_txt is not None
+    assert "mode 'strict' is not enforce, testing or none" in (found.mta_sts_error or "")
