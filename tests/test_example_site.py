@@ -375,3 +375,15 @@ def test_mail_tables_and_target_pages_say_days_left(site: Path) -> None:
         feed = doc.select_one("p.tlsreport-feed a")
         assert feed is not None and feed["href"].endswith(page.stem + ".atom.xml")
         assert (page.parent / f"{page.stem}.atom.xml").is_file()
+
+
+def test_list_and_target_pages_announce_their_feeds(site: Path) -> None:
+    for page in (site / "tlsreport" / "mail-servers" / "index.html",
+                 site / "tlsreport" / "mail-servers" / "imaps-implicit-tls.html"):
+        doc = _soup(page)
+        link = doc.select_one('head link[rel="alternate"][type="application/atom+xml"]'
+                              '[href$=".atom.xml"][href*="mail-servers"]')
+        assert link is not None, page.name
+        assert (page.parent / link["href"]).resolve().is_file(), link["href"]
+        visible = doc.select_one("p.tlsreport-feed a")
+        assert visible is not None and visible["href"] == link["href"]

@@ -124,6 +124,7 @@ def list_page(
         "save_as": save_as,
         "slug": info.slug,
         "title": info.title,
+        "feed_url": f"{state.out_dir}/{info.slug}.atom.xml",  # issue 14 (tlsreport.feeds)
         "taken": latest.taken,
         "taken_date": render.human_date(on),
         "grades_html": Markup(render.grades_view(
