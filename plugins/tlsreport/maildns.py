@@ -195,7 +195,9 @@ def fetch_sts_policy(domain: str, resolver: Any, *, ca_file: Path | None, port: 
     addresses = [r.address for r in _query(resolver, host, "A")]
     if not addresses:
         raise ValueError(f"{host} has no A record")
-    context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    context = ssl.create_default_context()  # the system's CAs, and the list's on top
+    if ca_file:
+        context.load_verify_locations(cafile=str(ca_file))
     deadline = time.monotonic() + timeout
     with socket.create_connection((addresses[0], port), timeout=timeout) as raw, \
             context.wrap_socket(raw, server_hostname=host) as tls:
