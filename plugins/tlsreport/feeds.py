@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .expiry import ALERT_DAYS, WARN_DAYS, expiry_of
+from .expiry import ALERT_DAYS, LEVELS, WARN_DAYS, expiry_of
 from .facts import Snapshot, TargetResult
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -116,7 +116,7 @@ def entries(snapshots: Iterable[Snapshot], *, id_base: str,
 
 
 def _rank(level: str) -> int:
-    return ("expired", "alert", "warning", "ok").index(level)
+    return LEVELS.index(level)  # worst first
 
 
 def _text(value: str) -> str:

@@ -38,15 +38,6 @@ POLICY_PATH = "/.well-known/mta-sts.txt"
 
 # --- pure parsers ----------------------------------------------------------------------------
 
-def _tags(record: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for part in record.split(";"):
-        key, sep, value = part.strip().partition("=")
-        if sep:
-            out.setdefault(key.strip(), value.strip())
-    return out
-
-
 def sts_record(txts: list[str]) -> str | None:
     """The one ``v=STSv1`` record among a name's TXT strings (RFC 8461 §3.1), else None."""
     found = [t for t in txts if t.strip().startswith("v=STSv1")]

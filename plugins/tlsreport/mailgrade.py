@@ -25,7 +25,6 @@ _UNCONFIRMED = "A+ not confirmed: "
 _NOT_TESTED = " not tested"
 MAIL_TOP_NOTE = ("A is the best grade for a mail server: A+ needs HSTS, which applies to web "
                  "sites only (HSTS not applicable to mail)")
-HSTS_NOT_APPLICABLE = "not applicable (mail)"
 
 
 def is_mail(service: str) -> bool:
