@@ -23,6 +23,9 @@ MAIL_SERVICES: tuple[str, ...] = ("smtp", "submission", "smtps", "imap", "imaps"
 HSTS = "HSTS"  # the grader's name for the HSTS test in not_tested and notes
 _UNCONFIRMED = "A+ not confirmed: "
 _NOT_TESTED = " not tested"
+# The target page's line for a mail target (its findings list), in the reader's words.
+WHY_NOT_A_PLUS = ("A is a mail server's best grade: A+ needs HSTS, an HTTP header that no "
+                  "mail protocol has")
 MAIL_TOP_NOTE = ("A is the best grade for a mail server: A+ needs HSTS, which applies to web "
                  "sites only (HSTS not applicable to mail)")
 
