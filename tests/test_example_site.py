@@ -372,6 +372,8 @@ def test_mail_tables_and_target_pages_say_days_left(site: Path) -> None:
         doc = _soup(page)
         text = doc.get_text(" ", strip=True)
         assert "90 days left on" in text, page.name
+        assert "HSTS not applicable to mail — A is a mail server's best grade" in text, page.name
+        assert "Before TLS" in text, page.name
         feed = doc.select_one("p.tlsreport-feed a")
         assert feed is not None and feed["href"].endswith(page.stem + ".atom.xml")
         assert (page.parent / f"{page.stem}.atom.xml").is_file()

@@ -81,8 +81,23 @@ def findings(result: TargetResult) -> list[tuple[str, str]]:
         out.append(("HSTS", hsts))
     elif f.http_error:
         out.append(("HSTS", f"not read: {f.http_error[:200]}"))
+    out += _mail_findings(result)
     if f.errors:
         out.append(("Tests that did not complete", ", ".join(sorted(f.errors))))
+    return out
+
+
+def _mail_findings(result: TargetResult) -> list[tuple[str, str]]:
+    """Issue 14: for a mail target, why A is the top, and what it says before TLS."""
+    from .mailgrade import WHY_NOT_A_PLUS, is_mail
+    from .mailpolicy import policy_findings
+
+    if not is_mail(result.target.service) or result.facts is None:
+        return []
+    out = [("HSTS", f"not applicable to mail — {WHY_NOT_A_PLUS}")]
+    found = policy_findings(result.facts.mail, result.target.service)
+    if found:
+        out.append(("Before TLS", "; ".join(f.text for f in found)))
     return out
 
 
