@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .grade import Grade
 
 # Kept here rather than imported from mailpolicy: the grader stays pure and imports nothing
-# that opens sockets (tests/test_mail_units.py checks the two lists agree).
+# that opens sockets (tests/unit/test_mail_units.py checks the two lists agree).
 MAIL_SERVICES: tuple[str, ...] = ("smtp", "submission", "smtps", "imap", "imaps", "pop3",
                                   "pop3s")
 HSTS = "HSTS"  # the grader's name for the HSTS test in not_tested and notes

@@ -18,7 +18,7 @@ nothing in clear text; their policy is "TLS from the first byte".
 
 Shape: pure parsers (``parse_*``) and a pure judgement (``policy_findings``) around one
 bounded I/O function (``probe_mail_policy``), so most of it is tested without sockets and
-the rest against real Postfix and Courier (tests/test_mail_lab.py). SSL Labs does not grade
+the rest against real Postfix and Courier (tests/lab/test_mail_lab.py). SSL Labs does not grade
 mail and no published rating rule covers this, so these findings never change the letter:
 they are their own column and section.
 

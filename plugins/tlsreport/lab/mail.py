@@ -71,7 +71,8 @@ IMAPLOGIN = "/usr/lib/courier/courier/imaplogin"
 IMAPD = "/usr/bin/imapd"
 POP3LOGIN = "/usr/lib/courier/courier/courierpop3login"
 POP3D = "/usr/lib/courier/courier/courierpop3d"
-# The Debian packages that provide the binaries above (installed by .ci/run when missing).
+# The Debian packages that provide the binaries above (make test installs them when missing:
+# tests/debian-packages.txt).
 DEBIAN_PACKAGES = ("postfix", "courier-imap", "courier-pop", "libsasl2-modules")
 
 MAIL_PROFILES: tuple[str, ...] = ("careful", "sloppy")
@@ -352,7 +353,8 @@ class MailLab:
         missing = missing_binaries()
         if missing:
             raise LabError(f"mail lab: missing {', '.join(missing)} — install the Debian "
-                           f"packages {' '.join(DEBIAN_PACKAGES)} (.ci/run does)")
+                           f"packages {' '.join(DEBIAN_PACKAGES)} (make test does: "
+                           "tests/debian-packages.txt)")
         try:
             self._start()
         except BaseException:
