@@ -27,7 +27,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from . import facts, vocabulary
+from . import facts, mailview, vocabulary
 from .dask_scan import DaskUnavailable, scan_on_cluster
 from .grade import Grade
 from .grading import grade_result, rules_of
@@ -313,6 +313,7 @@ def snapshot_rows(snapshot: Any) -> list[tuple[str, str, str, str]]:
                 bits.append(f"certificate: {f.certificate.problem}")
             if f.errors:
                 bits.append(f"{len(f.errors)} scan command(s) failed")
+            bits += _issue14_bits(result, snapshot.taken)
             detail = ", ".join(bits)
         else:
             detail = vocabulary.state_detail(result)
@@ -322,6 +323,19 @@ def snapshot_rows(snapshot: Any) -> list[tuple[str, str, str, str]]:
         word = vocabulary.SCANNED if result.state == facts.STATE_OK else vocabulary.NOT_TESTED
         rows.append((t.name, endpoint, word, detail))
     return rows
+
+
+def _issue14_bits(result: Any, taken: str) -> list[str]:
+    """Days left (on the snapshot's day) and the mail policy's words, for ``show``."""
+    day = date.fromisoformat(taken[:10])
+    bits = []
+    left = mailview.expiry_words(result, day)
+    if left:
+        bits.append(f"certificate: {left} on {day}")
+    mail = mailview.mail_words(result)
+    if mail:
+        bits.append(f"mail: {mail}")
+    return bits
 
 
 def print_snapshot_table(snapshot: Any) -> None:
@@ -452,6 +466,9 @@ def grade_report(snapshot: facts.Snapshot, on: date, rules_id: str) -> dict[str,
             out.update(source=result.imported.tool, source_grade=result.imported.source_grade,
                        source_rating=result.imported.rating_version,
                        source_differs=differs.text() if differs else None)
+        # Issue 14: days left on the snapshot's day, and the mail findings beside the grade.
+        out.update(mailview.expiry_json(result, taken))
+        out.update(mailview.mail_json(result))
         return out
 
     return {"rules": rules_id, "taken": snapshot.taken, "list": snapshot.list_slug,
@@ -479,6 +496,11 @@ def print_grade_table(snapshot: facts.Snapshot, on: date, rules_id: str, *,
     columns = ["target", "grade", "if trusted", "score", "reasons"]
     for column in [*columns, *(["also not tested"] if with_rest else [])]:
         table.add_column(column, overflow="fold")
+    # Issue 14: days left and mail policy in a table of their own, so the grade table keeps
+    # its width (a name or a reason folded over two lines is hard to read).
+    more = Table(title="Certificates and mail policy")
+    for column in ("target", "certificate", "mail policy (faults)"):
+        more.add_column(column, overflow="fold")
     for e in entries:
         extra = [", ".join(rest[id(e)])] if with_rest else []
         if e["state"] != "ok":
@@ -494,9 +516,18 @@ def print_grade_table(snapshot: facts.Snapshot, on: date, rules_id: str, *,
             reasons = f"{e['endpoints_note']}: {reasons}" if e["reasons"] else e["endpoints_note"]
         table.add_row(escape(e["name"]), escape(grade), escape(e["grade_if_trusted"] or ""),
                       score, escape(reasons), *[escape(x) for x in extra])
+        expiry = escape(e["expiry_text"] or "")
+        if e["expiry"] in ("warning", "alert", "expired"):
+            expiry = f"[bold]{expiry} ({e['expiry']})[/bold]"
+        mail = "; ".join(f["text"] for f in e["mail_policy"] if f["level"] in ("bad", "warning"))
+        if expiry or e["mail_policy"]:
+            more.add_row(escape(e["name"]), expiry, escape(mail) or "none")
     if common:
         table.caption = escape("not tested on any target: " + ", ".join(common))
-    Console(width=max(100, Console().width)).print(table)
+    console = Console(width=max(100, Console().width))
+    console.print(table)
+    if more.row_count:
+        console.print(more)
 
 
 # --- import (tlsreport.imports) -----------------------------------------------------------

@@ -38,6 +38,9 @@ VIEWS: dict[str, dict[str, str]] = {
     "target": {"list": "slug", "target": "text", "as_of": "date"},
     # A traffic report (data/traffic/NAME.json), not a list: see traffic_view.py.
     "traffic": {"data": "name", "view": "traffic_view"},
+    # Issue 14: mail policy beside the grade, and certificates ending soon (tlsreport.mailview).
+    "mail": {"list": "slug", "target": "text", "group": "text", "as_of": "date"},
+    "expiring": {"list": "slug", "within": "days", "group": "text", "as_of": "date"},
 }
 TRAFFIC_VIEWS = ("daily", "hourly", "referrers", "systems", "pages", "networks")
 CHART_KINDS = ("history", "timeline", "distribution")
@@ -272,6 +275,11 @@ def _convert(key: str, kind: str, raw: str) -> object:
         return _date(key, raw)
     if kind == "since":
         return "previous" if raw == "previous" else _date(key, raw, extra="previous or ")
+    if kind == "days":
+        if not raw.isdigit() or int(raw) > 3650:
+            raise DirectiveError(f"option {key!r}: expected a number of days (0-3650), "
+                                 f"got {raw!r}")
+        return int(raw)
     if kind == "kind":
         if raw not in CHART_KINDS:
             raise DirectiveError(

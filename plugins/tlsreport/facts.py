@@ -23,9 +23,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 # 2: endpoints (``TargetResult.endpoints``, ``TargetRef.addresses``), chains completed through
-# AIA (``CertificateFacts.fetched``…), and results imported from SSL Labs / testssl.sh
-# (``TargetResult.imported``, snapshot kind "imported"). A version-1 file is a version-2 file
-# without them, so it loads unchanged: each target is its own one endpoint.
+# AIA (``CertificateFacts.fetched``…), results imported from SSL Labs / testssl.sh
+# (``TargetResult.imported``, snapshot kind "imported") and the optional mail fields
+# (``Facts.mail``, ``Facts.mail_domain``). A version-1 file is a version-2 file without them,
+# so it loads unchanged: each target is its own one endpoint.
 SCHEMA_VERSION = 2
 READABLE_SCHEMAS: tuple[int, ...] = (1, 2)
 
@@ -147,6 +148,60 @@ class Hsts:
 
 
 @dataclass(frozen=True)
+class MailPolicy:
+    """What a mail server says before TLS (tlsreport.mailpolicy reads it; never a login).
+
+    ``None`` is "not read" as everywhere in the schema. For implicit-TLS services (smtps,
+    imaps, pop3s) nothing is said in clear text and ``implicit_tls`` is True.
+    """
+
+    protocol: str  # "smtp" | "imap" | "pop3"
+    implicit_tls: bool = False
+    capabilities: tuple[str, ...] = ()  # EHLO keywords / IMAP CAPABILITY / POP3 CAPA, pre-TLS
+    starttls_offered: bool | None = None
+    # Mechanisms (SMTP AUTH, IMAP AUTH=, POP3 SASL) plus "USER"/"LOGIN" commands offered in
+    # clear text; () none offered; None not read.
+    auth_before_tls: tuple[str, ...] | None = None
+    login_disabled: bool | None = None  # IMAP LOGINDISABLED before TLS
+    # Submission probe: MAIL FROM before STARTTLS accepted (True) or refused (False).
+    mail_before_tls: bool | None = None
+    # The server's answer to the probe command (MAIL FROM on submission, USER with a made-up
+    # name on POP3), cleaned but not escaped: escape it to show it.
+    mail_reply: str = ""
+    tls_leaf_sha256: str = ""  # hex SHA-256 of the leaf served after STARTTLS (for DANE)
+    tls_spki_sha256: str = ""  # hex SHA-256 of its SubjectPublicKeyInfo
+    error: str | None = None  # why the dialogue could not be read
+
+
+@dataclass(frozen=True)
+class TlsaRecord:
+    usage: int
+    selector: int
+    mtype: int
+    data: str  # hex, lower case
+
+
+@dataclass(frozen=True)
+class MailDomain:
+    """DNS-published mail policy for a list's ``mail_domain`` (tlsreport.maildns)."""
+
+    domain: str
+    nameserver: str = ""  # the resolver asked ("" = the system's)
+    mx: tuple[str, ...] = ()
+    mta_sts_txt: str | None = None  # the _mta-sts TXT record; None: none published
+    mta_sts_mode: str | None = None  # "enforce" | "testing" | "none" from the policy file
+    mta_sts_mx: tuple[str, ...] = ()
+    mta_sts_max_age: int | None = None
+    mta_sts_error: str | None = None  # why the policy could not be read or is invalid
+    tls_rpt: str | None = None  # the _smtp._tls TXT record
+    tlsa_name: str = ""  # e.g. _25._tcp.mx.example.org
+    tlsa: tuple[TlsaRecord, ...] = ()
+    tlsa_match: bool | None = None  # a record matches the certificate served; None: untested
+    dnssec_validated: bool = False  # tlsreport never validates DNSSEC itself
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Facts:
     """Everything tlsreport knows about one endpoint from one scan."""
 
@@ -173,6 +228,8 @@ class Facts:
     # "drown" as the source reported it, other hosts sharing the key included) or by a future
     # probe; the grader lists absent ones as not tested.
     other_tests: dict[str, bool] = field(default_factory=dict)
+    mail: MailPolicy | None = None  # mail targets: the dialogue before TLS (schema 2)
+    mail_domain: MailDomain | None = None  # the list's mail_domain, on its smtp target
 
     def offered(self, protocol: str) -> bool | None:
         """True/False when tested, None when the protocol's scan did not complete."""

@@ -25,9 +25,12 @@ from markupsafe import Markup, escape
 from . import suites, vocabulary
 from .charts import Chart
 from .diff import ADDED, CAUSE_RULES, CHANGED, REMOVED, Change
+from .expiry import not_after_of
 from .facts import PROTOCOLS, STATE_OK, Facts, Snapshot, TargetRef, TargetResult
 from .grade import GRADES, Grade
 from .imports.compare import said
+from .mailgrade import WHY_NOT_A_PLUS, is_mail
+from .mailpolicy import policy_findings
 from .vocabulary import NOT_RECORDED, NOT_TESTED
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -112,16 +115,7 @@ def human_time(value: datetime | str) -> str:
 
 def cert_expiry(result: TargetResult) -> date | None:
     """The leaf certificate's expiry date, None when no certificate was seen."""
-    facts = result.facts
-    if facts is None or facts.certificate is None or facts.certificate.leaf is None:
-        return None
-    text = facts.certificate.leaf.not_after
-    if not text:
-        return None
-    try:
-        return _as_date(text)
-    except ValueError:
-        return None
+    return not_after_of(result)  # one reading of not_after for dates and days left
 
 
 def expiry_text(result: TargetResult, on: date) -> str:
@@ -511,7 +505,7 @@ def report_data(result: TargetResult, grade: Grade | None, *, on: date) -> dict[
         "reasons": reasons_of(result, grade) if grade is not None else [],
         "protocols": [], "suites": [], "chain": [], "trust": None, "hsts": None,
         "ocsp": None, "not_tested": [], "recorded": None, "address": None,
-        "fetched": None, "fetch_error": None,
+        "fetched": None, "fetch_error": None, "hsts_not_applicable": None, "mail_policy": [],
     }
     if grade is not None:
         if grade.grade_if_trusted != grade.letter:
@@ -575,6 +569,10 @@ def report_data(result: TargetResult, grade: Grade | None, *, on: date) -> dict[
         data["hsts"] = text
     elif facts.http_error:
         data["hsts"] = f"not read: {facts.http_error[:200]}"
+    if is_mail(result.target.service):  # issue 14: HSTS is a web header; what mail says first
+        data["hsts_not_applicable"] = f"HSTS not applicable to mail — {WHY_NOT_A_PLUS}"
+        data["mail_policy"] = [(f.level, f.text)
+                               for f in policy_findings(facts.mail, result.target.service)]
     if facts.errors:
         data["not_tested"] = [*data["not_tested"],
                               *(f"{name} (did not complete)" for name in sorted(facts.errors))]

@@ -33,7 +33,8 @@ SERVICES: dict[str, int] = {
     "pop3s": 995,
 }
 
-_LIST_KEYS = {"title", "slug", "scan", "ca_file", "aia_fetch", "target"}
+_LIST_KEYS = {"title", "slug", "scan", "ca_file", "aia_fetch", "target", "mail_domain",
+              "dns_server"}
 _TARGET_KEYS = {"name", "host", "port", "service", "path", "address", "group", "added", "note"}
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _HOST_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -99,6 +100,10 @@ class TargetList:
     # Complete incomplete chains through the leaf's AIA caIssuers URL (HTTP), as SSL Labs does;
     # false: never fetch (the grade is then T, "issuer not found", for such a chain).
     aia_fetch: bool = True
+    # Mail lists: the domain whose MTA-STS, TLS-RPT and DANE records are read (tlsreport.
+    # maildns), and the DNS server to ask ("IP" or "IP:port"; None: the system's resolver).
+    mail_domain: str | None = None
+    dns_server: str | None = None
 
 
 @dataclass
@@ -202,6 +207,23 @@ def _build_list(path: Path, data: dict[str, Any], lines: _Lines) -> TargetList:
             raise fail("ca_file", f"{ca_file} holds no PEM certificate",
                        "give a file with -----BEGIN CERTIFICATE----- blocks")
 
+    mail_domain = data.get("mail_domain")
+    if mail_domain is not None and (not isinstance(mail_domain, str)
+                                    or not _HOST_RE.match(mail_domain)
+                                    or mail_domain.startswith(("-", "."))):
+        raise fail("mail_domain", f"{mail_domain!r} is not a domain name",
+                   'write e.g. mail_domain = "example.org"')
+    dns_server = data.get("dns_server")
+    if dns_server is not None:
+        try:
+            if not isinstance(dns_server, str):
+                raise DnsServerError(f"{dns_server!r} is not a string")
+            parse_dns_server(dns_server)
+        except DnsServerError as exc:
+            raise fail("dns_server", str(exc),
+                       'write e.g. dns_server = "127.0.0.1:5353", or leave it out for the '
+                       "system's resolver") from None
+
     raw_targets = data.get("target", [])
     if not isinstance(raw_targets, list):
         raise fail("target", "must be an array of tables", "write each target as [[target]]")
@@ -227,7 +249,9 @@ def _build_list(path: Path, data: dict[str, Any], lines: _Lines) -> TargetList:
         seen_names[target.name] = index + 1
         targets.append(target)
     return TargetList(path=path, title=title.strip(), slug=slug, scan=scan, ca_file=ca_file,
-                      targets=tuple(targets), aia_fetch=aia_fetch)
+                      targets=tuple(targets), aia_fetch=aia_fetch,
+                      mail_domain=mail_domain.lower() if mail_domain else None,
+                      dns_server=dns_server)
 
 
 def _build_target(path: Path, index: int, raw: Any, header: int | None,
@@ -318,6 +342,39 @@ def _build_target(path: Path, index: int, raw: Any, header: int | None,
     return Target(name=name.strip(), host=host.lower(), port=port, service=service,
                   path=target_path, address=address, group=group, added=added, note=note,
                   line=header, addresses=addresses)
+
+
+class DnsServerError(ValueError):
+    """A ``dns_server`` setting that is not "IP" or "IP:port"."""
+
+
+def parse_dns_server(text: str) -> tuple[str, int]:
+    """ "127.0.0.1:5353" / "::1" / "[::1]:5353" / "192.0.2.1" -> (address, port).
+
+    An address, never a name: the resolver that would look the name up is the one being set.
+    """
+    text = text.strip()
+    host, port = text, 53
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        if rest:
+            if not rest.startswith(":"):
+                raise DnsServerError(f"{text!r}: expected [address]:port")
+            port = _dns_port(rest[1:], text)
+    elif text.count(":") == 1:
+        host, raw = text.split(":")
+        port = _dns_port(raw, text)
+    try:
+        return str(ipaddress.ip_address(host)), port
+    except ValueError:
+        raise DnsServerError(f"{text!r}: not an IP address (write e.g. \"127.0.0.1:5353\")"
+                             ) from None
+
+
+def _dns_port(raw: str, text: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise DnsServerError(f"{text!r}: port must be a number from 1 to 65535")
+    return int(raw)
 
 
 def _host_hint(host: object) -> str:

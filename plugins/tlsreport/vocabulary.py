@@ -185,8 +185,23 @@ def expiry_text(expiry: date, on: date) -> str:
     days = (expiry - on).days
     when = human_date(expiry)
     if days < 0:
-        return f"expired on {when} ({-days} day{'s' if days != -1 else ''} before the scan)"
-    return f"expires on {when} ({days} day{'s' if days != 1 else ''} left)"
+        return f"expired on {when} ({_days(-days)} before the scan)"
+    return f"expires on {when} ({_days(days)} left)"
+
+
+def days_left_text(days: int) -> str:
+    """Days left alone, where the date stands beside it (the expiring view, feeds, the command
+    line): 12 → "12 days left"; 1 → "1 day left"; 0 → "expires today"; -3 → "expired 3 days
+    ago". ``days`` is counted from the snapshot's day (``tlsreport.expiry``)."""
+    if days > 0:
+        return f"{_days(days)} left"
+    if days == 0:
+        return "expires today"
+    return f"expired {_days(-days)} ago"
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'s' if n != 1 else ''}"
 
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",

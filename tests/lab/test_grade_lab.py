@@ -94,10 +94,14 @@ def test_modern_profile_has_nothing_scannable_left_untested(by_profile):
         "client simulation (negotiated suites judged from offered ones)"}
 
 
-def test_mail_services_list_hsts_as_not_tested(by_profile):
+def test_mail_services_read_hsts_as_not_applicable(by_profile):
+    # Issue 14: HSTS does not apply to mail, so it is not "not tested", and A is the top.
+    from tlsreport.mailgrade import MAIL_TOP_NOTE
+
     g = grade_result(by_profile["smtp-starttls"], TODAY)
-    assert "HSTS" in g.not_tested
-    assert "A+ not confirmed" in g.note
+    assert g.letter == "A"
+    assert "HSTS" not in g.not_tested
+    assert "A+ not confirmed" not in g.note and MAIL_TOP_NOTE in g.note
 
 
 @pytest.mark.parametrize("profile", ["silent", "closed"])

@@ -250,7 +250,7 @@ POST_CASES = {
                      "unknown list 'bankz'"),
     "unknown-view": ("[tlsreport tables list=banks]\n", 4,
                      "unknown view 'tables' (known views: grades, changes, chart, target, "
-                     "traffic)"),
+                     "traffic, mail, expiring)"),
     "unknown-option": ("[tlsreport grades list=banks colour=red]\n", 4,
                        "unknown option 'colour' for view 'grades' (known: list, compact"),
     "bad-option-value": ("[tlsreport grades list=banks as_of=yesterday]\n", 4, "as_of"),

@@ -307,12 +307,14 @@ def test_every_directive_rendered_and_no_script_anywhere(site: Path) -> None:
         assert "[tlsreport " not in html.get_text(), page
 
 
-MAIL_TARGETS = {"SMTP with STARTTLS": "smtp", "IMAP with STARTTLS": "imap",
-                "POP3 with STLS": "pop3", "IMAPS (implicit TLS)": "imaps",
+MAIL_TARGETS = {"SMTP (MX, STARTTLS)": "smtp", "Submission (STARTTLS required)": "submission",
+                "SMTPS (implicit TLS)": "smtps", "IMAP with STARTTLS": "imap",
+                "IMAPS (implicit TLS)": "imaps", "POP3 with STLS": "pop3",
                 "POP3S (implicit TLS)": "pop3s"}
 
 
-def test_mail_history_is_one_real_scan_of_the_lab_on_loopback() -> None:
+def test_mail_history_is_one_real_scan_of_the_mail_lab_on_loopback() -> None:
+    # Issue 14: real Postfix (127.0.0.2) and Courier (127.0.0.3), careful profile.
     files = sorted((HISTORY / "mail-servers").glob("*.json"))
     assert len(files) == 1
     snapshot = facts.from_json(facts.Snapshot, json.loads(files[0].read_text()))
@@ -320,8 +322,9 @@ def test_mail_history_is_one_real_scan_of_the_lab_on_loopback() -> None:
     assert {r.target.name: r.target.service for r in snapshot.results} == MAIL_TARGETS
     for result in snapshot.results:
         assert result.state == facts.STATE_OK and result.facts is not None
-        assert result.target.address == "127.0.0.1"
+        assert result.target.address in ("127.0.0.2", "127.0.0.3")
         assert result.facts.certificate.leaf.not_after
+        assert result.facts.mail is not None and result.facts.mail.error is None
 
 
 def test_mail_post_shows_each_mail_port_with_grade_and_certificate_expiry(site: Path) -> None:
@@ -332,7 +335,71 @@ def test_mail_post_shows_each_mail_port_with_grade_and_certificate_expiry(site: 
     assert set(rows) == set(MAIL_TARGETS)
     for name, row in rows.items():
         badge = row.select_one("span.tls-grade")
-        assert badge is not None and badge.get_text(strip=True) in ("A+", "A", "A-"), name
+        assert badge is not None and badge.get_text(strip=True) == "A", name
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", row.select_one("time")["datetime"]), name
     card = html.select_one("span.tlsreport-card")
-    assert card is not None and "SMTP with STARTTLS" in card.get_text()
+    assert card is not None and "Submission (STARTTLS required)" in card.get_text()
+
+
+def test_mail_post_shows_policy_and_days_left(site: Path) -> None:
+    html = _soup(site / "mail-server-tls-postfix-courier.html")
+    mail = html.select_one("div.tlsreport-mail table.tlsreport-mail-table")
+    assert mail is not None
+    rows = {row.th.get_text(strip=True): row for row in mail.select("tbody tr")}
+    assert set(rows) == set(MAIL_TARGETS)
+    submission = rows["Submission (STARTTLS required)"].get_text(" ", strip=True)
+    assert "submission requires STARTTLS before mail" in submission
+    assert "90 days left" in submission
+    assert not html.select("div.tlsreport-mail li.tlsreport-mail-bad")  # the careful profile
+    domain = html.select_one("div.tlsreport-mail").get_text(" ", strip=True)
+    assert "MTA-STS policy in enforce mode" in domain and "DNSSEC not validated" in domain
+    expiring = html.select("table.tlsreport-expiring tbody tr")
+    assert len(expiring) == len(MAIL_TARGETS)
+    assert all(r.find_all("td")[1].get_text() == "90 days left" for r in expiring)
+
+
+def test_mail_list_and_its_targets_have_atom_feeds(site: Path) -> None:
+    # Issue 14: subscribe to a list or to one server; entries come from the snapshots.
+    import xml.etree.ElementTree as ET
+
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    feed = ET.parse(site / "tlsreport" / "mail-servers.atom.xml").getroot()
+    titles = [e.findtext("a:title", namespaces=ns) for e in feed.findall("a:entry", ns)]
+    assert sorted(titles) == sorted(f"{name}: new endpoint, graded A" for name in MAIL_TARGETS)
+    own = sorted((site / "tlsreport" / "mail-servers").glob("*.atom.xml"))
+    assert len(own) == len(MAIL_TARGETS)
+    banks = ET.parse(site / "tlsreport" / "belgian-banks.atom.xml").getroot()
+    kinds = {e.find("a:category", ns).get("term") for e in banks.findall("a:entry", ns)}
+    assert {"new", "grade"} <= kinds
+
+
+def test_mail_tables_and_target_pages_say_days_left(site: Path) -> None:
+    html = _soup(site / "mail-server-tls-postfix-courier.html")
+    table = html.select_one("div.tlsreport-grades table.tlsreport-table")
+    assert table is not None
+    for row in table.select("tbody tr"):
+        assert "(90 days left)" in row.get_text(" ", strip=True), row.th.get_text()
+    pages = sorted((site / "tlsreport" / "mail-servers").glob("*.html"))
+    pages = [p for p in pages if p.name != "index.html"]
+    assert len(pages) == len(MAIL_TARGETS)
+    for page in pages:
+        doc = _soup(page)
+        text = doc.get_text(" ", strip=True)
+        assert "expires on 5 March 2027 (90 days left)" in text, page.name  # vocabulary.expiry_text
+        assert "HSTS not applicable to mail — A is a mail server's best grade" in text, page.name
+        assert "Before TLS" in text, page.name
+        feed = doc.select_one("p.tlsreport-feed a")
+        assert feed is not None and feed["href"].endswith(page.stem + ".atom.xml")
+        assert (page.parent / f"{page.stem}.atom.xml").is_file()
+
+
+def test_list_and_target_pages_announce_their_feeds(site: Path) -> None:
+    for page in (site / "tlsreport" / "mail-servers" / "index.html",
+                 site / "tlsreport" / "mail-servers" / "imaps-implicit-tls.html"):
+        doc = _soup(page)
+        link = doc.select_one('head link[rel="alternate"][type="application/atom+xml"]'
+                              '[href$=".atom.xml"][href*="mail-servers"]')
+        assert link is not None, page.name
+        assert (page.parent / link["href"]).resolve().is_file(), link["href"]
+        visible = doc.select_one("p.tlsreport-feed a")
+        assert visible is not None and visible["href"] == link["href"]

@@ -9,6 +9,7 @@ from datetime import date
 
 from ..facts import STATE_OK, TargetResult
 from ..grade import EndpointGrade, Grade, grade_rank
+from ..mailgrade import for_mail
 from ..rules import rule_set_id, rules_of
 from .recorded import facts_from_reasons
 from .score import grade_facts
@@ -30,8 +31,9 @@ def grade_result(result: TargetResult, on: date, *, taken: date | None = None) -
         return _worst_endpoint(result, on)
     if result.state != STATE_OK:
         return None
-    if result.facts is not None:
-        return grade_facts(result.facts, on, hostname=result.target.host)
+    if result.facts is not None:  # a mail target reads HSTS as not applicable (issue 14)
+        return for_mail(grade_facts(result.facts, on, hostname=result.target.host),
+                        result.target.service)
     rec = result.recorded
     if rec is None or rec.grade is None:
         return None
@@ -62,7 +64,8 @@ def _worst_endpoint(result: TargetResult, on: date) -> Grade | None:
     unreachable endpoint beside reachable ones keeps its own state; it is not the target's."""
     graded = tuple(
         EndpointGrade(e.address, e.state, e.reason,
-                      grade_facts(e.facts, on, hostname=result.target.host)
+                      for_mail(grade_facts(e.facts, on, hostname=result.target.host),
+                               result.target.service)
                       if e.state == STATE_OK and e.facts is not None else None)
         for e in result.endpoints)
     reachable = [e.grade for e in graded if e.grade is not None]

@@ -19,7 +19,7 @@ from typing import Any
 
 from markupsafe import escape
 
-from .. import diff, directive, post_dates, render, traffic_view
+from .. import diff, directive, mailview, post_dates, render, traffic_view
 from ..downloads import PostView, record_rows
 from ..facts import Snapshot, TargetResult
 from ..history import SnapshotError, SnapshotInfo, pick_as_of
@@ -449,6 +449,8 @@ def _render_view(
         assert result is not None
         grade = state.grades.grade(result, on)
         return render.target_card(env, result, grade, url=links.target_ref(result.target), on=on)
+    if d.view in ("mail", "expiring"):
+        return _mail_view(state, d, snapshot, on, group_s, links)
     infos = state.lists()[slug].snapshots
     upto = [i for i in infos if i.taken <= chosen.taken]
     if d.view == "changes":
@@ -489,6 +491,24 @@ def _render_view(
         _find_target(snapshot, name, among=snaps)
         chart = state.chart_maker.timeline(snaps, name)
     return render.chart_view(env, chart, src="{static}/" + state.chart_url(chart))
+
+
+def _mail_view(state: BuildState, d: directive.Directive, snapshot: Snapshot, on: date,
+               group: str | None, links: Links) -> str:
+    """The issue-14 views (tlsreport.mailview): mail policy, and certificates ending soon."""
+    if d.view == "mail":
+        name = d.options.get("target")
+        if name is not None:
+            _find_target(snapshot, str(name))
+        return mailview.mail_view(snapshot, on=on, grader=state.grades.grade,
+                                  target=str(name) if name is not None else None, group=group,
+                                  target_url=links.target_ref)
+    warn = int(state.settings["TLSREPORT_EXPIRY_WARN_DAYS"])
+    within = d.options.get("within")
+    return mailview.expiring_view(
+        snapshot, on=on, within=int(within) if isinstance(within, int) else warn,
+        alert_days=int(state.settings["TLSREPORT_EXPIRY_ALERT_DAYS"]), group=group,
+        target_url=links.target_ref)
 
 
 def _since_label(base: Snapshot, previous_post: bool) -> str:

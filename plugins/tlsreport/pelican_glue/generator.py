@@ -11,6 +11,7 @@ from markupsafe import escape
 from pelican.generators import Generator
 
 from ..downloads import data_csv, data_json
+from ..feeds import feed_files
 from . import pages
 from .build import BuildState, GeneratedFile, cache_bytecode, state_of
 
@@ -59,6 +60,20 @@ class TlsreportGenerator(Generator):
         for view in state.post_views:
             _write_bytes(out / (view.data_base + ".json"), data_json(view))
             _write_bytes(out / (view.data_base + ".csv"), data_csv(view))
+        self._write_feeds(state, out)
+
+    def _write_feeds(self, state: BuildState, out: Path) -> None:
+        """Issue 14: an Atom feed per list and per target (tlsreport.feeds), beside the pages."""
+        lists = [(slug, info.title, state.all_snapshots(slug))
+                 for slug, info in state.lists().items() if info.snapshots]
+        files = feed_files(
+            lists, out_dir=state.out_dir, site_url=str(self.settings.get("SITEURL") or ""),
+            target_stems=state.target_slugs,
+            letter=lambda result, on, taken: state.grades.letter(result, on),
+            warn_days=int(self.settings["TLSREPORT_EXPIRY_WARN_DAYS"]),
+            alert_days=int(self.settings["TLSREPORT_EXPIRY_ALERT_DAYS"]))
+        for rel, data in sorted(files.items()):
+            _write_bytes(out / rel, data)
 
 
 def _write_bytes(path: Path, data: bytes) -> None:

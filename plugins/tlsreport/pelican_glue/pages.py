@@ -18,6 +18,8 @@ from .. import diff, render, vocabulary
 from ..downloads import PostView
 from ..facts import STATE_OK, Snapshot, TargetResult
 from ..grade import Grade
+from ..mailgrade import WHY_NOT_A_PLUS, is_mail
+from ..mailpolicy import policy_findings
 from .build import BuildState, Links, ListInfo
 
 
@@ -87,6 +89,7 @@ def findings(result: TargetResult) -> list[tuple[str, str]]:
         out.append(("HSTS", hsts))
     elif f.http_error:
         out.append(("HSTS", f"not read: {f.http_error[:200]}"))
+    out += _mail_findings(result)
     if f.errors:
         out.append(("Tests that did not complete", ", ".join(sorted(f.errors))))
     return out
@@ -104,6 +107,17 @@ def grades_heading(snapshot: Snapshot) -> str:
     if snapshot.kind == "scan":
         return f"Grades from tlsreport's scan of {day}"
     return f"Grades as imported, as of {day}"
+
+
+def _mail_findings(result: TargetResult) -> list[tuple[str, str]]:
+    """Issue 14: for a mail target, why A is the top, and what it says before TLS."""
+    if not is_mail(result.target.service) or result.facts is None:
+        return []
+    out = [("HSTS", f"not applicable to mail — {WHY_NOT_A_PLUS}")]
+    found = policy_findings(result.facts.mail, result.target.service)
+    if found:
+        out.append(("Before TLS", "; ".join(f.text for f in found)))
+    return out
 
 
 def _posts(mentions: list[PostView], root: str) -> list[dict[str, Any]]:
@@ -142,6 +156,7 @@ def list_page(
         "save_as": save_as,
         "slug": info.slug,
         "title": info.title,
+        "feed_url": f"{state.out_dir}/{info.slug}.atom.xml",  # issue 14 (tlsreport.feeds)
         "taken": latest.taken,
         "taken_date": render.human_date(on),
         "grades_heading": grades_heading(latest),
@@ -216,6 +231,9 @@ def target_pages(
             "endpoints_html": Markup(render.endpoints_table(env, grade)),
             "expiry": render.cert_expiry(result),
             "expiry_text": render.expiry_text(result, last_day),
+            # Issue 14: this target's Atom feed (tlsreport.feeds), beside its page.
+            "feed_url": save_as[:-len(".html")] + ".atom.xml" if save_as.endswith(".html")
+            else None,
             "findings": findings(result),
             "snapshots_seen": len(history),
             "history_html": Markup(render.target_history_table(env, history)),

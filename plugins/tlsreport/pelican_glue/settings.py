@@ -18,6 +18,9 @@ DEFAULTS: dict[str, Any] = {
     "TLSREPORT_MAX_AGE": 24 * 3600,
     "TLSREPORT_ERRORS": "fail",
     "TLSREPORT_OUTPUT_DIR": "tlsreport",
+    # Issue 14: a certificate is a warning this many days before it ends, an alert at the second.
+    "TLSREPORT_EXPIRY_WARN_DAYS": 30,
+    "TLSREPORT_EXPIRY_ALERT_DAYS": 7,
 }
 SCAN_VALUES = ("auto", "never", "always")
 ERROR_VALUES = ("fail", "warn")
@@ -56,6 +59,13 @@ def apply_defaults(settings: dict[str, Any]) -> None:
     if not isinstance(out, str) or not out or Path(out).is_absolute() or ".." in parts:
         raise SettingsError(
             f"TLSREPORT_OUTPUT_DIR: expected a relative folder inside the output, got {out!r}"
+        )
+    warn, alert = settings["TLSREPORT_EXPIRY_WARN_DAYS"], settings["TLSREPORT_EXPIRY_ALERT_DAYS"]
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (warn, alert)) or \
+            not 0 <= alert <= warn:
+        raise SettingsError(
+            f"TLSREPORT_EXPIRY_WARN_DAYS / TLSREPORT_EXPIRY_ALERT_DAYS: expected whole days "
+            f"with 0 <= alert <= warn, got {warn!r} / {alert!r}"
         )
     for key in ("TLSREPORT_TARGETS_DIR", "TLSREPORT_HISTORY_DIR"):
         if not isinstance(settings[key], (str, os.PathLike)) or not str(settings[key]):

@@ -39,6 +39,7 @@ from ..version import __version__
 from .chain import RECORD_KEY as CHAIN_RECORD
 from .chain import ChainFetcher, needs_completion
 from .chain import complete as complete_chain
+from .mail import add_mail_facts
 from .normalise import (
     HTTP_HEADERS,
     SCAN_COMMANDS,
@@ -156,7 +157,8 @@ def addresses_of(target: Target) -> list[str] | None:
 
 def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float = 5.0,
                 at: datetime | None = None, answering: Callable[[], None] | None = None,
-                aia: ChainFetcher | None = None) -> tuple[facts.TargetResult, dict | None]:
+                aia: ChainFetcher | None = None, mail_domain: str | None = None,
+                dns_server: str | None = None) -> tuple[facts.TargetResult, dict | None]:
     """Probe then fully scan one target at each of its addresses; never raises for anything
     the server does.
 
@@ -166,7 +168,8 @@ def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float =
     and the raw is ``{ENDPOINTS_KEY: [raw, ...]}``. ``answering`` is called once the probe
     saw a server answer in TLS: from then on the caller may give it the time a slow but
     healthy server needs. ``aia`` fetches missing intermediates (``scan.chain``), shared by a
-    run so each URL is fetched once.
+    run so each URL is fetched once. ``mail_domain``/``dns_server`` (a mail list's settings)
+    go to the mail part of the scan (``scan.mail``).
     """
     addresses = addresses_of(target)
     if addresses is None or len(addresses) == 1:
@@ -176,7 +179,7 @@ def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float =
             target, address=addresses[0], addresses=())
         return _scan_endpoint(target, at_address, ca_file=ca_file,
                               network_timeout=network_timeout, at=at, answering=answering,
-                              aia=aia)
+                              aia=aia, mail_domain=mail_domain, dns_server=dns_server)
     started = time.monotonic()
     outcomes: list[tuple[facts.TargetResult, dict | None] | None] = [None] * len(addresses)
     shared = aia or ChainFetcher()
@@ -186,7 +189,7 @@ def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float =
             outcomes[i] = _scan_endpoint(
                 target, dataclasses.replace(target, address=addresses[i], addresses=()),
                 ca_file=ca_file, network_timeout=network_timeout, at=at, answering=answering,
-                aia=shared)
+                aia=shared, mail_domain=mail_domain, dns_server=dns_server)
         except Exception as exc:  # never lose the other endpoints to one surprise
             outcomes[i] = (facts.TargetResult(target=target.ref(), state="error",
                                               reason=f"{type(exc).__name__}: {exc}"), None)
@@ -215,7 +218,8 @@ def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float =
 
 def _scan_endpoint(target: Target, at_address: Target, *, ca_file: Any, network_timeout: float,
                    at: datetime | None, answering: Callable[[], None] | None,
-                   aia: ChainFetcher | None) -> tuple[facts.TargetResult, dict | None]:
+                   aia: ChainFetcher | None, mail_domain: str | None = None,
+                   dns_server: str | None = None) -> tuple[facts.TargetResult, dict | None]:
     """Probe then fully scan ``at_address`` (the target, pinned to one address); the result
     names ``target`` as the list wrote it."""
     started = time.monotonic()
@@ -250,6 +254,9 @@ def _scan_endpoint(target: Target, at_address: Target, *, ca_file: Any, network_
     if target.service == "https" and target.path != "/":
         hsts, http_error = fetch_hsts(target, probe.ip, network_timeout)
         found = dataclasses.replace(found, hsts=hsts, http_error=http_error)
+    # Mail targets: the policy before TLS, and the list's mail domain on its MX (issue 14).
+    found = add_mail_facts(found, target, ip, mail_domain=mail_domain, dns_server=dns_server,
+                           ca_file=ca_file, timeout=network_timeout)
     return done(facts.STATE_OK, None, found), raw
 
 
@@ -310,7 +317,9 @@ def scan_list(target_list: TargetList, *, network_timeout: float = 5.0,
         try:
             outcome = scan_target(target, ca_file=target_list.ca_file,
                                   network_timeout=network_timeout, at=started_at, aia=aia,
-                                  answering=lambda: finished.put((index, None, None)))
+                                  answering=lambda: finished.put((index, None, None)),
+                                  mail_domain=target_list.mail_domain,
+                                  dns_server=target_list.dns_server)
         except Exception as exc:
             outcome = (facts.TargetResult(target=target.ref(), state="error",
                                           reason=f"{type(exc).__name__}: {exc}"), None)
