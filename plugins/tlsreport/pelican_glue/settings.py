@@ -18,6 +18,10 @@ DEFAULTS: dict[str, Any] = {
     "TLSREPORT_MAX_AGE": 24 * 3600,
     "TLSREPORT_ERRORS": "fail",
     "TLSREPORT_OUTPUT_DIR": "tlsreport",
+    # The plugin's own small stylesheet ({TLSREPORT_OUTPUT_DIR}/tlsreport.css), linked once per
+    # page before its first fragment: a stock theme knows nothing of .tls-grade badges. Off
+    # for a theme that styles the tlsreport classes itself.
+    "TLSREPORT_STYLESHEET": True,
 }
 SCAN_VALUES = ("auto", "never", "always")
 ERROR_VALUES = ("fail", "warn")
@@ -51,6 +55,9 @@ def apply_defaults(settings: dict[str, Any]) -> None:
         raise SettingsError(
             f"TLSREPORT_MAX_AGE: expected a number of seconds above 0, got {max_age!r}"
         )
+    stylesheet = settings["TLSREPORT_STYLESHEET"]
+    if not isinstance(stylesheet, bool):
+        raise SettingsError(f"TLSREPORT_STYLESHEET: expected True or False, got {stylesheet!r}")
     out = settings["TLSREPORT_OUTPUT_DIR"]
     parts = Path(str(out)).parts
     if not isinstance(out, str) or not out or Path(out).is_absolute() or ".." in parts:
