@@ -165,6 +165,15 @@ def _check_command(venv: Path, timings: Timings) -> None:
         assert line.startswith(str(venv)), f"{line} is not inside the fresh virtualenv"
     plugins = timings.run("pelican-plugins", [str(venv / "bin" / "pelican-plugins")])
     assert "pelican.plugins.tlsreport" in plugins.stdout + plugins.stderr
+    # Without the `traffic` extra the traffic verb says what to install (no traceback).
+    log = venv.parent / "access.log"
+    log.write_text('127.0.0.1 - - [01/Dec/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 512 "-" '
+                   '"Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"\n', encoding="utf-8")
+    traffic = subprocess.run([str(venv / "bin" / "tlsreport"), "traffic", str(log), "--out",
+                              str(venv.parent / "t.json")], capture_output=True, text=True,
+                             env=_clean_env())
+    assert traffic.returncode == 2, traffic.stderr
+    assert "pelican-tlsreport[traffic]" in traffic.stderr and "Traceback" not in traffic.stderr
 
 
 def _make_site(venv: Path, site: Path, timings: Timings) -> None:
