@@ -50,7 +50,7 @@ endif
 SERVER ?= 127.0.0.1
 PORT ?= 8000
 
-# The virtualenv is rebuilt only when a requirements file (or this Makefile) changes.
+# The virtualenv is rebuilt only when a requirements file, pyproject.toml or this Makefile changes.
 STAMP := $(VENV)/.installed
 
 .PHONY: help venv html clean regenerate serve devserver publish scan lab lab-stop demo \
@@ -79,11 +79,14 @@ help:
 	@echo 'Set the DEBUG variable to 1 to enable debugging, e.g. make DEBUG=1 html'
 	@echo 'Set the RELATIVE variable to 1 to enable relative urls'
 
-$(STAMP): requirements.txt requirements-dev.txt Makefile
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml Makefile
 	@test -x $(VPY) || $(PY) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
-	@# Make the plugin importable as `tlsreport` (python -m tlsreport) without packaging it.
-	$(VPY) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "tlsreport-plugins.pth").write_text("$(BASEDIR)/plugins\n")'
+	@# The plugin itself, as a stranger installs it (pelican-tlsreport, pyproject.toml), but
+	@# editable: `compat` mode puts plugins/ on the path, so Pelican's namespace discovery finds
+	@# pelican.plugins.tlsreport (the default editable mode hides it) and edits need no reinstall.
+	@rm -f "$$($(VPY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/tlsreport-plugins.pth"
+	$(VPY) -m pip install --quiet --disable-pip-version-check --no-deps -e . --config-settings editable_mode=compat
 	@touch $@
 
 venv: $(STAMP)

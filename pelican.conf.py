@@ -28,9 +28,9 @@ DEFAULT_PAGINATION = 10
 RELATIVE_URLS = True
 DEFAULT_DATE = None
 
-# The tlsreport plugin (plugins/tlsreport). PLUGINS fixes the load order and turns off
-# namespace-plugin auto-discovery.
-PLUGIN_PATHS = [str(HERE / "plugins")]
+# The tlsreport plugin, installed as a stranger's site installs it (`make` runs
+# `pip install -e .`: the namespace plugin pelican.plugins.tlsreport, source in plugins/).
+# PLUGINS fixes the load order and turns off namespace-plugin auto-discovery.
 PLUGINS = ["tlsreport"]
 
 # tlsreport settings (see README.md, "Settings").
@@ -43,3 +43,6 @@ TLSREPORT_MAX_AGE = 24 * 3600
 # Traffic reports (python -m tlsreport traffic ... --out data/traffic/NAME.json) for
 # [tlsreport traffic data=NAME view=...].
 TLSREPORT_TRAFFIC_DIR = str(HERE / "data" / "traffic")
+# This site's theme styles every tlsreport class itself; the plugin's own small stylesheet is
+# for themes that do not (see README.md, "Use it in your own Pelican site").
+TLSREPORT_STYLESHEET = False

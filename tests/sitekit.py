@@ -64,7 +64,8 @@ def settings(site: Path, **overrides: Any) -> dict[str, Any]:
         "PATH": str(site / "content"),
         "OUTPUT_PATH": str(site / "output"),
         "THEME": str(ROOT / "theme"),
-        "PLUGIN_PATHS": [str(ROOT / "plugins")],
+        # The installed plugin (`make` installs it editable), found as pelican.plugins.tlsreport
+        # the way a stranger's site finds it: no PLUGIN_PATHS.
         "PLUGINS": ["tlsreport"],
         "ARTICLE_PATHS": ["posts"],
         "PAGE_PATHS": ["pages"],
@@ -83,6 +84,9 @@ def settings(site: Path, **overrides: Any) -> dict[str, Any]:
         "TLSREPORT_HISTORY_DIR": str(site / "history"),
         "TLSREPORT_TARGETS_DIR": str(site / "targets"),
         "TLSREPORT_SCAN": "never",
+        # The repository's theme styles every tlsreport class (as pelican.conf.py says);
+        # the plugin's own stylesheet is tested with a stock theme (test_stranger_site.py).
+        "TLSREPORT_STYLESHEET": False,
     }
     base.update(overrides)
     return base

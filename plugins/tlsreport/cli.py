@@ -36,6 +36,7 @@ from .imports import difference
 from .imports.cli import add_import_parser as add_import_verb
 from .scan import scan_list
 from .targets import TargetListError, load_target_list, load_target_lists
+from .version import __version__
 
 DEFAULT_OUT = Path("data/history")
 
@@ -545,9 +546,19 @@ VERBS: list[Callable[[Any], None]] = [add_scan_parser, add_scan_all_parser, add_
                                       add_grade_parser, add_import_parser, add_traffic_parser]
 
 
+def _prog() -> str:
+    """``tlsreport`` when run as the installed command, else ``python -m tlsreport``.
+
+    Usage lines and error messages then show the command the user actually typed.
+    """
+    return "tlsreport" if Path(sys.argv[0]).name == "tlsreport" else "python -m tlsreport"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m tlsreport", description=USAGE,
+    parser = argparse.ArgumentParser(prog=_prog(), description=USAGE,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    # Which tlsreport wrote a snapshot is recorded in it; --version says which one is installed.
+    parser.add_argument("--version", action="version", version=f"tlsreport {__version__}")
     subparsers = parser.add_subparsers(dest="verb", required=True)
     for add in VERBS:
         add(subparsers)

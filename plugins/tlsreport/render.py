@@ -34,6 +34,9 @@ from .mailpolicy import policy_findings
 from .vocabulary import NOT_RECORDED, NOT_TESTED
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+# The plugin's own stylesheet, for themes that do not style the classes below (Pelican's stock
+# themes); the build writes it beside the charts when TLSREPORT_STYLESHEET is on.
+STYLESHEET = Path(__file__).resolve().parent / "static" / "tlsreport.css"
 
 RULES_CHANGED = "the rules changed, not the bank"
 
@@ -100,6 +103,15 @@ def badge(letter: str | None, word: str = NOT_TESTED) -> Markup:
                       ).format(vocabulary.slug(word), word, word)
     return Markup('<span class="tls-grade tls-grade-{}" title="Grade {}">{}</span>').format(
         grade_slug(letter), letter, letter)
+
+
+def stylesheet_link(href: str) -> Markup:
+    """``<link rel="stylesheet">`` to the plugin's stylesheet, put before a page's first fragment.
+
+    A link, not a ``<style>`` block: body-ok in HTML5, and a page under a strict
+    Content-Security-Policy (``style-src 'self'``, no inline style) still gets its styles.
+    """
+    return Markup('<link rel="stylesheet" href="{}">').format(href)
 
 
 def human_date(value: date | datetime | str) -> str:

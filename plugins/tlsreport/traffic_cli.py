@@ -66,6 +66,14 @@ def cmd_traffic(args: argparse.Namespace) -> int:
     except TrafficError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except ModuleNotFoundError as exc:
+        # ua-parser and maxminddb are the optional extra `traffic` of pelican-tlsreport: a
+        # site that only shows reports never needs them; say how to get them, not a traceback.
+        if exc.name not in ("ua_parser", "maxminddb"):
+            raise
+        print(f"error: the traffic verb needs {exc.name}: pip install "
+              "'pelican-tlsreport[traffic]'", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         write_report(report, out)
     except OSError as exc:

@@ -298,6 +298,8 @@ SETTINGS_CASES = {
     "max-age-negative": ("TLSREPORT_MAX_AGE", -3600,
                          "TLSREPORT_MAX_AGE: expected a number of seconds above 0, got -3600"),
     "scan-unknown": ("TLSREPORT_SCAN", "weekly", "TLSREPORT_SCAN: 'weekly' is not one of"),
+    "stylesheet-text": ("TLSREPORT_STYLESHEET", "no",
+                        "TLSREPORT_STYLESHEET: expected True or False, got 'no'"),
 }
 
 

@@ -26,6 +26,9 @@ from tlsreport.grading.labels import LABELS
 from tlsreport.vocabulary import NOT_RECORDED, NOT_TESTED, fold_reasons
 
 CSS = Path(__file__).resolve().parents[2] / "theme" / "static" / "css" / "style.css"
+# The plugin's own stylesheet for themes that do not style its classes: the same colours.
+PLUGIN_CSS = Path(__file__).resolve().parents[2] / "plugins" / "tlsreport" / "static" / (
+    "tlsreport.css")
 DAY = date(2026, 12, 5)
 
 
@@ -72,8 +75,8 @@ def test_a_recorded_target_without_a_grade_is_not_recorded_everywhere() -> None:
 
 # --- one colour per grade -----------------------------------------------------------------
 
-def _css_rules() -> dict[str, dict[str, str]]:
-    text = re.sub(r"/\*.*?\*/", "", CSS.read_text(encoding="utf-8"), flags=re.S)
+def _css_rules(css: Path = CSS) -> dict[str, dict[str, str]]:
+    text = re.sub(r"/\*.*?\*/", "", css.read_text(encoding="utf-8"), flags=re.S)
     out: dict[str, dict[str, str]] = {}
     for sel, body in re.findall(r"([^{}]+)\{([^{}]*)\}", text):
         decl = dict(re.findall(r"([\w-]+)\s*:\s*([^;]+);", body))
@@ -82,9 +85,10 @@ def _css_rules() -> dict[str, dict[str, str]]:
     return out
 
 
+@pytest.mark.parametrize("css", [CSS, PLUGIN_CSS], ids=["theme", "plugin"])
 @pytest.mark.parametrize("word", [*GRADES, NOT_TESTED, NOT_RECORDED])
-def test_badge_and_chart_use_one_colour_per_grade(word: str) -> None:
-    rule = _css_rules()[f".tls-grade-{vocabulary.slug(word)}"]
+def test_badge_and_chart_use_one_colour_per_grade(word: str, css: Path) -> None:
+    rule = _css_rules(css)[f".tls-grade-{vocabulary.slug(word)}"]
     background, text = vocabulary.COLOURS[word]
     assert rule["background-color"].lower() == background
     assert rule["color"].lower() == text

@@ -217,6 +217,10 @@ class BuildState:
         self.charts[rel] = chart.svg
         return rel
 
+    def stylesheet_url(self) -> str | None:
+        """The plugin's stylesheet, output-relative; None when TLSREPORT_STYLESHEET is off."""
+        return f"{self.out_dir}/tlsreport.css" if self.settings["TLSREPORT_STYLESHEET"] else None
+
     def list_url(self, slug: str) -> str:
         return f"{self.out_dir}/{slug}/index.html"
 

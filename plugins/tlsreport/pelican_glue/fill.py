@@ -128,6 +128,11 @@ def fill_contents(
                     state, by_id, previous.get((pid, slug)), slug
                 ),
             )
+        stylesheet = state.stylesheet_url()
+        if stylesheet and html_parts:
+            # Once per page, before its first fragment: the page's theme may not style ours.
+            # str() first: Markup + str would escape the (already rendered) fragment.
+            html_parts[0] = str(render.stylesheet_link("{static}/" + stylesheet)) + html_parts[0]
         content._content = _fill(content._content, html_parts)
         if isinstance(getattr(content, "_summary", None), str) and PLACEHOLDER_CLASS in (
             content._summary

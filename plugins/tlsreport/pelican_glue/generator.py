@@ -7,17 +7,26 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from markupsafe import escape
 from pelican.generators import Generator
 
 from ..downloads import data_csv, data_json
 from ..feeds import feed_files
+from ..render import STYLESHEET, TEMPLATES
 from . import pages
 from .build import BuildState, GeneratedFile, cache_bytecode, state_of
 
 
 class TlsreportGenerator(Generator):
     """Writes target pages, list "latest" pages, chart SVGs and per-post data files."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The theme's tlsreport_list.html / tlsreport_target.html first; a theme without them
+        # (Pelican's stock themes) gets the plugin's plain ones, which extend its base.html.
+        self.env.loader = jinja2.ChoiceLoader(
+            [self.env.loader, jinja2.FileSystemLoader(str(TEMPLATES))])
 
     def generate_context(self) -> None:
         state = state_of(self.context, self.settings)
@@ -27,6 +36,9 @@ class TlsreportGenerator(Generator):
         # Every file we write can be linked from a post as {static}/path.
         files = [*state.charts, *(save_as for save_as, _, _ in self.pages)]
         files += [v.data_base + ext for v in state.post_views for ext in (".json", ".csv")]
+        stylesheet = state.stylesheet_url()
+        if stylesheet:
+            files.append(stylesheet)
         for rel in files:
             self.context["static_content"].setdefault(rel, GeneratedFile(rel))
 
@@ -57,6 +69,9 @@ class TlsreportGenerator(Generator):
         out = Path(self.output_path)
         for rel, data in sorted(state.charts.items()):
             _write_bytes(out / rel, data)
+        stylesheet = state.stylesheet_url()
+        if stylesheet:
+            _write_bytes(out / stylesheet, STYLESHEET.read_bytes())
         for view in state.post_views:
             _write_bytes(out / (view.data_base + ".json"), data_json(view))
             _write_bytes(out / (view.data_base + ".csv"), data_csv(view))

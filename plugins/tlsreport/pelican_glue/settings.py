@@ -21,6 +21,10 @@ DEFAULTS: dict[str, Any] = {
     # Issue 14: a certificate is a warning this many days before it ends, an alert at the second.
     "TLSREPORT_EXPIRY_WARN_DAYS": 30,
     "TLSREPORT_EXPIRY_ALERT_DAYS": 7,
+    # The plugin's own small stylesheet ({TLSREPORT_OUTPUT_DIR}/tlsreport.css), linked once per
+    # page before its first fragment: a stock theme knows nothing of .tls-grade badges. Off
+    # for a theme that styles the tlsreport classes itself.
+    "TLSREPORT_STYLESHEET": True,
 }
 SCAN_VALUES = ("auto", "never", "always")
 ERROR_VALUES = ("fail", "warn")
@@ -54,6 +58,9 @@ def apply_defaults(settings: dict[str, Any]) -> None:
         raise SettingsError(
             f"TLSREPORT_MAX_AGE: expected a number of seconds above 0, got {max_age!r}"
         )
+    stylesheet = settings["TLSREPORT_STYLESHEET"]
+    if not isinstance(stylesheet, bool):
+        raise SettingsError(f"TLSREPORT_STYLESHEET: expected True or False, got {stylesheet!r}")
     out = settings["TLSREPORT_OUTPUT_DIR"]
     parts = Path(str(out)).parts
     if not isinstance(out, str) or not out or Path(out).is_absolute() or ".." in parts:

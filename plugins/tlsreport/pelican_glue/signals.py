@@ -24,10 +24,15 @@ from .settings import ACTIVE, apply_defaults, is_active, timezone
 
 log = logging.getLogger(__name__)
 
+# The modules that load tlsreport: the namespace plugin Pelican discovers when the package is
+# installed (PLUGINS = ["tlsreport"] maps to it, or no PLUGINS at all), and the package itself
+# when a site names it through PLUGIN_PATHS.
+PLUGIN_NAMES = frozenset({"pelican.plugins.tlsreport", tlsreport.__name__})
+
 
 def initialized(pelican: Any) -> None:
     """Defaults and validation of the settings; the Markdown extension."""
-    loaded = any(p is tlsreport or getattr(p, "__name__", "") == tlsreport.__name__
+    loaded = any(p is tlsreport or getattr(p, "__name__", "") in PLUGIN_NAMES
                  for p in getattr(pelican, "plugins", []))
     pelican.settings[ACTIVE] = loaded
     if not loaded:
