@@ -132,10 +132,11 @@ test: $(STAMP) test-deps lint
 test-deps:
 	@bash tests/install-debian-packages
 
-# ruff, the import contracts of ARCHITECTURE.md (pyproject.toml [tool.importlinter]), then
+# ruff (lint and format), the import contracts of ARCHITECTURE.md (pyproject.toml [tool.importlinter]), then
 # the type check of the plugin package (pyproject.toml [tool.mypy]).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check plugins tests bench pelican.conf.py publish.conf.py
+	$(VENV)/bin/ruff format --check plugins tests bench pelican.conf.py publish.conf.py
 	$(VENV)/bin/lint-imports --config pyproject.toml --no-cache
 	$(VENV)/bin/mypy
 

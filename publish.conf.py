@@ -31,5 +31,14 @@ PRECOMPRESS_BROTLI = True
 PRECOMPRESS_ZSTANDARD = False
 PRECOMPRESS_OVERWRITE = True
 # Pelican's text types plus what tlsreport writes: charts (SVG) and each post's data (CSV).
-PRECOMPRESS_TEXT_EXTENSIONS = {".atom", ".css", ".html", ".js", ".json", ".txt", ".xml",
-                               ".svg", ".csv"}
+PRECOMPRESS_TEXT_EXTENSIONS = {
+    ".atom",
+    ".css",
+    ".html",
+    ".js",
+    ".json",
+    ".txt",
+    ".xml",
+    ".svg",
+    ".csv",
+}

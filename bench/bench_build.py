@@ -72,18 +72,30 @@ def strip_directives(src: Path, dst: Path) -> int:
     return removed
 
 
-def build(content: Path, out: Path, cache: Path, *, plugin: bool, tree: Path = ROOT,
-          log: Path) -> Measured:
+def build(
+    content: Path, out: Path, cache: Path, *, plugin: bool, tree: Path = ROOT, log: Path
+) -> Measured:
     """One ``pelican`` build of ``tree``'s settings and plugin; measured (bench/measure.py)."""
     overrides = {"TLSREPORT_SCAN": "never", "CACHE_PATH": str(cache)}
     if not plugin:
         overrides["PLUGINS"] = []
-    cmd = [str(PELICAN), str(content), "-o", str(out), "-s", str(tree / "pelican.conf.py"),
-           "-q", "-e", *(f"{k}={json.dumps(v)}" for k, v in overrides.items())]
+    cmd = [
+        str(PELICAN),
+        str(content),
+        "-o",
+        str(out),
+        "-s",
+        str(tree / "pelican.conf.py"),
+        "-q",
+        "-e",
+        *(f"{k}={json.dumps(v)}" for k, v in overrides.items()),
+    ]
     measured = run_measured(cmd, env=plugin_env(tree), log=log)
     if measured.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed ({measured.returncode}):\n"
-                         f"{log.read_text(errors='replace')[-3000:]}")
+        raise SystemExit(
+            f"{' '.join(cmd)} failed ({measured.returncode}):\n"
+            f"{log.read_text(errors='replace')[-3000:]}"
+        )
     return measured
 
 
@@ -97,62 +109,93 @@ def profile_build(content: Path, tmp: Path, top: int = 25) -> None:
     from pelican.settings import read_settings
 
     logging.getLogger("pelican").setLevel(logging.ERROR)
-    settings = read_settings(str(ROOT / "pelican.conf.py"), override={
-        "PATH": str(content), "OUTPUT_PATH": str(tmp / "prof-out"),
-        "CACHE_PATH": str(tmp / "prof-cache"), "TLSREPORT_SCAN": "never"})
+    settings = read_settings(
+        str(ROOT / "pelican.conf.py"),
+        override={
+            "PATH": str(content),
+            "OUTPUT_PATH": str(tmp / "prof-out"),
+            "CACHE_PATH": str(tmp / "prof-cache"),
+            "TLSREPORT_SCAN": "never",
+        },
+    )
     prof = cProfile.Profile()
     prof.runcall(lambda: Pelican(settings).run())
     pstats.Stats(prof).sort_stats("cumulative").print_stats(top)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=3, help="cold+warm pairs per site")
-    parser.add_argument("--baseline", metavar="REV", default=None,
-                        help="also build commit REV (a temporary git worktree) in the same run")
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        default=None,
+        help="also build commit REV (a temporary git worktree) in the same run",
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile one cold build")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="tlsreport-bench-build-") as tmp_name, \
-            ExitStack() as stack:
+    with (
+        tempfile.TemporaryDirectory(prefix="tlsreport-bench-build-") as tmp_name,
+        ExitStack() as stack,
+    ):
         tmp = Path(tmp_name)
         plain_content = tmp / "plain-content"
         removed = strip_directives(ROOT / "content", plain_content)
         # name -> (content, plugin on, tree whose settings and plugin are used)
         sites: dict[str, tuple[Path, bool, Path]] = {
-            "tlsreport": (ROOT / "content", True, ROOT), "plain": (plain_content, False, ROOT)}
+            "tlsreport": (ROOT / "content", True, ROOT),
+            "plain": (plain_content, False, ROOT),
+        }
         if args.baseline:
             tree = stack.enter_context(baseline_worktree(args.baseline))
             sites["baseline"] = (tree / "content", True, tree)
-        print(f"code: tlsreport = {describe()}"
-              + (f", baseline = {describe(args.baseline)}" if args.baseline else "")
-              + f"; {load_note()}")
+        print(
+            f"code: tlsreport = {describe()}"
+            + (f", baseline = {describe(args.baseline)}" if args.baseline else "")
+            + f"; {load_note()}"
+        )
         print(f"content: {ROOT / 'content'} ({removed} directives removed for plain)")
         names = list(sites)
         results: dict[tuple[str, str], list[Measured]] = {}
         for i in range(args.runs):
-            order = names[i % len(names):] + names[:i % len(names)]  # rotate: no fixed first
+            order = names[i % len(names) :] + names[: i % len(names)]  # rotate: no fixed first
             for name in order:
                 content, plugin, tree = sites[name]
                 out, cache = tmp / f"{name}-out-{i}", tmp / f"{name}-cache-{i}"
                 for phase in ("cold", "warm"):
-                    m = build(content, out, cache, plugin=plugin, tree=tree,
-                              log=tmp / f"{name}-{phase}-{i}.log")
+                    m = build(
+                        content,
+                        out,
+                        cache,
+                        plugin=plugin,
+                        tree=tree,
+                        log=tmp / f"{name}-{phase}-{i}.log",
+                    )
                     results.setdefault((name, phase), []).append(m)
                     print(f"run {i + 1} {name:9} {phase}: {m.line()}", flush=True)
-        files = {name: sum(1 for p in (tmp / f"{name}-out-0").rglob("*") if p.is_file())
-                 for name in sites}
+        files = {
+            name: sum(1 for p in (tmp / f"{name}-out-0").rglob("*") if p.is_file())
+            for name in sites
+        }
         print("output files: " + ", ".join(f"{n} {c}" for n, c in files.items()))
         for phase, goal in (("cold", 1.5), ("warm", 1.1)):
-            med = {name: (statistics.median(m.wall for m in results[(name, phase)]),
-                          statistics.median(m.cpu for m in results[(name, phase)]),
-                          max(m.peak_tree for m in results[(name, phase)]))
-                   for name in sites}
+            med = {
+                name: (
+                    statistics.median(m.wall for m in results[(name, phase)]),
+                    statistics.median(m.cpu for m in results[(name, phase)]),
+                    max(m.peak_tree for m in results[(name, phase)]),
+                )
+                for name in sites
+            }
             for name in [n for n in sites if n != "plain"]:
                 (tw, tc, tm), (pw, pc, _) = med[name], med["plain"]
-                print(f"{phase}: median wall {name} {tw:.2f} s, plain {pw:.2f} s, ratio "
-                      f"{tw / pw:.2f}x; cpu {tc:.2f} s vs {pc:.2f} s, ratio {tc / pc:.2f}x "
-                      f"(goal <= {goal}x); peak tree {tm / 2**20:.0f} MiB")
+                print(
+                    f"{phase}: median wall {name} {tw:.2f} s, plain {pw:.2f} s, ratio "
+                    f"{tw / pw:.2f}x; cpu {tc:.2f} s vs {pc:.2f} s, ratio {tc / pc:.2f}x "
+                    f"(goal <= {goal}x); peak tree {tm / 2**20:.0f} MiB"
+                )
             if "baseline" in med:
                 (nw, nc, _), (bw, bc, _) = med["tlsreport"], med["baseline"]
                 print(f"{phase}: tlsreport / baseline: wall {nw / bw:.2f}x, cpu {nc / bc:.2f}x")

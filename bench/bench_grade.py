@@ -34,8 +34,11 @@ def synthetic_results(n: int) -> list[TargetResult]:
     """``n`` scan results with 0–3 weaknesses each, cycling through every known reason."""
     labels = sorted(LABELS.values())
     combos = itertools.cycle(
-        [()] + [(a,) for a in labels] + [(a, b) for a, b in zip(labels, labels[3:], strict=False)]
-        + [(a, b, c) for a, b, c in zip(labels, labels[5:], labels[11:], strict=False)])
+        [()]
+        + [(a,) for a in labels]
+        + [(a, b) for a, b in zip(labels, labels[3:], strict=False)]
+        + [(a, b, c) for a, b, c in zip(labels, labels[5:], labels[11:], strict=False)]
+    )
     results = []
     for i, combo in zip(range(n), combos, strict=False):
         facts, _ = facts_from_reasons(combo)
@@ -54,8 +57,9 @@ def best_of(repeat: int, results: list[TargetResult], on: date) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("snapshot", nargs="?", type=Path)
     parser.add_argument("--targets", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
@@ -76,9 +80,11 @@ def main() -> None:
     for on in DAYS:
         small = best_of(args.repeat, base, on)
         large = best_of(args.repeat, big, on)
-        print(f"  rules of {on}: {len(base):5d} targets {small * 1000:8.2f} ms"
-              f"   {len(big):5d} targets {large * 1000:8.2f} ms"
-              f"   ({large / len(big) * 1e6:.0f} µs/target)")
+        print(
+            f"  rules of {on}: {len(base):5d} targets {small * 1000:8.2f} ms"
+            f"   {len(big):5d} targets {large * 1000:8.2f} ms"
+            f"   ({large / len(big) * 1e6:.0f} µs/target)"
+        )
 
 
 if __name__ == "__main__":

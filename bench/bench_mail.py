@@ -49,18 +49,23 @@ def bench_lab() -> None:
             started = time.perf_counter()
             for t in lab.targets:
                 probe_mail_policy(t.service, t.host, t.address, t.port)
-            print(f"policy probe, {len(lab.targets)} servers in a row: "
-                  f"{time.perf_counter() - started:.2f} s")
+            print(
+                f"policy probe, {len(lab.targets)} servers in a row: "
+                f"{time.perf_counter() - started:.2f} s"
+            )
             path = lab.write_targets_toml(Path(work) / "mail.toml")
             started = time.perf_counter()
-            snapshot, _ = scan_list(load_target_list(path), target_timeout=120,
-                                    overall_timeout=300)
-            print(f"scan of {len(snapshot.results)} mail targets: "
-                  f"{time.perf_counter() - started:.1f} s")
+            snapshot, _ = scan_list(load_target_list(path), target_timeout=120, overall_timeout=300)
+            print(
+                f"scan of {len(snapshot.results)} mail targets: "
+                f"{time.perf_counter() - started:.1f} s"
+            )
             for r in snapshot.results:
                 g = grade_result(r, date.fromisoformat(snapshot.taken[:10]))
-                print(f"  {r.target.name:26} {r.state:3} {g.letter if g else '-':2} "
-                      f"{r.duration or 0:5.1f} s")
+                print(
+                    f"  {r.target.name:26} {r.state:3} {g.letter if g else '-':2} "
+                    f"{r.duration or 0:5.1f} s"
+                )
         finally:
             started = time.perf_counter()
             lab.stop()
@@ -71,10 +76,15 @@ def bench_feeds(targets: int, snapshots: int) -> None:
     refs = [TargetRef(name=f"t{i}", host=f"h{i}.example", port=443) for i in range(targets)]
     leaf = Certificate(subject="x", issuer="y", not_after="2026-06-01T00:00:00Z")
     facts = Facts(certificate=CertificateFacts(chain=(leaf,)))
-    snaps = [Snapshot(list_slug="big", title="Big",
-                      taken=f"2026-{1 + s // 28:02d}-{1 + s % 28:02d}T00:00:00Z",
-                      results=tuple(TargetResult(target=t, facts=facts) for t in refs))
-             for s in range(snapshots)]
+    snaps = [
+        Snapshot(
+            list_slug="big",
+            title="Big",
+            taken=f"2026-{1 + s // 28:02d}-{1 + s % 28:02d}T00:00:00Z",
+            results=tuple(TargetResult(target=t, facts=facts) for t in refs),
+        )
+        for s in range(snapshots)
+    ]
     stems = {t.key: t.name for t in refs}
 
     def letter(result: TargetResult, on: date, taken: date) -> str:
@@ -84,14 +94,20 @@ def bench_feeds(targets: int, snapshots: int) -> None:
     best = None
     for _ in range(3):
         started = time.perf_counter()
-        files = feed_files([("big", "Big", snaps)], out_dir="tlsreport",
-                           site_url="https://blog.example", target_stems=lambda _: stems,
-                           letter=letter)
+        files = feed_files(
+            [("big", "Big", snaps)],
+            out_dir="tlsreport",
+            site_url="https://blog.example",
+            target_stems=lambda _: stems,
+            letter=letter,
+        )
         took = time.perf_counter() - started
         best = took if best is None else min(best, took)
     size = sum(map(len, files.values())) / 1e6
-    print(f"feed_files, {targets} targets x {snapshots} snapshots: best of 3 {best:.2f} s, "
-          f"{len(files)} files, {size:.1f} MB")
+    print(
+        f"feed_files, {targets} targets x {snapshots} snapshots: best of 3 {best:.2f} s, "
+        f"{len(files)} files, {size:.1f} MB"
+    )
 
 
 def main() -> int:

@@ -69,35 +69,69 @@ SLUG = "scale"
 FIRST = datetime(2025, 1, 6, 6, 0, tzinfo=UTC)  # a Monday; one snapshot a week from here
 
 
-def _suite(name: str, kex: str, *, bits: int = 128, aead: bool = True, rc4: bool = False,
-           cbc: bool = False) -> CipherSuite:
+def _suite(
+    name: str, kex: str, *, bits: int = 128, aead: bool = True, rc4: bool = False, cbc: bool = False
+) -> CipherSuite:
     fs = kex in ("ECDHE", "TLS13")
-    return CipherSuite(name=name, bits=bits, kex=kex, kex_bits=253 if fs else None,
-                       curve="X25519" if fs else None, forward_secrecy=fs, aead=aead, rc4=rc4,
-                       cbc=cbc)
+    return CipherSuite(
+        name=name,
+        bits=bits,
+        kex=kex,
+        kex_bits=253 if fs else None,
+        curve="X25519" if fs else None,
+        forward_secrecy=fs,
+        aead=aead,
+        rc4=rc4,
+        cbc=cbc,
+    )
 
 
-TLS13 = (_suite("TLS_AES_128_GCM_SHA256", "TLS13"),
-         _suite("TLS_AES_256_GCM_SHA384", "TLS13", bits=256))
-TLS12 = (_suite("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE"),
-         _suite("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE", bits=256))
+TLS13 = (
+    _suite("TLS_AES_128_GCM_SHA256", "TLS13"),
+    _suite("TLS_AES_256_GCM_SHA384", "TLS13", bits=256),
+)
+TLS12 = (
+    _suite("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE"),
+    _suite("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE", bits=256),
+)
 OLD = (_suite("TLS_RSA_WITH_AES_128_CBC_SHA", "RSA", aead=False, cbc=True),)
 RC4 = _suite("TLS_RSA_WITH_RC4_128_SHA", "RSA", aead=False, rc4=True)
 
 
 def _chain(host: str, sig: str) -> tuple[Certificate, ...]:
-    return (Certificate(subject=f"CN={host}", issuer="CN=Bench CA", sans=(host,),
-                        signature_hash=sig, key_type="RSA", key_bits=2048, rsa_exponent=65537,
-                        not_before="2024-12-01T00:00:00Z", not_after="2027-12-01T00:00:00Z"),
-            Certificate(subject="CN=Bench CA", issuer="CN=Bench Root", signature_hash=sig,
-                        key_type="RSA", key_bits=2048, rsa_exponent=65537))
+    return (
+        Certificate(
+            subject=f"CN={host}",
+            issuer="CN=Bench CA",
+            sans=(host,),
+            signature_hash=sig,
+            key_type="RSA",
+            key_bits=2048,
+            rsa_exponent=65537,
+            not_before="2024-12-01T00:00:00Z",
+            not_after="2027-12-01T00:00:00Z",
+        ),
+        Certificate(
+            subject="CN=Bench CA",
+            issuer="CN=Bench Root",
+            signature_hash=sig,
+            key_type="RSA",
+            key_bits=2048,
+            rsa_exponent=65537,
+        ),
+    )
 
 
 def server(kind: str, host: str) -> Facts:
     """Synthetic facts for one server kind (the kinds a real list of sites has)."""
     protos: dict[str, tuple[CipherSuite, ...]] = {
-        "SSLv2": (), "SSLv3": (), "TLSv1.0": (), "TLSv1.1": (), "TLSv1.2": TLS12,
-        "TLSv1.3": TLS13}
+        "SSLv2": (),
+        "SSLv3": (),
+        "TLSv1.0": (),
+        "TLSv1.1": (),
+        "TLSv1.2": TLS12,
+        "TLSv1.3": TLS13,
+    }
     sig = "sha256"
     hsts = Hsts(present=True, max_age=31536000)
     if kind == "no-hsts":
@@ -108,15 +142,29 @@ def server(kind: str, host: str) -> Facts:
         protos |= {"TLSv1.0": OLD, "TLSv1.1": OLD, "TLSv1.2": (), "TLSv1.3": ()}
     elif kind == "sha1":
         sig = "sha1"
-    cert = CertificateFacts(chain=_chain(host, sig), trust=(TrustResult("Mozilla", True),),
-                            hostname=host, hostname_matches=True, chain_in_order=True,
-                            ocsp_stapled=False)
-    return Facts(protocols=protos, certificate=cert,
-                 renegotiation=Renegotiation(secure=True, client_initiated=False),
-                 compression=False, fallback_scsv=True, heartbleed=False, ccs_injection=False,
-                 robot="NOT_VULNERABLE_RSA_NOT_SUPPORTED", extended_master_secret=True,
-                 curves=("X25519", "prime256v1"), hsts=hsts, ip="192.0.2.1",
-                 highest_version="TLSv1.3" if protos["TLSv1.3"] else "TLSv1.2")
+    cert = CertificateFacts(
+        chain=_chain(host, sig),
+        trust=(TrustResult("Mozilla", True),),
+        hostname=host,
+        hostname_matches=True,
+        chain_in_order=True,
+        ocsp_stapled=False,
+    )
+    return Facts(
+        protocols=protos,
+        certificate=cert,
+        renegotiation=Renegotiation(secure=True, client_initiated=False),
+        compression=False,
+        fallback_scsv=True,
+        heartbleed=False,
+        ccs_injection=False,
+        robot="NOT_VULNERABLE_RSA_NOT_SUPPORTED",
+        extended_master_secret=True,
+        curves=("X25519", "prime256v1"),
+        hsts=hsts,
+        ip="192.0.2.1",
+        highest_version="TLSv1.3" if protos["TLSv1.3"] else "TLSv1.2",
+    )
 
 
 KINDS = ("modern", "no-hsts", "rc4", "no-tls12", "sha1", "unreachable")
@@ -137,8 +185,14 @@ def plan(targets: int, snapshots: int, seed: int = 7) -> list[tuple[str, str, in
 
 
 def refs(targets: int) -> list[TargetRef]:
-    return [TargetRef(name=f"Site {i:04d}", host=f"site{i:04d}.bench.example",
-                      group=("even",) if i % 2 == 0 else ("odd",)) for i in range(targets)]
+    return [
+        TargetRef(
+            name=f"Site {i:04d}",
+            host=f"site{i:04d}.bench.example",
+            group=("even",) if i % 2 == 0 else ("odd",),
+        )
+        for i in range(targets)
+    ]
 
 
 def write_snapshot(args: tuple[Path, int, int, int]) -> None:
@@ -147,22 +201,40 @@ def write_snapshot(args: tuple[Path, int, int, int]) -> None:
     taken = FIRST + timedelta(weeks=week)
     cache: dict[tuple[str, str], Facts] = {}
     results = []
-    for ref, (before, after, change) in zip(refs(targets), plan(targets, snapshots),
-                                            strict=True):
+    for ref, (before, after, change) in zip(refs(targets), plan(targets, snapshots), strict=True):
         kind = after if 0 <= change <= week else before
         if kind == "unreachable":
-            results.append(TargetResult(target=ref, state="timeout",
-                                        reason="connection timed out", duration=5.0))
+            results.append(
+                TargetResult(
+                    target=ref, state="timeout", reason="connection timed out", duration=5.0
+                )
+            )
             continue
         base = cache.setdefault((kind, "x"), server(kind, "x"))
-        facts = replace(base, certificate=replace(
-            base.certificate, hostname=ref.host,  # type: ignore[arg-type]
-            chain=(replace(base.certificate.chain[0], subject=f"CN={ref.host}",  # type: ignore[union-attr]
-                           sans=(ref.host,)), *base.certificate.chain[1:])))  # type: ignore[union-attr]
+        facts = replace(
+            base,
+            certificate=replace(
+                base.certificate,
+                hostname=ref.host,  # type: ignore[arg-type]
+                chain=(
+                    replace(
+                        base.certificate.chain[0],
+                        subject=f"CN={ref.host}",  # type: ignore[union-attr]
+                        sans=(ref.host,),
+                    ),
+                    *base.certificate.chain[1:],
+                ),
+            ),
+        )  # type: ignore[union-attr]
         results.append(TargetResult(target=ref, facts=facts, duration=1.0))
-    snap = Snapshot(list_slug=SLUG, title="Scale bench: 1,000 sites", kind="scan",
-                    taken=taken.strftime("%Y-%m-%dT%H:%M:%SZ"), results=tuple(results),
-                    versions={"tlsreport": "bench", "sslyze": "6.3.1", "schema": "1"})
+    snap = Snapshot(
+        list_slug=SLUG,
+        title="Scale bench: 1,000 sites",
+        kind="scan",
+        taken=taken.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        results=tuple(results),
+        versions={"tlsreport": "bench", "sslyze": "6.3.1", "schema": "1"},
+    )
     History(history_dir).write(snap)
 
 
@@ -173,12 +245,16 @@ def generate(site: Path, targets: int, snapshots: int, posts: int) -> None:
     (site / "targets").mkdir()
     lines = ['title = "Scale bench: 1,000 sites"', f'slug = "{SLUG}"', "scan = false"]
     for ref in refs(targets):
-        lines += ["", "[[target]]", f'name = "{ref.name}"', f'host = "{ref.host}"',
-                  f'group = ["{ref.group[0]}"]']
+        lines += [
+            "",
+            "[[target]]",
+            f'name = "{ref.name}"',
+            f'host = "{ref.host}"',
+            f'group = ["{ref.group[0]}"]',
+        ]
     (site / "targets" / f"{SLUG}.toml").write_text("\n".join(lines) + "\n")
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        list(pool.map(write_snapshot, [(history, targets, snapshots, w)
-                                       for w in range(snapshots)]))
+        list(pool.map(write_snapshot, [(history, targets, snapshots, w) for w in range(snapshots)]))
     posts_dir = site / "content" / "posts"
     posts_dir.mkdir(parents=True)
     for p in range(posts):
@@ -189,21 +265,35 @@ def generate(site: Path, targets: int, snapshots: int, posts: int) -> None:
             f"Series: Scale\n\nWeek {week + 1} of the big list.\n\n"
             f"[tlsreport changes list={SLUG}]\n\n"
             f"[tlsreport grades list={SLUG} group=even]\n\n"
-            f"[tlsreport chart list={SLUG} kind=history]\n")
+            f"[tlsreport chart list={SLUG} kind=history]\n"
+        )
 
 
 def build_cmd(site: Path, out: Path, cache: Path, tree: Path = ROOT) -> list[str]:
-    overrides = {"TLSREPORT_SCAN": "never", "CACHE_PATH": str(cache),
-                 "TLSREPORT_HISTORY_DIR": str(site / "history"),
-                 "TLSREPORT_TARGETS_DIR": str(site / "targets"), "TLSREPORT_ERRORS": "fail"}
-    return [str(PELICAN), str(site / "content"), "-o", str(out), "-s",
-            str(tree / "pelican.conf.py"), "-q", "-e",
-            *(f"{k}={json.dumps(v)}" for k, v in overrides.items())]
+    overrides = {
+        "TLSREPORT_SCAN": "never",
+        "CACHE_PATH": str(cache),
+        "TLSREPORT_HISTORY_DIR": str(site / "history"),
+        "TLSREPORT_TARGETS_DIR": str(site / "targets"),
+        "TLSREPORT_ERRORS": "fail",
+    }
+    return [
+        str(PELICAN),
+        str(site / "content"),
+        "-o",
+        str(out),
+        "-s",
+        str(tree / "pelican.conf.py"),
+        "-q",
+        "-e",
+        *(f"{k}={json.dumps(v)}" for k, v in overrides.items()),
+    ]
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--targets", type=int, default=1000)
     parser.add_argument("--snapshots", type=int, default=100)
     parser.add_argument("--posts", type=int, default=20)
@@ -211,8 +301,12 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="cProfile one more build")
     parser.add_argument("--timeout", type=float, default=1800, help="give up on a build")
     parser.add_argument("--runs", type=int, default=1, help="full builds per code version")
-    parser.add_argument("--baseline", metavar="REV", default=None,
-                        help="also build commit REV's plugin (temporary git worktree)")
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        default=None,
+        help="also build commit REV's plugin (temporary git worktree)",
+    )
     args = parser.parse_args()
     site = ROOT / "bench" / "out" / f"scale-{args.targets}-{args.snapshots}-{args.posts}"
     if args.regen and site.exists():
@@ -224,25 +318,33 @@ def main() -> int:
         generate(site, args.targets, args.snapshots, args.posts)
         print(f"generated {site} in {time.perf_counter() - started:.1f} s")
     size = sum(p.stat().st_size for p in (site / "history").rglob("*.json"))
-    print(f"site: {args.targets} targets, {args.snapshots} snapshots "
-          f"({size / 2**20:.0f} MiB of JSON), {args.posts} posts")
+    print(
+        f"site: {args.targets} targets, {args.snapshots} snapshots "
+        f"({size / 2**20:.0f} MiB of JSON), {args.posts} posts"
+    )
 
     started, cpu = time.perf_counter(), time.process_time()
     loaded, errors = History(site / "history").load_all(SLUG)
     load_all, cpu = time.perf_counter() - started, time.process_time() - cpu
-    print(f"History.load_all of every snapshot (this process): wall {load_all:.2f} s, "
-          f"cpu {cpu:.2f} s ({len(loaded)} snapshots, {len(errors)} errors); "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"History.load_all of every snapshot (this process): wall {load_all:.2f} s, "
+        f"cpu {cpu:.2f} s ({len(loaded)} snapshots, {len(errors)} errors); "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
     del loaded
 
-    with tempfile.TemporaryDirectory(prefix="tlsreport-bench-scale-") as tmp_name, \
-            ExitStack() as stack:
+    with (
+        tempfile.TemporaryDirectory(prefix="tlsreport-bench-scale-") as tmp_name,
+        ExitStack() as stack,
+    ):
         tmp = Path(tmp_name)
         trees = {"tlsreport": ROOT}
         if args.baseline:
             trees["baseline"] = stack.enter_context(baseline_worktree(args.baseline))
-        print(f"code: tlsreport = {describe()}"
-              + (f", baseline = {describe(args.baseline)}" if args.baseline else ""))
+        print(
+            f"code: tlsreport = {describe()}"
+            + (f", baseline = {describe(args.baseline)}" if args.baseline else "")
+        )
         names = list(trees)
         measured: dict[str, list[Measured]] = {name: [] for name in names}
         for i in range(args.runs):
@@ -251,27 +353,34 @@ def main() -> int:
                 out = tmp / f"{name}-out-{i}"
                 cmd = build_cmd(site, out, tmp / f"{name}-cache-{i}", trees[name])
                 log = tmp / f"{name}-{i}.log"
-                m = run_measured(cmd, env=plugin_env(trees[name]), timeout=args.timeout,
-                                 log=log)
+                m = run_measured(cmd, env=plugin_env(trees[name]), timeout=args.timeout, log=log)
                 if m.returncode == -9:
-                    print(f"run {i + 1} {name}: NOT FINISHED after {args.timeout:.0f} s "
-                          f"(killed): {m.line()}")
+                    print(
+                        f"run {i + 1} {name}: NOT FINISHED after {args.timeout:.0f} s "
+                        f"(killed): {m.line()}"
+                    )
                     return 1
                 if m.returncode != 0:
-                    raise SystemExit(f"build failed ({m.returncode}):\n"
-                                     f"{log.read_text(errors='replace')[-3000:]}")
+                    raise SystemExit(
+                        f"build failed ({m.returncode}):\n{log.read_text(errors='replace')[-3000:]}"
+                    )
                 files = sum(1 for p in out.rglob("*") if p.is_file())
                 measured[name].append(m)
-                print(f"run {i + 1} {name:9} full build: {m.line()}, {files} files written; "
-                      f"{load_note()}", flush=True)
+                print(
+                    f"run {i + 1} {name:9} full build: {m.line()}, {files} files written; "
+                    f"{load_note()}",
+                    flush=True,
+                )
                 shutil.rmtree(out, ignore_errors=True)
         for name in names:
             ms = measured[name]
-            print(f"{name}: full build median wall {statistics.median(m.wall for m in ms):.1f} s,"
-                  f" cpu {statistics.median(m.cpu for m in ms):.1f} s, peak memory of the "
-                  f"process tree {max(m.peak_tree for m in ms) / 2**30:.2f} GiB PSS "
-                  f"({max(m.peak_tree_rss for m in ms) / 2**30:.2f} GiB summing RSS) over "
-                  f"{len(ms)} run(s) (goals <= 60 s, <= 2 GiB)")
+            print(
+                f"{name}: full build median wall {statistics.median(m.wall for m in ms):.1f} s,"
+                f" cpu {statistics.median(m.cpu for m in ms):.1f} s, peak memory of the "
+                f"process tree {max(m.peak_tree for m in ms) / 2**30:.2f} GiB PSS "
+                f"({max(m.peak_tree_rss for m in ms) / 2**30:.2f} GiB summing RSS) over "
+                f"{len(ms)} run(s) (goals <= 60 s, <= 2 GiB)"
+            )
         if "baseline" in measured:
             new, old = measured["tlsreport"], measured["baseline"]
             wall = statistics.median(m.wall for m in new) / statistics.median(m.wall for m in old)
@@ -291,11 +400,17 @@ def profile(site: Path, tmp: Path, top: int = 30) -> None:
     from pelican.settings import read_settings
 
     logging.getLogger("pelican").setLevel(logging.ERROR)
-    settings = read_settings(str(ROOT / "pelican.conf.py"), override={
-        "PATH": str(site / "content"), "OUTPUT_PATH": str(tmp / "prof-out"),
-        "CACHE_PATH": str(tmp / "prof-cache"), "TLSREPORT_SCAN": "never",
-        "TLSREPORT_HISTORY_DIR": str(site / "history"),
-        "TLSREPORT_TARGETS_DIR": str(site / "targets")})
+    settings = read_settings(
+        str(ROOT / "pelican.conf.py"),
+        override={
+            "PATH": str(site / "content"),
+            "OUTPUT_PATH": str(tmp / "prof-out"),
+            "CACHE_PATH": str(tmp / "prof-cache"),
+            "TLSREPORT_SCAN": "never",
+            "TLSREPORT_HISTORY_DIR": str(site / "history"),
+            "TLSREPORT_TARGETS_DIR": str(site / "targets"),
+        },
+    )
     prof = cProfile.Profile()
     prof.runcall(lambda: Pelican(settings).run())
     stats = pstats.Stats(prof)

@@ -37,9 +37,24 @@ from tlsreport.lab import Lab  # noqa: E402
 from tlsreport.lab.profiles import PROFILE_TABLE, PROFILES  # noqa: E402
 
 # The sslyze CLI flags for exactly the scan commands tlsreport runs on an https target.
-SSLYZE_FLAGS = ["--sslv2", "--sslv3", "--tlsv1", "--tlsv1_1", "--tlsv1_2", "--tlsv1_3",
-                "--certinfo", "--reneg", "--compression", "--fallback", "--heartbleed",
-                "--openssl_ccs", "--robot", "--ems", "--elliptic_curves", "--http_headers"]
+SSLYZE_FLAGS = [
+    "--sslv2",
+    "--sslv3",
+    "--tlsv1",
+    "--tlsv1_1",
+    "--tlsv1_2",
+    "--tlsv1_3",
+    "--certinfo",
+    "--reneg",
+    "--compression",
+    "--fallback",
+    "--heartbleed",
+    "--openssl_ccs",
+    "--robot",
+    "--ems",
+    "--elliptic_curves",
+    "--http_headers",
+]
 
 
 TOOL_TIMEOUT = 600  # seconds; a bench that hangs is a failed bench
@@ -47,17 +62,30 @@ TOOL_TIMEOUT = 600  # seconds; a bench that hangs is a failed bench
 
 def bench_profiles() -> list[str]:
     """The lab's regular https profiles (never the hostile ones: sslyze has no time bound)."""
-    return [name for name in PROFILES
-            if PROFILE_TABLE[name].service == "https" and name not in ("silent", "closed")]
+    return [
+        name
+        for name in PROFILES
+        if PROFILE_TABLE[name].service == "https" and name not in ("silent", "closed")
+    ]
 
 
 def write_list(lab: Lab, profiles: list[str], path: Path) -> None:
-    lines = ['title = "Bench"', 'slug = "bench"', "scan = true",
-             f'ca_file = "{lab.ca_file.resolve()}"']
+    lines = [
+        'title = "Bench"',
+        'slug = "bench"',
+        "scan = true",
+        f'ca_file = "{lab.ca_file.resolve()}"',
+    ]
     for name in profiles:
         t = lab.target(name)
-        lines += ["", "[[target]]", f'name = "{t.name}"', f'host = "{t.host}"',
-                  f"port = {t.port}", f'address = "{t.address}"']
+        lines += [
+            "",
+            "[[target]]",
+            f'name = "{t.name}"',
+            f'host = "{t.host}"',
+            f"port = {t.port}",
+            f'address = "{t.address}"',
+        ]
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -65,8 +93,15 @@ def timed(cmd: list[str]) -> float:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "plugins"), "PYTHONWARNINGS": "ignore"}
     started = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              text=True, check=False, timeout=TOOL_TIMEOUT)
+        proc = subprocess.run(
+            cmd,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+            timeout=TOOL_TIMEOUT,
+        )
     except subprocess.TimeoutExpired:
         raise SystemExit(f"{' '.join(cmd[:4])} … still running after {TOOL_TIMEOUT} s") from None
     elapsed = time.perf_counter() - started
@@ -76,11 +111,15 @@ def timed(cmd: list[str]) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=5, help="runs per tool (>= 5)")
-    parser.add_argument("--profiles", default=",".join(bench_profiles()),
-                        help="comma-separated lab profiles to scan")
+    parser.add_argument(
+        "--profiles",
+        default=",".join(bench_profiles()),
+        help="comma-separated lab profiles to scan",
+    )
     args = parser.parse_args()
     profiles = [p for p in args.profiles.split(",") if p]
     python = sys.executable
@@ -89,19 +128,39 @@ def main() -> int:
         with Lab(tmp / "lab", profiles=profiles) as lab:
             targets = tmp / "bench.toml"
             write_list(lab, profiles, targets)
-            servers = [f"{lab.target(p).host}:{lab.target(p).port}{{{lab.target(p).address}}}"
-                       for p in profiles]
+            servers = [
+                f"{lab.target(p).host}:{lab.target(p).port}{{{lab.target(p).address}}}"
+                for p in profiles
+            ]
             times: dict[str, list[float]] = {"tlsreport": [], "sslyze": []}
 
             def run(tool: str, i: int) -> float:
                 if tool == "tlsreport":
                     # A fresh history each run: snapshot names are per second.
-                    cmd = [python, "-m", "tlsreport", "scan", str(targets),
-                           "--out", str(tmp / f"history-{i}"), "--timeout", "5"]
+                    cmd = [
+                        python,
+                        "-m",
+                        "tlsreport",
+                        "scan",
+                        str(targets),
+                        "--out",
+                        str(tmp / f"history-{i}"),
+                        "--timeout",
+                        "5",
+                    ]
                 else:
-                    cmd = [python, "-m", "sslyze", "--mozilla_config=disable",
-                           "--certinfo_ca_file", str(lab.ca_file), *SSLYZE_FLAGS,
-                           "--json_out", str(tmp / f"sslyze-{i}.json"), *servers]
+                    cmd = [
+                        python,
+                        "-m",
+                        "sslyze",
+                        "--mozilla_config=disable",
+                        "--certinfo_ca_file",
+                        str(lab.ca_file),
+                        *SSLYZE_FLAGS,
+                        "--json_out",
+                        str(tmp / f"sslyze-{i}.json"),
+                        *servers,
+                    ]
                 return timed(cmd)
 
             print(f"code: {describe()}; {load_note()}")
@@ -110,11 +169,16 @@ def main() -> int:
                 order = ("tlsreport", "sslyze") if i % 2 == 0 else ("sslyze", "tlsreport")
                 for tool in order:
                     times[tool].append(run(tool, i))
-                print(f"run {i + 1}: tlsreport {times['tlsreport'][-1]:6.2f} s   "
-                      f"sslyze {times['sslyze'][-1]:6.2f} s", flush=True)
+                print(
+                    f"run {i + 1}: tlsreport {times['tlsreport'][-1]:6.2f} s   "
+                    f"sslyze {times['sslyze'][-1]:6.2f} s",
+                    flush=True,
+                )
     ours, theirs = (statistics.median(times[k]) for k in ("tlsreport", "sslyze"))
-    print(f"median wall time: tlsreport {ours:.2f} s, sslyze CLI {theirs:.2f} s, "
-          f"ratio {ours / theirs:.2f}x (goal <= 1.2x); end: {load_note()}")
+    print(
+        f"median wall time: tlsreport {ours:.2f} s, sslyze CLI {theirs:.2f} s, "
+        f"ratio {ours / theirs:.2f}x (goal <= 1.2x); end: {load_note()}"
+    )
     return 0
 
 

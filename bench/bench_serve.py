@@ -72,9 +72,18 @@ def free_port() -> int:
 
 
 def build_site(out: Path, cache: Path) -> None:
-    cmd = [str(PELICAN), str(ROOT / "content"), "-o", str(out), "-s",
-           str(ROOT / "pelican.conf.py"), "-q", "-e", 'TLSREPORT_SCAN="never"',
-           f"CACHE_PATH={json.dumps(str(cache))}"]
+    cmd = [
+        str(PELICAN),
+        str(ROOT / "content"),
+        "-o",
+        str(out),
+        "-s",
+        str(ROOT / "pelican.conf.py"),
+        "-q",
+        "-e",
+        'TLSREPORT_SCAN="never"',
+        f"CACHE_PATH={json.dumps(str(cache))}",
+    ]
     subprocess.run(cmd, check=True, capture_output=True)
 
 
@@ -93,34 +102,48 @@ def wait_http(port: int, proc: subprocess.Popen[bytes], deadline: float) -> bool
 
 
 def wrk(url: str, args: argparse.Namespace, *headers: str) -> dict[str, str]:
-    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s",
-           "--timeout", "5s", "--latency"]
+    cmd = [
+        "wrk",
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{args.duration}s",
+        "--timeout",
+        "5s",
+        "--latency",
+    ]
     for h in headers:
         cmd += ["-H", h]
-    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True,
-                         timeout=args.duration + 60).stdout
+    out = subprocess.run(
+        [*cmd, url], capture_output=True, text=True, check=True, timeout=args.duration + 60
+    ).stdout
     figures = {"command": shlex.join([*cmd, url])}
-    for key, pattern in (("requests/s", r"Requests/sec:\s+([\d.]+)"),
-                         ("transfer/s", r"Transfer/sec:\s+(\S+)"),
-                         ("latency avg", r"Latency\s+(\S+)"),
-                         ("latency p99", r"99%\s+(\S+)"),
-                         ("requests", r"(\d+) requests in"),
-                         ("errors", r"(Socket errors:.*|Non-2xx or 3xx responses:.*)")):
+    for key, pattern in (
+        ("requests/s", r"Requests/sec:\s+([\d.]+)"),
+        ("transfer/s", r"Transfer/sec:\s+(\S+)"),
+        ("latency avg", r"Latency\s+(\S+)"),
+        ("latency p99", r"99%\s+(\S+)"),
+        ("requests", r"(\d+) requests in"),
+        ("errors", r"(Socket errors:.*|Non-2xx or 3xx responses:.*)"),
+    ):
         m = re.search(pattern, out)
         figures[key] = m.group(1).strip() if m else "-"
     return figures
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=100)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--site", type=Path, help="an already built site to serve")
     args = parser.parse_args()
-    lacking = [f"{exe} (Debian package {pkg})" for exe, pkg in
-               (("nginx", "nginx"), ("wrk", "wrk")) if not shutil.which(exe)]
+    lacking = [
+        f"{exe} (Debian package {pkg})"
+        for exe, pkg in (("nginx", "nginx"), ("wrk", "wrk"))
+        if not shutil.which(exe)
+    ]
     if lacking:
         print("bench_serve: missing " + ", ".join(lacking), file=sys.stderr)
         return 2
@@ -138,21 +161,29 @@ def main() -> int:
         port = free_port()
         conf = tmp / "nginx.conf"
         conf.write_text(NGINX_CONF.format(port=port, tmp=tmp, site=site.resolve()))
-        proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            ["nginx", "-c", str(conf), "-p", str(tmp)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         try:
             if not wait_http(port, proc, time.monotonic() + 15):
                 err = (tmp / "error.log").read_text() if (tmp / "error.log").exists() else ""
                 raise SystemExit(f"nginx did not start on 127.0.0.1:{port}: {err}")
             url = f"http://127.0.0.1:{port}/{PAGE}"
-            print(f"nginx on 127.0.0.1:{port} (pid {proc.pid}); page {PAGE} "
-                  f"({page.stat().st_size} bytes); nproc {os.cpu_count()}, "
-                  f"load {os.getloadavg()[0]:.1f}")
+            print(
+                f"nginx on 127.0.0.1:{port} (pid {proc.pid}); page {PAGE} "
+                f"({page.stat().st_size} bytes); nproc {os.cpu_count()}, "
+                f"load {os.getloadavg()[0]:.1f}"
+            )
             for label, headers in (("plain", ()), ("gzip", ("Accept-Encoding: gzip",))):
                 f = wrk(url, args, *headers)
-                print(f"{label:5}: {f['requests/s']} requests/s, latency avg {f['latency avg']} "
-                      f"p99 {f['latency p99']}, {f['transfer/s']}/s, {f['requests']} requests, "
-                      f"errors: {f['errors']}\n       {f['command']}", flush=True)
+                print(
+                    f"{label:5}: {f['requests/s']} requests/s, latency avg {f['latency avg']} "
+                    f"p99 {f['latency p99']}, {f['transfer/s']}/s, {f['requests']} requests, "
+                    f"errors: {f['errors']}\n       {f['command']}",
+                    flush=True,
+                )
         finally:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGQUIT)  # nginx: graceful stop of master + workers

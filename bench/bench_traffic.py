@@ -39,8 +39,12 @@ def run(cmd: list[str]) -> tuple[float, float, int, int]:
     CPU time (user + system) is printed beside wall time because the bench machine is shared:
     wall time includes waiting for a core, CPU time is what the tool itself needed."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "PYTHONPATH": str(ROOT.parent / "plugins")})
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(ROOT.parent / "plugins")},
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -59,8 +63,10 @@ def ensure_logs(size_text: str, regen: bool) -> tuple[Path, Path]:
     OUT.mkdir(parents=True, exist_ok=True)
     if regen or not log.is_file():
         print(f"generating {log} ...", flush=True)
-        subprocess.run([str(PYTHON), str(ROOT / "make_traffic_log.py"), str(log), "--size",
-                        size_text], check=True)
+        subprocess.run(
+            [str(PYTHON), str(ROOT / "make_traffic_log.py"), str(log), "--size", size_text],
+            check=True,
+        )
     if regen or not eighth.is_file():
         limit = log.stat().st_size // 8
         with open(log, "rb") as src, open(eighth, "wb") as dst:
@@ -74,8 +80,9 @@ def ensure_logs(size_text: str, regen: bool) -> tuple[Path, Path]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size", default="1GiB", help="log size (default 1GiB)")
     parser.add_argument("--runs", type=int, default=3, help="runs of each tool (default 3)")
     parser.add_argument("--regen", action="store_true", help="regenerate the logs")
@@ -87,15 +94,34 @@ def main() -> int:
     log, eighth = ensure_logs(args.size, args.regen)
     with open(log, "rb") as f:
         lines = sum(buf.count(b"\n") for buf in iter(lambda: f.read(1 << 24), b""))
-    version = subprocess.run(["goaccess", "--version"], capture_output=True,
-                             text=True).stdout.splitlines()[0]
-    print(f"log {log.name}: {log.stat().st_size:,} bytes, {lines:,} lines; {version}; "
-          f"nproc {os.cpu_count()}, load {os.getloadavg()[0]:.1f}", flush=True)
+    version = subprocess.run(
+        ["goaccess", "--version"], capture_output=True, text=True
+    ).stdout.splitlines()[0]
+    print(
+        f"log {log.name}: {log.stat().st_size:,} bytes, {lines:,} lines; {version}; "
+        f"nproc {os.cpu_count()}, load {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
     commands = {
-        "goaccess": ["goaccess", str(log), "--log-format=COMBINED", "--no-global-config",
-                     "-o", str(OUT / "bench-goaccess.json")],
-        "tlsreport": [str(PYTHON), "-m", "tlsreport", "traffic", str(log), "--site",
-                      "blog.example", "--out", str(OUT / "bench-tlsreport.json")],
+        "goaccess": [
+            "goaccess",
+            str(log),
+            "--log-format=COMBINED",
+            "--no-global-config",
+            "-o",
+            str(OUT / "bench-goaccess.json"),
+        ],
+        "tlsreport": [
+            str(PYTHON),
+            "-m",
+            "tlsreport",
+            "traffic",
+            str(log),
+            "--site",
+            "blog.example",
+            "--out",
+            str(OUT / "bench-tlsreport.json"),
+        ],
     }
     times: dict[str, list[float]] = {k: [] for k in commands}
     cpus: dict[str, list[float]] = {k: [] for k in commands}
@@ -109,24 +135,30 @@ def main() -> int:
             times[name].append(wall)
             cpus[name].append(cpu)
             peaks[name] = max(peaks[name], rss)
-            print(f"run {i + 1} {name:9}: {wall:7.2f} s wall, {cpu:7.2f} s CPU, "
-                  f"peak {rss / 1024:7.1f} MiB, load {os.getloadavg()[0]:.1f}", flush=True)
+            print(
+                f"run {i + 1} {name:9}: {wall:7.2f} s wall, {cpu:7.2f} s CPU, "
+                f"peak {rss / 1024:7.1f} MiB, load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
     medians = {k: statistics.median(v) for k, v in times.items()}
     cpu_medians = {k: statistics.median(v) for k, v in cpus.items()}
     for name, cmd in commands.items():
-        print(f"{name:9}: median {medians[name]:7.2f} s wall ({lines / medians[name]:,.0f} "
-              f"lines/s), {cpu_medians[name]:.2f} s CPU, peak {peaks[name] / 1024:.1f} MiB"
-              f"\n           {shlex.join(cmd)}")
+        print(
+            f"{name:9}: median {medians[name]:7.2f} s wall ({lines / medians[name]:,.0f} "
+            f"lines/s), {cpu_medians[name]:.2f} s CPU, peak {peaks[name] / 1024:.1f} MiB"
+            f"\n           {shlex.join(cmd)}"
+        )
     ratio = medians["tlsreport"] / medians["goaccess"]
     cpu_ratio = cpu_medians["tlsreport"] / cpu_medians["goaccess"]
-    print(f"tlsreport / goaccess: {ratio:.2f}× wall time, {cpu_ratio:.2f}× CPU time "
-          f"(goal ≤ 2×)")
+    print(f"tlsreport / goaccess: {ratio:.2f}× wall time, {cpu_ratio:.2f}× CPU time (goal ≤ 2×)")
     eighth_cmd = [*commands["tlsreport"][:4], str(eighth), *commands["tlsreport"][5:]]
     wall, _cpu, small_rss, code = run(eighth_cmd)
-    print(f"memory: tlsreport peak {small_rss / 1024:.1f} MiB on an eighth "
-          f"({eighth.stat().st_size:,} bytes, {wall:.2f} s) vs {peaks['tlsreport'] / 1024:.1f} "
-          f"MiB on the whole log: {peaks['tlsreport'] / small_rss:.2f}× for 8× the lines "
-          f"(goal: flat)")
+    print(
+        f"memory: tlsreport peak {small_rss / 1024:.1f} MiB on an eighth "
+        f"({eighth.stat().st_size:,} bytes, {wall:.2f} s) vs {peaks['tlsreport'] / 1024:.1f} "
+        f"MiB on the whole log: {peaks['tlsreport'] / small_rss:.2f}× for 8× the lines "
+        f"(goal: flat)"
+    )
     return 0 if code == 0 else 1
 
 

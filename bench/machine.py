@@ -23,8 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from measure import describe, load_note
 
 PACKAGES = ("pelican", "sslyze", "matplotlib", "dask", "distributed", "psutil")
-TOOLS = {"nginx": ["nginx", "-v"], "wrk": ["wrk", "--version"],
-         "testssl.sh": ["testssl", "--version"]}
+TOOLS = {
+    "nginx": ["nginx", "-v"],
+    "wrk": ["wrk", "--version"],
+    "testssl.sh": ["testssl", "--version"],
+}
 
 
 def _tool_version(cmd: list[str]) -> str:
@@ -43,8 +46,10 @@ def main() -> int:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     os_name = platform.freedesktop_os_release().get("PRETTY_NAME", platform.platform())
     print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; code {describe()}")
-    print(f"machine: {os.cpu_count()} cores ({platform.processor() or platform.machine()}), "
-          f"{mem / 2**30:.1f} GiB RAM, {os_name}; {load_note()}")
+    print(
+        f"machine: {os.cpu_count()} cores ({platform.processor() or platform.machine()}), "
+        f"{mem / 2**30:.1f} GiB RAM, {os_name}; {load_note()}"
+    )
     versions = []
     for name in PACKAGES:
         try:

@@ -32,55 +32,116 @@ SITE = "blog.example"
 FIRST_DAY = dt.date(2015, 2, 9)
 # Page views per day, 9 to 26 February 2015: quiet, the Sunday build-up, the Monday peak
 # (part 4 published, on the news), then the decay.
-DAILY_VIEWS = (180, 170, 190, 160, 150, 140, 1400, 12000, 5200, 2600, 1500, 1000, 600, 550,
-               700, 500, 420, 380)
+DAILY_VIEWS = (
+    180,
+    170,
+    190,
+    160,
+    150,
+    140,
+    1400,
+    12000,
+    5200,
+    2600,
+    1500,
+    1000,
+    600,
+    550,
+    700,
+    500,
+    420,
+    380,
+)
 PEAK_DAY_INDEX = 7
 # Share of a day's views per local hour (a working day's reading: mornings and lunch).
 HOURS = (1, 0.5, 0.3, 0.3, 0.3, 0.6, 2, 5, 9, 10, 9, 8, 7, 8, 7, 6, 5, 5, 5, 5, 5, 4, 3, 2)
 
 PART = "/belgian-banks-ssl-part-{}.html"
 PAGES_BEFORE = ((PART.format(3), 30), (PART.format(1), 25), (PART.format(2), 20), ("/", 25))
-PAGES_PEAK = ((PART.format(4), 83), (PART.format(3), 6), (PART.format(1), 4),
-              (PART.format(2), 3), ("/", 4))
-PAGES_AFTER = ((PART.format(4), 55), (PART.format(3), 17), (PART.format(1), 12),
-               (PART.format(2), 8), ("/", 8))
+PAGES_PEAK = (
+    (PART.format(4), 83),
+    (PART.format(3), 6),
+    (PART.format(1), 4),
+    (PART.format(2), 3),
+    ("/", 4),
+)
+PAGES_AFTER = (
+    (PART.format(4), 55),
+    (PART.format(3), 17),
+    (PART.format(1), 12),
+    (PART.format(2), 8),
+    ("/", 8),
+)
 ASSETS = ("/theme/css/main.css", "/tlsreport/charts/3f2a9c1d0b7e.svg", "/theme/favicon.ico")
 
 # Where a visit's first page view came from (None: typed or bookmarked, no referrer).
 REFERRERS = (
-    (None, 30), ("https://news.broadcaster.example/tech/article-1234", 20),
+    (None, 30),
+    ("https://news.broadcaster.example/tech/article-1234", 20),
     ("https://www.national-paper.example/economie/banken", 12),
-    ("https://it-news.example/nieuws/beveiliging", 10), ("https://t.co/AbCdEf12", 8),
+    ("https://it-news.example/nieuws/beveiliging", 10),
+    ("https://t.co/AbCdEf12", 8),
     ("https://dutch-tech.example/forum/list_messages/123", 5),
-    ("https://www.google.example/", 5), ("https://www.facebook.example/", 3),
-    ("http://intranet.federal-it.example/news", 1), ("http://intranet.bank-a.example/", 1),
-    ("http://intranet.bank-b.example/security", 1), ("https://www.bank-c.example/mailing", 1),
-    ("https://mail.webmail.example/", 1), ("https://reader.feeds.example/", 2),
+    ("https://www.google.example/", 5),
+    ("https://www.facebook.example/", 3),
+    ("http://intranet.federal-it.example/news", 1),
+    ("http://intranet.bank-a.example/", 1),
+    ("http://intranet.bank-b.example/security", 1),
+    ("https://www.bank-c.example/mailing", 1),
+    ("https://mail.webmail.example/", 1),
+    ("https://reader.feeds.example/", 2),
 )
 # (user agent, weight): Windows 60, OS X 12, Linux 5, Chrome OS 2 (desktop 79);
 # iPhone 6, Android phone 9 (phones 15); iPad 4, Android tablet 2 (tablets 6). iOS = 10.
 AGENTS = (
-    ("Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "Chrome/40.0.2214.111 Safari/537.36", 25),
+    (
+        "Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/40.0.2214.111 Safari/537.36",
+        25,
+    ),
     ("Mozilla/5.0 (Windows NT 6.1; WOW64; Trident/7.0; rv:11.0) like Gecko", 15),
     ("Mozilla/5.0 (Windows NT 6.1; WOW64; rv:35.0) Gecko/20100101 Firefox/35.0", 12),
-    ("Mozilla/5.0 (Windows NT 6.3; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "Chrome/40.0.2214.115 Safari/537.36", 8),
-    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_10_2) AppleWebKit/600.3.18 (KHTML, like Gecko) "
-     "Version/8.0.3 Safari/600.3.18", 7),
-    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_10_2) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "Chrome/40.0.2214.111 Safari/537.36", 5),
+    (
+        "Mozilla/5.0 (Windows NT 6.3; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/40.0.2214.115 Safari/537.36",
+        8,
+    ),
+    (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_10_2) AppleWebKit/600.3.18 (KHTML, like Gecko) "
+        "Version/8.0.3 Safari/600.3.18",
+        7,
+    ),
+    (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_10_2) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/40.0.2214.111 Safari/537.36",
+        5,
+    ),
     ("Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:35.0) Gecko/20100101 Firefox/35.0", 5),
-    ("Mozilla/5.0 (X11; CrOS x86_64 6680.78.0) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "Chrome/40.0.2214.102 Safari/537.36", 2),
-    ("Mozilla/5.0 (iPhone; CPU iPhone OS 8_1_3 like Mac OS X) AppleWebKit/600.1.4 "
-     "(KHTML, like Gecko) Version/8.0 Mobile/12B466 Safari/600.1.4", 6),
-    ("Mozilla/5.0 (Linux; Android 4.4.2; GT-I9505 Build/KOT49H) AppleWebKit/537.36 "
-     "(KHTML, like Gecko) Chrome/40.0.2214.89 Mobile Safari/537.36", 9),
-    ("Mozilla/5.0 (iPad; CPU OS 8_1_3 like Mac OS X) AppleWebKit/600.1.4 (KHTML, like Gecko) "
-     "Version/8.0 Mobile/12B466 Safari/600.1.4", 4),
-    ("Mozilla/5.0 (Linux; Android 4.4.2; SM-T530 Build/KOT49H) AppleWebKit/537.36 "
-     "(KHTML, like Gecko) Chrome/40.0.2214.89 Safari/537.36", 2),
+    (
+        "Mozilla/5.0 (X11; CrOS x86_64 6680.78.0) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/40.0.2214.102 Safari/537.36",
+        2,
+    ),
+    (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 8_1_3 like Mac OS X) AppleWebKit/600.1.4 "
+        "(KHTML, like Gecko) Version/8.0 Mobile/12B466 Safari/600.1.4",
+        6,
+    ),
+    (
+        "Mozilla/5.0 (Linux; Android 4.4.2; GT-I9505 Build/KOT49H) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/40.0.2214.89 Mobile Safari/537.36",
+        9,
+    ),
+    (
+        "Mozilla/5.0 (iPad; CPU OS 8_1_3 like Mac OS X) AppleWebKit/600.1.4 (KHTML, like Gecko) "
+        "Version/8.0 Mobile/12B466 Safari/600.1.4",
+        4,
+    ),
+    (
+        "Mozilla/5.0 (Linux; Android 4.4.2; SM-T530 Build/KOT49H) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/40.0.2214.89 Safari/537.36",
+        2,
+    ),
 )
 BOTS = (
     "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
@@ -131,8 +192,10 @@ def _address(rng: random.Random) -> str:
 
 def _stamp(day: dt.date, second: int) -> str:
     h, rest = divmod(second, 3600)
-    return (f"{day.day:02d}/{_MONTHS[day.month - 1]}/{day.year}:"
-            f"{h:02d}:{rest // 60:02d}:{rest % 60:02d} +0100")
+    return (
+        f"{day.day:02d}/{_MONTHS[day.month - 1]}/{day.year}:"
+        f"{h:02d}:{rest // 60:02d}:{rest % 60:02d} +0100"
+    )
 
 
 def _pick(rng: random.Random, table: tuple[tuple[object, float], ...]) -> object:
@@ -140,8 +203,9 @@ def _pick(rng: random.Random, table: tuple[tuple[object, float], ...]) -> object
     return rng.choices(items, weights=weights)[0]
 
 
-def day_lines(day: dt.date, views: int, pages: tuple[tuple[str, int], ...],
-              rng: random.Random) -> list[tuple[int, str]]:
+def day_lines(
+    day: dt.date, views: int, pages: tuple[tuple[str, int], ...], rng: random.Random
+) -> list[tuple[int, str]]:
     """(second of day, line) for one day with about ``views`` human page views."""
     out: list[tuple[int, str]] = []
     made = 0
@@ -158,24 +222,44 @@ def day_lines(day: dt.date, views: int, pages: tuple[tuple[str, int], ...],
             status = 304 if rng.random() < 0.04 else 200
             size = 0 if status == 304 else 9000 + rng.randrange(20000)
             at = min(second + k * (60 + rng.randrange(180)), 86399)
-            out.append((at, f'{ip} - - [{_stamp(day, at)}] "GET {page} HTTP/1.1" {status} '
-                            f'{size} "{referer or "-"}" "{agent}"'))
+            out.append(
+                (
+                    at,
+                    f'{ip} - - [{_stamp(day, at)}] "GET {page} HTTP/1.1" {status} '
+                    f'{size} "{referer or "-"}" "{agent}"',
+                )
+            )
             for asset in ASSETS[: 1 + rng.randrange(len(ASSETS))]:
                 a_status = 304 if k else 200
-                out.append((at, f'{ip} - - [{_stamp(day, at)}] "GET {asset} HTTP/1.1" '
-                                f'{a_status} {0 if a_status == 304 else 4000} '
-                                f'"https://{SITE}{page}" "{agent}"'))
+                out.append(
+                    (
+                        at,
+                        f'{ip} - - [{_stamp(day, at)}] "GET {asset} HTTP/1.1" '
+                        f"{a_status} {0 if a_status == 304 else 4000} "
+                        f'"https://{SITE}{page}" "{agent}"',
+                    )
+                )
             made += 1
     for _ in range(int(len(out) * BOT_SHARE)):
         second = rng.randrange(86400)
         page = str(_pick(rng, pages))  # type: ignore[arg-type]
-        out.append((second, f'10.9.{rng.randrange(64, 80)}.{rng.randrange(256)} - - '
-                            f'[{_stamp(day, second)}] "GET {page} HTTP/1.1" 200 12000 "-" '
-                            f'"{rng.choice(BOTS)}"'))
+        out.append(
+            (
+                second,
+                f"10.9.{rng.randrange(64, 80)}.{rng.randrange(256)} - - "
+                f'[{_stamp(day, second)}] "GET {page} HTTP/1.1" 200 12000 "-" '
+                f'"{rng.choice(BOTS)}"',
+            )
+        )
     for _ in range(max(1, views // 200)):
         second = rng.randrange(86400)
-        out.append((second, f'{_address(rng)} - - [{_stamp(day, second)}] '
-                            f'"GET /wp-login.php HTTP/1.1" 404 162 "-" "{AGENTS[0][0]}"'))
+        out.append(
+            (
+                second,
+                f"{_address(rng)} - - [{_stamp(day, second)}] "
+                f'"GET /wp-login.php HTTP/1.1" 404 162 "-" "{AGENTS[0][0]}"',
+            )
+        )
     out.sort(key=lambda p: p[0])
     return out
 
@@ -210,13 +294,18 @@ def write_mmdb(out: Path) -> None:
     from mmdb_writer import MMDBWriter
     from netaddr import IPSet
 
-    writer = MMDBWriter(ip_version=4, database_type="GeoLite2-ASN",
-                        description={"en": "tlsreport example networks (generated)"})
+    writer = MMDBWriter(
+        ip_version=4,
+        database_type="GeoLite2-ASN",
+        description={"en": "tlsreport example networks (generated)"},
+    )
     number = 64512  # private-use AS numbers
     for name, first, size, _share in (*NETWORKS, (*OTHER_NETWORKS, 0.0)):
         prefix = 32 - (size.bit_length() - 1)
-        writer.insert_network(IPSet([f"{first}/{prefix}"]), {
-            "autonomous_system_number": number, "autonomous_system_organization": name})
+        writer.insert_network(
+            IPSet([f"{first}/{prefix}"]),
+            {"autonomous_system_number": number, "autonomous_system_organization": name},
+        )
         number += 1
     writer.to_db_file(str(out))
 
@@ -230,8 +319,9 @@ def _size(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("out", type=Path, help="the log file to write")
     parser.add_argument("--mmdb", type=Path, help="also write the networks database here")
     parser.add_argument("--size", type=_size, help="repeat until this size (e.g. 1GiB)")

@@ -46,9 +46,11 @@ class Measured:
     returncode: int
 
     def line(self) -> str:
-        return (f"wall {self.wall:6.2f} s  cpu {self.cpu:6.2f} s  peak tree "
-                f"{self.peak_tree / 2**30:.2f} GiB PSS, {self.peak_tree_rss / 2**30:.2f} GiB RSS "
-                f"(largest process {self.peak_single / 2**30:.2f} GiB; {self.samples} samples)")
+        return (
+            f"wall {self.wall:6.2f} s  cpu {self.cpu:6.2f} s  peak tree "
+            f"{self.peak_tree / 2**30:.2f} GiB PSS, {self.peak_tree_rss / 2**30:.2f} GiB RSS "
+            f"(largest process {self.peak_single / 2**30:.2f} GiB; {self.samples} samples)"
+        )
 
 
 def tree_memory(pid: int) -> tuple[int, int, int]:
@@ -70,16 +72,27 @@ def tree_memory(pid: int) -> tuple[int, int, int]:
     return pss, rss, largest
 
 
-def run_measured(cmd: list[str], *, env: dict[str, str] | None = None,
-                 timeout: float | None = None, log: Path | None = None,
-                 interval: float = 0.05, cwd: Path | None = None) -> Measured:
+def run_measured(
+    cmd: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float | None = None,
+    log: Path | None = None,
+    interval: float = 0.05,
+    cwd: Path | None = None,
+) -> Measured:
     """Run ``cmd`` to its end (killed past ``timeout``: returncode -9) and measure it."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = open(log, "wb") if log is not None else subprocess.DEVNULL  # noqa: SIM115
     started = time.perf_counter()
     try:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT if log else
-                                subprocess.DEVNULL, env=env, cwd=cwd)
+        proc = subprocess.Popen(
+            cmd,
+            stdout=out,
+            stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
+            env=env,
+            cwd=cwd,
+        )
         peak = peak_rss = single = samples = 0
         stop = threading.Event()
 
@@ -108,13 +121,21 @@ def run_measured(cmd: list[str], *, env: dict[str, str] | None = None,
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Measured(wall=wall, cpu=cpu, peak_tree=peak, peak_tree_rss=peak_rss,
-                    peak_single=single, samples=samples, returncode=proc.returncode)
+    return Measured(
+        wall=wall,
+        cpu=cpu,
+        peak_tree=peak,
+        peak_tree_rss=peak_rss,
+        peak_single=single,
+        samples=samples,
+        returncode=proc.returncode,
+    )
 
 
 def git(*args: str, cwd: Path = ROOT) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                          text=True).stdout.strip()
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def describe(rev: str = "HEAD") -> str:
@@ -142,14 +163,23 @@ def baseline_worktree(rev: str) -> Iterator[Path]:
     git("worktree", "add", "--detach", "--quiet", str(tree), rev)
     try:
         imported = subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "python"), "-c",
-             "import tlsreport; print(tlsreport.__file__)"],
-            env=plugin_env(tree), capture_output=True, text=True, check=False).stdout.strip()
+            [
+                str(ROOT / ".venv" / "bin" / "python"),
+                "-c",
+                "import tlsreport; print(tlsreport.__file__)",
+            ],
+            env=plugin_env(tree),
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
         if not imported.startswith(str(tree)):
             raise SystemExit(f"baseline {rev}: its plugin is not the one imported ({imported})")
         if _requirements_hash(tree) != _requirements_hash(ROOT):
-            print(f"note: {rev} pins other requirements than this checkout; it runs with "
-                  f"this checkout's .venv")
+            print(
+                f"note: {rev} pins other requirements than this checkout; it runs with "
+                f"this checkout's .venv"
+            )
         yield tree
     finally:
         with contextlib.suppress(subprocess.CalledProcessError):

@@ -37,8 +37,14 @@ ARTIFACTS = ROOT / "test-artifacts"
 # No GPU, no QUIC, no first-run, no background fetches (safe browsing, component updates,
 # sync): the browser must talk to our loopback server and nothing else.
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 # The pages a reader of the series lands on (paths relative to the site root).
@@ -78,8 +84,9 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serve(root: Path, handler_class: type[SimpleHTTPRequestHandler] = _QuietHandler
-          ) -> Iterator[str]:
+def serve(
+    root: Path, handler_class: type[SimpleHTTPRequestHandler] = _QuietHandler
+) -> Iterator[str]:
     """Serve ``root`` on 127.0.0.1 (a free port) in a thread; yield the base URL ending in /.
 
     ``handler_class`` lets a test play a host configured differently (extra headers).
@@ -102,15 +109,18 @@ def chromium() -> Iterator[Any]:
     import pytest
 
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y "
-                    "chromium; .ci/run does this) — the browser tests cannot run without it")
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y "
+            "chromium; .ci/run does this) — the browser tests cannot run without it"
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as err:  # pragma: no cover - requirements-dev.txt pins it
         pytest.fail(f"Playwright's Python package is missing ({err}): run `make venv`")
     with sync_playwright() as pw:
-        started = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                     headless=True)
+        started = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
         try:
             yield started
         finally:
@@ -119,23 +129,32 @@ def chromium() -> Iterator[Any]:
 
 # --- crawling: every internal link and resource, with the page that refers to it ----------
 
-_REFS = (("a", "href"), ("link", "href"), ("img", "src"), ("script", "src"),
-         ("source", "src"), ("iframe", "src"))
+_REFS = (
+    ("a", "href"),
+    ("link", "href"),
+    ("img", "src"),
+    ("script", "src"),
+    ("source", "src"),
+    ("iframe", "src"),
+)
 
 
 @dataclass
 class Crawl:
     """What a crawl of the site found: pages fetched, broken references, fragments missing."""
 
-    pages: dict[str, str] = field(default_factory=dict)          # url -> HTML
-    status: dict[str, int] = field(default_factory=dict)         # url -> HTTP status
+    pages: dict[str, str] = field(default_factory=dict)  # url -> HTML
+    status: dict[str, int] = field(default_factory=dict)  # url -> HTTP status
     referrers: dict[str, set[str]] = field(default_factory=dict)  # url -> pages linking it
     missing_fragments: list[tuple[str, str]] = field(default_factory=list)  # (page, url#frag)
 
     def broken(self) -> dict[str, tuple[int, list[str]]]:
         """Every internal URL that did not answer 200, with the pages that refer to it."""
-        return {url: (code, sorted(self.referrers.get(url, ())))
-                for url, code in sorted(self.status.items()) if code != 200}
+        return {
+            url: (code, sorted(self.referrers.get(url, ())))
+            for url, code in sorted(self.status.items())
+            if code != 200
+        }
 
 
 def _fetch(url: str) -> tuple[int, bytes, str]:
@@ -192,8 +211,10 @@ def crawl(base: str, start: str = INDEX) -> Crawl:
         html = result.pages.get(target)
         if html is None:
             continue  # a non-HTML or broken target is already reported by status
-        if BeautifulSoup(html, "html.parser").find(id=frag) is None and \
-                BeautifulSoup(html, "html.parser").find("a", attrs={"name": frag}) is None:
+        if (
+            BeautifulSoup(html, "html.parser").find(id=frag) is None
+            and BeautifulSoup(html, "html.parser").find("a", attrs={"name": frag}) is None
+        ):
             result.missing_fragments.append((page, ref))
     return result
 
@@ -206,6 +227,7 @@ def is_same_origin(url: str, base: str) -> bool:
 
 # --- the browser ------------------------------------------------------------------------
 
+
 @dataclass
 class PageLog:
     """What happened while one page loaded: console errors, page errors, outside requests."""
@@ -216,23 +238,37 @@ class PageLog:
     outside: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:
-        return ([f"console error: {m}" for m in self.console_errors]
-                + [f"page error: {m}" for m in self.page_errors]
-                + [f"failed request: {m}" for m in self.failed]
-                + [f"request outside the local server: {m}" for m in self.outside])
+        return (
+            [f"console error: {m}" for m in self.console_errors]
+            + [f"page error: {m}" for m in self.page_errors]
+            + [f"failed request: {m}" for m in self.failed]
+            + [f"request outside the local server: {m}" for m in self.outside]
+        )
 
 
 def watch(page: Any, base: str) -> PageLog:
     """Record console errors, uncaught exceptions, failed (or >= 400) and non-local requests."""
     log = PageLog()
-    page.on("console", lambda msg: log.console_errors.append(
-        f"{msg.text} (at {msg.location.get('url') or '?'})") if msg.type == "error" else None)
+    page.on(
+        "console",
+        lambda msg: (
+            log.console_errors.append(f"{msg.text} (at {msg.location.get('url') or '?'})")
+            if msg.type == "error"
+            else None
+        ),
+    )
     page.on("pageerror", lambda exc: log.page_errors.append(str(exc)))
     page.on("requestfailed", lambda req: log.failed.append(f"{req.url} ({req.failure})"))
-    page.on("response", lambda resp: log.failed.append(f"{resp.url} (HTTP {resp.status})")
-            if resp.status >= 400 else None)
-    page.on("request", lambda req: log.outside.append(req.url)
-            if not is_same_origin(req.url, base) else None)
+    page.on(
+        "response",
+        lambda resp: (
+            log.failed.append(f"{resp.url} (HTTP {resp.status})") if resp.status >= 400 else None
+        ),
+    )
+    page.on(
+        "request",
+        lambda req: log.outside.append(req.url) if not is_same_origin(req.url, base) else None,
+    )
     return log
 
 

@@ -34,7 +34,9 @@ def lab_snapshot(lab, tmp_path_factory: pytest.TempPathFactory):
     from tlsreport.scan import scan_list
     from tlsreport.targets import load_target_list
 
-    path = lab.write_targets_toml(tmp_path_factory.mktemp("lab-list") / "lab.toml",
-                                  title="TLS lab", slug="lab")
-    return scan_list(load_target_list(path), network_timeout=5.0, target_timeout=90.0,
-                     overall_timeout=300.0)
+    path = lab.write_targets_toml(
+        tmp_path_factory.mktemp("lab-list") / "lab.toml", title="TLS lab", slug="lab"
+    )
+    return scan_list(
+        load_target_list(path), network_timeout=5.0, target_timeout=90.0, overall_timeout=300.0
+    )

@@ -28,19 +28,41 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 SSHD = Path("/usr/sbin/sshd")
-TOOLS = {"sshd": str(SSHD), "ssh-keygen": "ssh-keygen", "ssh": "ssh", "scp": "scp",
-         "rsync": "rsync", "make": "make"}
+TOOLS = {
+    "sshd": str(SSHD),
+    "ssh-keygen": "ssh-keygen",
+    "ssh": "ssh",
+    "scp": "scp",
+    "rsync": "rsync",
+    "make": "make",
+}
 
 # What the copy leaves out: the venv (the real one is used through VENV=), build output and
 # caches, and git's own data. data/ and content/ are copied as they are on disk.
-_SKIP = {".venv", "output", "cache", ".git", ".lab", ".demo", "test-artifacts", "__pycache__",
-         ".pytest_cache", ".ruff_cache"}
+_SKIP = {
+    ".venv",
+    "output",
+    "cache",
+    ".git",
+    ".lab",
+    ".demo",
+    "test-artifacts",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+}
 
 
 def missing_tools() -> list[str]:
     """The Debian tools the publish tests need that are not installed (names, with packages)."""
-    packages = {"sshd": "openssh-server", "ssh-keygen": "openssh-client", "ssh": "openssh-client",
-                "scp": "openssh-client", "rsync": "rsync", "make": "make"}
+    packages = {
+        "sshd": "openssh-server",
+        "ssh-keygen": "openssh-client",
+        "ssh": "openssh-client",
+        "scp": "openssh-client",
+        "rsync": "rsync",
+        "make": "make",
+    }
     missing = []
     for name, exe in TOOLS.items():
         if not (Path(exe).is_file() if exe.startswith("/") else shutil.which(exe)):
@@ -53,6 +75,7 @@ def copy_repo(dst: Path) -> Path:
 
     bench/out/ (generated bench data, hundreds of MiB, git-ignored) is left out too.
     """
+
     def ignore(directory: str, names: list[str]) -> list[str]:
         skip = [n for n in names if n in _SKIP]
         if Path(directory) == ROOT / "bench":
@@ -70,8 +93,11 @@ def free_port() -> int:
 
 
 def _keygen(path: Path, comment: str) -> None:
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f",
-                    str(path)], check=True, capture_output=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)],
+        check=True,
+        capture_output=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -87,12 +113,18 @@ class Sshd:
     @property
     def ssh_opts(self) -> str:
         """Options for ssh/scp/rsync -e: our key only, the temp known_hosts only, no prompts."""
-        return " ".join([
-            "-F /dev/null",  # the user's ~/.ssh/config must not change what is tested
-            f"-i {self.user_key}", "-o IdentitiesOnly=yes", "-o BatchMode=yes",
-            "-o StrictHostKeyChecking=yes", f"-o UserKnownHostsFile={self.known_hosts}",
-            "-o GlobalKnownHostsFile=/dev/null", "-o ConnectTimeout=10",
-        ])
+        return " ".join(
+            [
+                "-F /dev/null",  # the user's ~/.ssh/config must not change what is tested
+                f"-i {self.user_key}",
+                "-o IdentitiesOnly=yes",
+                "-o BatchMode=yes",
+                "-o StrictHostKeyChecking=yes",
+                f"-o UserKnownHostsFile={self.known_hosts}",
+                "-o GlobalKnownHostsFile=/dev/null",
+                "-o ConnectTimeout=10",
+            ]
+        )
 
 
 _CONFIG = """\
@@ -151,18 +183,25 @@ def sshd(tmp: Path) -> Iterator[Sshd]:
     for _attempt in range(5):  # a free port can be taken between probing and binding it
         port = free_port()
         config = tmp / "sshd_config"
-        config.write_text(_CONFIG.format(port=port, host_key=host_key, pid_file=tmp / "sshd.pid",
-                                         authorized_keys=authorized, user=user))
+        config.write_text(
+            _CONFIG.format(
+                port=port,
+                host_key=host_key,
+                pid_file=tmp / "sshd.pid",
+                authorized_keys=authorized,
+                user=user,
+            )
+        )
         known = tmp / "known_hosts"
         host_pub = host_key.with_suffix(".pub").read_text().split()
         known.write_text(f"[127.0.0.1]:{port} {host_pub[0]} {host_pub[1]}\n")
-        check = subprocess.run([str(SSHD), "-t", "-f", str(config)], capture_output=True,
-                               text=True)
+        check = subprocess.run([str(SSHD), "-t", "-f", str(config)], capture_output=True, text=True)
         if check.returncode != 0:
             raise RuntimeError(f"{config}: sshd -t rejected the config: {check.stderr}")
         with open(log, "ab") as log_file:
-            proc = subprocess.Popen([str(SSHD), "-D", "-e", "-f", str(config)],
-                                    stdout=log_file, stderr=log_file)
+            proc = subprocess.Popen(
+                [str(SSHD), "-D", "-e", "-f", str(config)], stdout=log_file, stderr=log_file
+            )
         try:
             if _wait_for_banner(port, proc, time.monotonic() + 20):
                 yield Sshd(port=port, user=user, user_key=user_key, known_hosts=known, log=log)
@@ -178,29 +217,45 @@ def sshd(tmp: Path) -> Iterator[Sshd]:
     raise RuntimeError(f"sshd did not start on 127.0.0.1; its log:\n{log.read_text()}")
 
 
-def make(repo: Path, *targets: str, timeout: float = 300, **variables: str
-         ) -> subprocess.CompletedProcess[str]:
+def make(
+    repo: Path, *targets: str, timeout: float = 300, **variables: str
+) -> subprocess.CompletedProcess[str]:
     """Run the repository copy's Makefile with the real venv, never reinstalling it.
 
     ``-o`` marks the venv's install stamp as up to date: the copy's requirement files are
     newer than the stamp in the real venv, and a test must not pip-install into it.
     """
-    args = ["make", "-C", str(repo), "-o", str(VENV / ".installed"), f"VENV={VENV}",
-            *(f"{k}={v}" for k, v in variables.items()), *targets]
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/root"),
-           "LANG": "C.UTF-8", "TERM": "dumb"}
+    args = [
+        "make",
+        "-C",
+        str(repo),
+        "-o",
+        str(VENV / ".installed"),
+        f"VENV={VENV}",
+        *(f"{k}={v}" for k, v in variables.items()),
+        *targets,
+    ]
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/root"),
+        "LANG": "C.UTF-8",
+        "TERM": "dumb",
+    }
     return subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def tree_bytes(root: Path) -> dict[str, bytes]:
     """Every file under ``root`` by relative path, for byte-for-byte comparisons."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 _PROGRESS = re.compile(r"^\s+[\d,.]+[KMG]?\s+\d+%")
-_NOT_NAMES = re.compile(r"^(sending incremental file list|sent [\d,.]+ bytes|total size is|"
-                        r"deleting |building file list|receiving |\s*$)")
+_NOT_NAMES = re.compile(
+    r"^(sending incremental file list|sent [\d,.]+ bytes|total size is|"
+    r"deleting |building file list|receiving |\s*$)"
+)
 
 
 def rsync_transferred(stdout: str, output: Path) -> set[str]:

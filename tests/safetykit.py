@@ -21,18 +21,37 @@ from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 
-CSP = ("default-src 'self'; img-src 'self'; style-src 'self'; script-src 'none'; "
-       "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'none'; "
+    "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 # The SVG charts style their shapes inline (matplotlib's output); as images no browser runs
 # anything in them, and opened on their own this policy still allows no script or fetch.
 CSP_SVG = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 # Elements the policy forbids or that could run or embed something.
-FORBIDDEN_TAGS = ("script", "style", "iframe", "frame", "object", "embed", "applet", "base",
-                  "form", "noscript")
+FORBIDDEN_TAGS = (
+    "script",
+    "style",
+    "iframe",
+    "frame",
+    "object",
+    "embed",
+    "applet",
+    "base",
+    "form",
+    "noscript",
+)
 # Attributes that load a resource (href on <a> only navigates; it is checked for javascript:).
-LOADING = {"img": "src", "source": "src", "link": "href", "video": "src", "audio": "src",
-           "track": "src", "input": "src"}
+LOADING = {
+    "img": "src",
+    "source": "src",
+    "link": "href",
+    "video": "src",
+    "audio": "src",
+    "track": "src",
+    "input": "src",
+}
 _URL_IN_CSS = re.compile(r"url\(\s*['\"]?([^)'\"]*)", re.I)
 
 
@@ -61,8 +80,7 @@ def html_problems(html: str) -> list[str]:
                 found.append(f"<{name} {attr}={text!r}> script URL")
             if attr == "srcset":
                 urls = [c.split()[0] for c in text.split(",") if c.strip()]
-                found += [f"<{name} srcset {u!r}> loads from outside" for u in urls
-                          if _outside(u)]
+                found += [f"<{name} srcset {u!r}> loads from outside" for u in urls if _outside(u)]
             elif LOADING.get(name) == attr and _outside(text):
                 found.append(f"<{name} {attr}={text!r}> loads from outside")
             if name == "meta" and attr == "http-equiv" and text.lower() == "refresh":
@@ -97,10 +115,14 @@ def svg_problems(data: bytes) -> list[str]:
 
 def css_problems(css: str) -> list[str]:
     """Outside fetches and script-ish constructs in a stylesheet."""
-    found = [f"url({u})" for u in _URL_IN_CSS.findall(css) if _outside(u) and
-             not u.startswith("data:")]
-    found += [f"@import {m}" for m in re.findall(r"@import\s+([^;]+)", css) if _outside(
-        m.strip("'\" ").removeprefix("url(").rstrip(")").strip("'\""))]
+    found = [
+        f"url({u})" for u in _URL_IN_CSS.findall(css) if _outside(u) and not u.startswith("data:")
+    ]
+    found += [
+        f"@import {m}"
+        for m in re.findall(r"@import\s+([^;]+)", css)
+        if _outside(m.strip("'\" ").removeprefix("url(").rstrip(")").strip("'\""))
+    ]
     if re.search(r"expression\s*\(|javascript:|behavior\s*:", css, re.I):
         found.append("script in CSS")
     return found

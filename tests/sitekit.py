@@ -25,21 +25,32 @@ ROOT = Path(__file__).resolve().parent.parent
 PELICAN = ROOT / ".venv" / "bin" / "pelican"
 
 
-def target(name: str, host: str | None = None, *, port: int = 443, group: tuple[str, ...] = ()
-           ) -> TargetRef:
-    return TargetRef(name=name, host=host or f"{name.lower().replace(' ', '-')}.example",
-                     port=port, group=group)
+def target(
+    name: str, host: str | None = None, *, port: int = 443, group: tuple[str, ...] = ()
+) -> TargetRef:
+    return TargetRef(
+        name=name, host=host or f"{name.lower().replace(' ', '-')}.example", port=port, group=group
+    )
 
 
-def recorded(name: str, grade: str | None, *reasons: str, group: tuple[str, ...] = ()
-             ) -> TargetResult:
+def recorded(
+    name: str, grade: str | None, *reasons: str, group: tuple[str, ...] = ()
+) -> TargetResult:
     """A target as published by someone else: a grade and its reasons, no facts."""
-    return TargetResult(target=target(name, group=group),
-                        recorded=Recorded(grade=grade, reasons=tuple(reasons), source="test"))
+    return TargetResult(
+        target=target(name, group=group),
+        recorded=Recorded(grade=grade, reasons=tuple(reasons), source="test"),
+    )
 
 
-def snapshot(taken: str, results: Iterable[TargetResult], *, slug: str = "banks",
-             title: str = "Banks", kind: str = "recorded") -> Snapshot:
+def snapshot(
+    taken: str,
+    results: Iterable[TargetResult],
+    *,
+    slug: str = "banks",
+    title: str = "Banks",
+    kind: str = "recorded",
+) -> Snapshot:
     return Snapshot(list_slug=slug, title=title, taken=taken, kind=kind, results=tuple(results))
 
 
@@ -108,7 +119,10 @@ def run_pelican(site: Path, **overrides: Any) -> subprocess.CompletedProcess[str
     (site / "content" / "posts").mkdir(parents=True, exist_ok=True)
     return subprocess.run(
         [str(PELICAN) if PELICAN.exists() else sys.executable, "-s", str(conf)],
-        cwd=site, capture_output=True, text=True, timeout=120,
+        cwd=site,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={"PATH": "/usr/bin:/bin", "COLUMNS": "400", "TERM": "dumb"},
     )
 
@@ -119,5 +133,6 @@ def soup(path: Path) -> BeautifulSoup:
 
 def tree_bytes(root: Path) -> dict[str, bytes]:
     """Every file under ``root`` by relative path, for byte-for-byte comparisons."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }

@@ -32,9 +32,26 @@ sys.path.insert(0, str(ROOT / "plugins"))
 
 # Every lab server that speaks TLS (silent and closed have nothing to test).
 TESTSSL_PROFILES = (
-    "modern", "tls10-only", "tls10-11-12", "rc4", "sslv3", "sha1-chain", "weak-dh", "no-fs",
-    "no-secure-reneg", "client-reneg", "no-fallback-scsv", "anon", "self-signed", "expired",
-    "wrong-name", "smtp-starttls", "imap-starttls", "pop3-starttls", "imaps", "pop3s",
+    "modern",
+    "tls10-only",
+    "tls10-11-12",
+    "rc4",
+    "sslv3",
+    "sha1-chain",
+    "weak-dh",
+    "no-fs",
+    "no-secure-reneg",
+    "client-reneg",
+    "no-fallback-scsv",
+    "anon",
+    "self-signed",
+    "expired",
+    "wrong-name",
+    "smtp-starttls",
+    "imap-starttls",
+    "pop3-starttls",
+    "imaps",
+    "pop3s",
 )
 FLAT_PROFILES = ("modern",)
 # What grading needs: protocols, ciphers per protocol, certificate (server defaults), HTTP
@@ -42,8 +59,13 @@ FLAT_PROFILES = ("modern",)
 # checks per server that no rule reads.)
 CHECKS = ("-p", "-E", "-S", "-h", "-H", "-I", "-T", "-BB", "-R", "-C", "-Z", "-D")
 STARTTLS = {"smtp": "smtp", "imap": "imap", "pop3": "pop3"}
-ENV = {"PHONE_OUT": "false", "NXCONNECT": "127.0.0.1:0", "NODNS": "none", "COLUMNS": "120",
-       "TERM": "dumb"}
+ENV = {
+    "PHONE_OUT": "false",
+    "NXCONNECT": "127.0.0.1:0",
+    "NODNS": "none",
+    "COLUMNS": "120",
+    "TERM": "dumb",
+}
 RUN_TIMEOUT = 900.0  # one testssl.sh run on a loaded 2-core box (measured up to ~400 s)
 CONCURRENCY = 3
 
@@ -57,33 +79,66 @@ def produce(out: Path, profiles: tuple[str, ...] = TESTSSL_PROFILES) -> Path:
     """Make OUT's files (see the module docstring) in an isolated namespace; return OUT."""
     lacking = missing()
     if lacking:
-        raise RuntimeError("testssl.sh round trip needs " + ", ".join(lacking) +
-                           " (.ci/run installs them)")
+        raise RuntimeError(
+            "testssl.sh round trip needs " + ", ".join(lacking) + " (.ci/run installs them)"
+        )
     out.mkdir(parents=True, exist_ok=True)
-    script = f"ip link set lo up && exec {sys.executable} {Path(__file__).resolve()} " + \
-        " ".join([str(out), *profiles])
-    proc = subprocess.run(["unshare", "--net", "--", "sh", "-c", script],
-                          capture_output=True, text=True, check=False,
-                          timeout=RUN_TIMEOUT * (len(profiles) / CONCURRENCY + 2))
+    script = f"ip link set lo up && exec {sys.executable} {Path(__file__).resolve()} " + " ".join(
+        [str(out), *profiles]
+    )
+    proc = subprocess.run(
+        ["unshare", "--net", "--", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=RUN_TIMEOUT * (len(profiles) / CONCURRENCY + 2),
+    )
     if proc.returncode != 0:
-        raise RuntimeError(f"testsslkit failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n"
-                           f"{proc.stderr[-3000:]}")
+        raise RuntimeError(
+            f"testsslkit failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        )
     return out
 
 
 def _testssl(target, ca_file: Path, out: Path, flag: str) -> float:
-    cmd = ["testssl", "--quiet", "--color", "0", "--warnings", "off", "--ip", "127.0.0.1",
-           "--nodns", "none", "--connect-timeout", "5", "--openssl-timeout", "5",
-           "--add-ca", str(ca_file), flag, str(out), *CHECKS]
+    cmd = [
+        "testssl",
+        "--quiet",
+        "--color",
+        "0",
+        "--warnings",
+        "off",
+        "--ip",
+        "127.0.0.1",
+        "--nodns",
+        "none",
+        "--connect-timeout",
+        "5",
+        "--openssl-timeout",
+        "5",
+        "--add-ca",
+        str(ca_file),
+        flag,
+        str(out),
+        *CHECKS,
+    ]
     if target.service in STARTTLS:
         cmd += ["-t", STARTTLS[target.service]]
     cmd.append(f"{target.host}:{target.port}")
     started = time.monotonic()
-    proc = subprocess.run(cmd, env={**os.environ, **ENV}, capture_output=True, text=True,
-                          timeout=RUN_TIMEOUT, check=False)
+    proc = subprocess.run(
+        cmd,
+        env={**os.environ, **ENV},
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
     if not out.is_file():
-        raise RuntimeError(f"testssl.sh wrote no JSON for {target.profile} "
-                           f"({proc.returncode}):\n{proc.stdout[-2000:]}")
+        raise RuntimeError(
+            f"testssl.sh wrote no JSON for {target.profile} "
+            f"({proc.returncode}):\n{proc.stdout[-2000:]}"
+        )
     return time.monotonic() - started
 
 
@@ -97,29 +152,58 @@ def main(out: Path, profiles: list[str]) -> int:
     (out / "flat").mkdir(parents=True, exist_ok=True)
     with Lab(out / "lab", profiles) as lab:
         listing = lab.write_targets_toml(out / "lab.toml", title="TLS lab", slug="lab")
-        snapshot, raw = scan_list(load_target_list(listing), network_timeout=5.0,
-                                  target_timeout=90.0, overall_timeout=300.0)
+        snapshot, raw = scan_list(
+            load_target_list(listing),
+            network_timeout=5.0,
+            target_timeout=90.0,
+            overall_timeout=300.0,
+        )
         History(out / "history").write(snapshot, raw)
         jobs = [(p, "--jsonfile-pretty", out / "pretty" / f"{p}.json") for p in profiles]
-        jobs += [(p, "--jsonfile", out / "flat" / f"{p}.json") for p in FLAT_PROFILES
-                 if p in profiles]
+        jobs += [
+            (p, "--jsonfile", out / "flat" / f"{p}.json") for p in FLAT_PROFILES if p in profiles
+        ]
         with ThreadPoolExecutor(CONCURRENCY) as pool:
-            took = list(pool.map(lambda job: _testssl(lab.target(job[0]), lab.ca_file,
-                                                      job[2], job[1]), jobs))
+            took = list(
+                pool.map(
+                    lambda job: _testssl(lab.target(job[0]), lab.ca_file, job[2], job[1]), jobs
+                )
+            )
     # A run that cannot connect ends in a scanProblem: both forms, against a closed port.
     (out / "problem").mkdir(exist_ok=True)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         closed = sock.getsockname()[1]
     for flag, name in (("--jsonfile-pretty", "pretty.json"), ("--jsonfile", "flat.json")):
-        subprocess.run(["testssl", "--quiet", "--color", "0", "--warnings", "off", "--ip",
-                        "127.0.0.1", "--nodns", "none", "--connect-timeout", "5", flag,
-                        str(out / "problem" / name), f"closed.lab.test:{closed}"],
-                       env={**os.environ, **ENV}, capture_output=True, timeout=RUN_TIMEOUT,
-                       check=False)
-    (out / "times.json").write_text(json.dumps(
-        {f"{p} {flag}": round(t, 1) for (p, flag, _), t in zip(jobs, took, strict=True)},
-        indent=1))
+        subprocess.run(
+            [
+                "testssl",
+                "--quiet",
+                "--color",
+                "0",
+                "--warnings",
+                "off",
+                "--ip",
+                "127.0.0.1",
+                "--nodns",
+                "none",
+                "--connect-timeout",
+                "5",
+                flag,
+                str(out / "problem" / name),
+                f"closed.lab.test:{closed}",
+            ],
+            env={**os.environ, **ENV},
+            capture_output=True,
+            timeout=RUN_TIMEOUT,
+            check=False,
+        )
+    (out / "times.json").write_text(
+        json.dumps(
+            {f"{p} {flag}": round(t, 1) for (p, flag, _), t in zip(jobs, took, strict=True)},
+            indent=1,
+        )
+    )
     return 0
 
 

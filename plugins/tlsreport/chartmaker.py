@@ -29,7 +29,8 @@ from .facts import Snapshot, TargetResult
 # comes from the package metadata, not ``matplotlib.__version__``: importing matplotlib just to
 # name the cache entries would cost a warm build (every chart read back) half a second of CPU.
 _CODE = hashlib.sha256(
-    Path(charts.__file__).read_bytes() + Path(vocabulary.__file__).read_bytes()
+    Path(charts.__file__).read_bytes()
+    + Path(vocabulary.__file__).read_bytes()
     + version("matplotlib").encode()
 ).hexdigest()[:16]
 
@@ -67,15 +68,15 @@ class ChartMaker:
         day = snapshot.day
         title = f"{snapshot.title}: grades on {day.isoformat()}"
         data = self.counts(snapshot, group)
-        return self._make("distribution", data, title,
-                          lambda: charts.distribution_chart(data, title=title))
+        return self._make(
+            "distribution", data, title, lambda: charts.distribution_chart(data, title=title)
+        )
 
     def history(self, snapshots: list[Snapshot], group: str | None = None) -> charts.Chart:
         points = [(s.day, self.counts(s, group)) for s in snapshots]
         title = f"{snapshots[-1].title}: grades over time" if snapshots else "grades over time"
         data = [(d.isoformat(), c) for d, c in points]
-        return self._make("history", data, title,
-                          lambda: charts.history_chart(points, title=title))
+        return self._make("history", data, title, lambda: charts.history_chart(points, title=title))
 
     def timeline(self, snapshots: list[Snapshot], name: str) -> charts.Chart:
         """One target's grade at each snapshot; ``name`` is its name, key or host.
@@ -86,13 +87,21 @@ class ChartMaker:
         """
         points, shown = self._timeline_points(snapshots, name)
         data = [(d.isoformat(), g) for d, g in points]
-        chart = self._make("timeline", data, TIMELINE_TITLE,
-                           lambda: charts.timeline_chart(points, title=TIMELINE_TITLE))
-        return dataclasses.replace(chart, alt=chart.alt.replace(TIMELINE_TITLE, shown, 1),
-                                   title=f"{shown}: grade over time")
+        chart = self._make(
+            "timeline",
+            data,
+            TIMELINE_TITLE,
+            lambda: charts.timeline_chart(points, title=TIMELINE_TITLE),
+        )
+        return dataclasses.replace(
+            chart,
+            alt=chart.alt.replace(TIMELINE_TITLE, shown, 1),
+            title=f"{shown}: grade over time",
+        )
 
-    def prepare_timelines(self, snapshots: list[Snapshot], names: list[str],
-                          workers: int | None = None) -> int:
+    def prepare_timelines(
+        self, snapshots: list[Snapshot], names: list[str], workers: int | None = None
+    ) -> int:
         """Draw the timelines of many targets ahead, in parallel; return how many were drawn.
 
         A list's target pages need one timeline each; drawing is CPU-bound and each chart is
@@ -127,8 +136,9 @@ class ChartMaker:
             self._memo[key] = chart
         return len(keys)
 
-    def _timeline_points(self, snapshots: list[Snapshot], name: str
-                         ) -> tuple[list[tuple[date, str | None]], str]:
+    def _timeline_points(
+        self, snapshots: list[Snapshot], name: str
+    ) -> tuple[list[tuple[date, str | None]], str]:
         key = self._key_of(snapshots, name)
         points: list[tuple[date, str | None]] = []
         shown = name
@@ -156,8 +166,9 @@ class ChartMaker:
             json.dumps([_CODE, kind, data, title], sort_keys=True).encode()
         ).hexdigest()
 
-    def _make(self, kind: str, data: Any, title: str,
-              draw: Callable[[], charts.Chart]) -> charts.Chart:
+    def _make(
+        self, kind: str, data: Any, title: str, draw: Callable[[], charts.Chart]
+    ) -> charts.Chart:
         key = self._key(kind, data, title)
         if key in self._memo:
             return self._memo[key]
@@ -178,9 +189,12 @@ class ChartMaker:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             return charts.Chart(
-                **{**raw, "svg": raw["svg"].encode("utf-8"),
-                   "table_head": tuple(raw["table_head"]),
-                   "table_rows": tuple(tuple(r) for r in raw["table_rows"])}
+                **{
+                    **raw,
+                    "svg": raw["svg"].encode("utf-8"),
+                    "table_head": tuple(raw["table_head"]),
+                    "table_rows": tuple(tuple(r) for r in raw["table_rows"]),
+                }
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None  # no cache entry, or a damaged one: draw again

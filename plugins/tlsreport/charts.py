@@ -44,8 +44,20 @@ NOT_RECORDED = vocabulary.NOT_RECORDED
 # Chart order of the categories: best grade first, then the out-of-scope grades, then targets
 # without a grade. Kept here (not imported from grade.py) only as the drawing order; any other
 # category a caller passes is drawn after these, sorted.
-ORDER: tuple[str, ...] = ("A+", "A", "A-", "B", "C", "D", "E", "F", "T", "M", NOT_TESTED,
-                          NOT_RECORDED)
+ORDER: tuple[str, ...] = (
+    "A+",
+    "A",
+    "A-",
+    "B",
+    "C",
+    "D",
+    "E",
+    "F",
+    "T",
+    "M",
+    NOT_TESTED,
+    NOT_RECORDED,
+)
 
 # One colour per grade, the badge's own (vocabulary.COLOURS): a reader who learnt that the
 # B badge is yellow finds the same yellow in the chart. The letter is always printed next to
@@ -122,8 +134,11 @@ def history_chart(points: Sequence[tuple[date, Mapping[str, int]]], *, title: st
     cats = _categories(k for _, counts in points for k, v in counts.items() if v)
     head = ("Date", *cats, "Total")
     rows = tuple(
-        (d.isoformat(), *(str(counts.get(c, 0)) for c in cats), str(sum(counts.get(c, 0)
-                                                                        for c in cats)))
+        (
+            d.isoformat(),
+            *(str(counts.get(c, 0)) for c in cats),
+            str(sum(counts.get(c, 0) for c in cats)),
+        )
         for d, counts in points
     )
     matplotlib = _mpl()
@@ -134,17 +149,30 @@ def history_chart(points: Sequence[tuple[date, Mapping[str, int]]], *, title: st
         for cat in cats:
             heights = [counts.get(cat, 0) for _, counts in points]
             hatch = HATCHES.get(cat)
-            bars = ax.bar(xs, heights, bottom=bottoms, width=0.72, color=colour(cat),
-                          label=cat, edgecolor=_HATCH_EDGE if hatch else "white",
-                          linewidth=0.6, hatch=hatch)
+            bars = ax.bar(
+                xs,
+                heights,
+                bottom=bottoms,
+                width=0.72,
+                color=colour(cat),
+                label=cat,
+                edgecolor=_HATCH_EDGE if hatch else "white",
+                linewidth=0.6,
+                hatch=hatch,
+            )
             # Bars lie inside the plot area (ylim is above the tallest stack), so layout
             # need not measure each one: a year of a long list is a thousand of them.
             for bar in bars:
                 bar.set_in_layout(False)
             bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
         step = max(1, -(-len(points) // 12))  # at most 12 date labels, each under its bar
-        ax.set_xticks(xs[::step], [d.isoformat() for d, _ in points][::step],
-                      rotation=45, ha="right", rotation_mode="anchor")
+        ax.set_xticks(
+            xs[::step],
+            [d.isoformat() for d, _ in points][::step],
+            rotation=45,
+            ha="right",
+            rotation_mode="anchor",
+        )
         ax.set_xlim(-0.6, max(len(points) - 0.4, 0.6))
         ax.set_ylabel("targets")
         cast("MaxNLocator", ax.yaxis.get_major_locator()).set_params(integer=True)
@@ -153,10 +181,12 @@ def history_chart(points: Sequence[tuple[date, Mapping[str, int]]], *, title: st
         svg = _svg(fig)
     if points:
         first, last = points[0], points[-1]
-        alt = (f"{title}: stacked bar chart of the number of targets per grade in "
-               f"{len(points)} snapshot{'s' if len(points) != 1 else ''} from "
-               f"{first[0].isoformat()} to {last[0].isoformat()}. "
-               f"{first[0].isoformat()}: {_counts_text(first[1], cats)}.")
+        alt = (
+            f"{title}: stacked bar chart of the number of targets per grade in "
+            f"{len(points)} snapshot{'s' if len(points) != 1 else ''} from "
+            f"{first[0].isoformat()} to {last[0].isoformat()}. "
+            f"{first[0].isoformat()}: {_counts_text(first[1], cats)}."
+        )
         if len(points) > 1:
             alt += f" {last[0].isoformat()}: {_counts_text(last[1], cats)}."
     else:
@@ -185,16 +215,20 @@ def timeline_chart(points: Sequence[tuple[date, str | None]], *, title: str) -> 
         if not runs or runs[-1][1] != g:
             runs.append((d, g))
     if runs:
-        alt = f"{title}: grade over time. " + "; ".join(
-            f"{g} from {d.isoformat()}" for d, g in runs) + "."
+        alt = (
+            f"{title}: grade over time. "
+            + "; ".join(f"{g} from {d.isoformat()}" for d, g in runs)
+            + "."
+        )
     else:
         alt = f"{title}: no grades yet."
     rows = tuple((d.isoformat(), g) for (d, _), g in zip(points, labels, strict=True))
     return Chart(svg, alt, WIDTH_PX, HEIGHT_PX, ("Date", "Grade"), rows, title)
 
 
-def _draw_timeline(ax: Axes, days: Sequence[date], labels: Sequence[str],
-                   levels: Sequence[str]) -> None:
+def _draw_timeline(
+    ax: Axes, days: Sequence[date], labels: Sequence[str], levels: Sequence[str]
+) -> None:
     """A timeline's step line, dots, date axis and grade axis (``labels``: one per day)."""
     matplotlib = _mpl()
     y_of = {c: len(levels) - 1 - i for i, c in enumerate(levels)}  # best grade on top
@@ -205,35 +239,64 @@ def _draw_timeline(ax: Axes, days: Sequence[date], labels: Sequence[str],
         filled = [i for i, g in enumerate(labels) if g not in HATCHES]
         hollow = [i for i, g in enumerate(labels) if g in HATCHES]
         if filled:
-            ax.scatter([xs[i] for i in filled], [ys[i] for i in filled], s=110,
-                       c=[colour(labels[i]) for i in filled], edgecolors=_TEXT,
-                       linewidths=0.8, zorder=3)
+            ax.scatter(
+                [xs[i] for i in filled],
+                [ys[i] for i in filled],
+                s=110,
+                c=[colour(labels[i]) for i in filled],
+                edgecolors=_TEXT,
+                linewidths=0.8,
+                zorder=3,
+            )
         if hollow:  # no data: an empty ring, dashed, never a coloured dot
-            ax.scatter([xs[i] for i in hollow], [ys[i] for i in hollow], s=110, c="white",
-                       edgecolors=_HATCH_EDGE, linewidths=1.2, linestyle="--", zorder=3)
+            ax.scatter(
+                [xs[i] for i in hollow],
+                [ys[i] for i in hollow],
+                s=110,
+                c="white",
+                edgecolors=_HATCH_EDGE,
+                linewidths=1.2,
+                linestyle="--",
+                zorder=3,
+            )
         lo, hi = min(xs), max(xs)
         pad = max((hi - lo) * 0.05, 15)
         ax.set_xlim(lo - pad, hi + pad)
         locator = matplotlib.dates.AutoDateLocator(minticks=3, maxticks=7)
         ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(matplotlib.dates.ConciseDateFormatter(
-            locator, formats=["%Y", "%b %Y", "%d %b", "%H:%M", "%H:%M", "%S"],
-            show_offset=False))
+        ax.xaxis.set_major_formatter(
+            matplotlib.dates.ConciseDateFormatter(
+                locator, formats=["%Y", "%b %Y", "%d %b", "%H:%M", "%H:%M", "%S"], show_offset=False
+            )
+        )
     ax.set_yticks([y_of[c] for c in levels], [c.replace(" ", "\n") for c in levels])
     for tick, cat in zip(ax.get_yticklabels(), levels, strict=True):
         if cat in HATCHES:
-            tick.set_bbox({"boxstyle": "round,pad=0.25", "facecolor": "white",
-                           "edgecolor": _HATCH_EDGE, "linestyle": "--"})
+            tick.set_bbox(
+                {
+                    "boxstyle": "round,pad=0.25",
+                    "facecolor": "white",
+                    "edgecolor": _HATCH_EDGE,
+                    "linestyle": "--",
+                }
+            )
             continue
-        tick.set_bbox({"boxstyle": "round,pad=0.25", "facecolor": colour(cat),
-                       "edgecolor": "none", "alpha": 0.35})
+        tick.set_bbox(
+            {
+                "boxstyle": "round,pad=0.25",
+                "facecolor": colour(cat),
+                "edgecolor": "none",
+                "alpha": 0.35,
+            }
+        )
     ax.set_ylim(-0.6, len(levels) - 0.4)
     ax.grid(axis="y", color=_GRID, linewidth=0.8, zorder=0)
 
 
 @functools.lru_cache(maxsize=128)
-def _timeline_box(title: str, levels: tuple[str, ...], dated: bool
-                  ) -> tuple[float, float, float, float]:
+def _timeline_box(
+    title: str, levels: tuple[str, ...], dated: bool
+) -> tuple[float, float, float, float]:
     """Where constrained layout puts a timeline's plot area, worked out once per label set.
 
     Why: constrained layout measures every text and draws the figure twice; for a timeline it
@@ -263,8 +326,15 @@ def distribution_chart(counts: Mapping[str, int], *, title: str) -> Chart:
     with matplotlib.rc_context(_RC):
         fig, ax = _figure(title)
         xs = list(range(len(cats)))
-        bars = ax.bar(xs, values, width=0.7, color=[colour(c) for c in cats],
-                      edgecolor=_TEXT, linewidth=0.6, zorder=2)
+        bars = ax.bar(
+            xs,
+            values,
+            width=0.7,
+            color=[colour(c) for c in cats],
+            edgecolor=_TEXT,
+            linewidth=0.6,
+            zorder=2,
+        )
         for bar, cat in zip(bars, cats, strict=True):
             if cat in HATCHES:
                 bar.set_hatch(HATCHES[cat])
@@ -276,8 +346,10 @@ def distribution_chart(counts: Mapping[str, int], *, title: str) -> Chart:
         ax.grid(axis="y", color=_GRID, linewidth=0.8, zorder=0)
         svg = _svg(fig)
     total = sum(values)
-    alt = (f"{title}: bar chart of {total} target{'s' if total != 1 else ''} by grade: "
-           f"{_counts_text(counts, cats)}.")
+    alt = (
+        f"{title}: bar chart of {total} target{'s' if total != 1 else ''} by grade: "
+        f"{_counts_text(counts, cats)}."
+    )
     rows = tuple((c, str(v)) for c, v in zip(cats, values, strict=True))
     return Chart(svg, alt, WIDTH_PX, HEIGHT_PX, ("Grade", "Targets"), rows, title)
 
@@ -295,14 +367,18 @@ def _counts_text(counts: Mapping[str, int], cats: Sequence[str]) -> str:
     return ", ".join(parts) if parts else "no targets"
 
 
-def _figure(title: str, *, box: tuple[float, float, float, float] | None = None
-            ) -> tuple[Figure, Axes]:
+def _figure(
+    title: str, *, box: tuple[float, float, float, float] | None = None
+) -> tuple[Figure, Axes]:
     """A bare figure with one plot area: laid out by constrained layout, or at ``box``
     (figure fractions) when the caller already knows where it goes."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(WIDTH_PX / _DPI, HEIGHT_PX / _DPI), dpi=_DPI,
-                 layout="constrained" if box is None else None)
+    fig = Figure(
+        figsize=(WIDTH_PX / _DPI, HEIGHT_PX / _DPI),
+        dpi=_DPI,
+        layout="constrained" if box is None else None,
+    )
     ax = fig.add_subplot()
     if box is not None:
         ax.set_position(box)
@@ -316,9 +392,16 @@ def _legend(ax: Axes, cats: Sequence[str]) -> None:
     handles, labels = ax.get_legend_handles_labels()
     order = {c: i for i, c in enumerate(cats)}
     pairs = sorted(zip(handles, labels, strict=True), key=lambda p: order.get(p[1], 0))
-    ax.legend([h for h, _ in pairs], [lab for _, lab in pairs], loc="upper left",
-              bbox_to_anchor=(1.01, 1.0), frameon=False, title="grade",
-              handlelength=1.2, borderaxespad=0.0)
+    ax.legend(
+        [h for h, _ in pairs],
+        [lab for _, lab in pairs],
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        frameon=False,
+        title="grade",
+        handlelength=1.2,
+        borderaxespad=0.0,
+    )
 
 
 _SIZE = re.compile(rb'(<svg[^>]*?) width="([0-9.]+)pt" height="([0-9.]+)pt"')
@@ -330,8 +413,14 @@ def _svg(fig: Figure) -> bytes:
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     data = buf.getvalue()
     # Sizes in px, not pt, so the file's intrinsic size is the size we tell <img>.
-    data = _SIZE.sub(lambda m: m.group(1) + b' width="%d" height="%d"' % (
-        round(float(m.group(2))), round(float(m.group(3)))), data, count=1)
+    data = _SIZE.sub(
+        lambda m: (
+            m.group(1)
+            + b' width="%d" height="%d"' % (round(float(m.group(2))), round(float(m.group(3))))
+        ),
+        data,
+        count=1,
+    )
     if b"<script" in data or b'xlink:href="http' in data or b'href="http' in data:
         raise ValueError("chart SVG contains a script or an external reference")
     return data

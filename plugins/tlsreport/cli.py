@@ -80,26 +80,56 @@ def _count(text: str) -> int:
 
 
 def _add_scan_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="history directory (default: data/history)")
-    parser.add_argument("--timeout", type=_positive, default=5.0,
-                        help="network timeout per connection, seconds (default 5)")
-    parser.add_argument("--target-timeout", type=_positive, default=60.0,
-                        help="bound for one target's whole scan, seconds (default 60)")
-    parser.add_argument("--overall-timeout", type=_positive, default=600.0,
-                        help="bound for the whole run, seconds (default 600)")
-    parser.add_argument("--concurrency", type=_count, default=10,
-                        help="targets scanned at once (default 10; with --dask: per shard)")
-    parser.add_argument("--dask", metavar="SCHEDULER_ADDRESS", default=None,
-                        help="scan on a dask.distributed cluster (tcp://host:8786); needs "
-                             "the dask extra, see README")
-    parser.add_argument("--shard-size", type=_count, default=50,
-                        help="with --dask: targets per task sent to a worker (default 50)")
-    parser.add_argument("--dask-connect-timeout", type=_positive, default=30.0,
-                        help="with --dask: seconds to reach the scheduler (default 30)")
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="history directory (default: data/history)"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_positive,
+        default=5.0,
+        help="network timeout per connection, seconds (default 5)",
+    )
+    parser.add_argument(
+        "--target-timeout",
+        type=_positive,
+        default=60.0,
+        help="bound for one target's whole scan, seconds (default 60)",
+    )
+    parser.add_argument(
+        "--overall-timeout",
+        type=_positive,
+        default=600.0,
+        help="bound for the whole run, seconds (default 600)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=_count,
+        default=10,
+        help="targets scanned at once (default 10; with --dask: per shard)",
+    )
+    parser.add_argument(
+        "--dask",
+        metavar="SCHEDULER_ADDRESS",
+        default=None,
+        help="scan on a dask.distributed cluster (tcp://host:8786); needs "
+        "the dask extra, see README",
+    )
+    parser.add_argument(
+        "--shard-size",
+        type=_count,
+        default=50,
+        help="with --dask: targets per task sent to a worker (default 50)",
+    )
+    parser.add_argument(
+        "--dask-connect-timeout",
+        type=_positive,
+        default=30.0,
+        help="with --dask: seconds to reach the scheduler (default 30)",
+    )
 
 
 # --- scan / scan-all --------------------------------------------------------------------
+
 
 def add_scan_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser("scan", help="scan one target list, write a snapshot")
@@ -109,8 +139,9 @@ def add_scan_parser(subparsers: Any) -> None:
 
 
 def add_scan_all_parser(subparsers: Any) -> None:
-    parser = subparsers.add_parser("scan-all",
-                                   help="scan every list with scan = true in a directory")
+    parser = subparsers.add_parser(
+        "scan-all", help="scan every list with scan = true in a directory"
+    )
     parser.add_argument("directory", type=Path, help="directory of target lists (*.toml)")
     _add_scan_options(parser)
     parser.set_defaults(func=cmd_scan_all)
@@ -151,6 +182,7 @@ def cmd_scan_all(args: argparse.Namespace) -> int:
 @contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
     """SIGTERM stops a scan like Ctrl-C does: nothing is written."""
+
     def handler(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
@@ -168,23 +200,37 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 def _scan_and_write(target_list: Any, args: argparse.Namespace) -> int:
 
     if not target_list.targets:
-        print(f"{target_list.path}: target: no targets to scan — add a [[target]] table with "
-              'host = "..." to the list', file=sys.stderr)
+        print(
+            f"{target_list.path}: target: no targets to scan — add a [[target]] table with "
+            'host = "..." to the list',
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     _quiet_sslyze_warnings()
     try:
         # One line even without a terminal: says the run has started (scripts wait for it).
-        print(f"tlsreport: scanning {len(target_list.targets)} targets of "
-              f"{target_list.slug!r}", file=sys.stderr, flush=True)
+        print(
+            f"tlsreport: scanning {len(target_list.targets)} targets of {target_list.slug!r}",
+            file=sys.stderr,
+            flush=True,
+        )
         with _sigterm_as_interrupt(), _progress_display(len(target_list.targets)) as progress:
-            options = dict(network_timeout=args.timeout, target_timeout=args.target_timeout,
-                           overall_timeout=args.overall_timeout, concurrency=args.concurrency,
-                           progress=progress)
+            options = dict(
+                network_timeout=args.timeout,
+                target_timeout=args.target_timeout,
+                overall_timeout=args.overall_timeout,
+                concurrency=args.concurrency,
+                progress=progress,
+            )
             if args.dask:
                 try:
                     snapshot, raw = scan_on_cluster(
-                        args.dask, target_list, shard_size=args.shard_size,
-                        connect_timeout=args.dask_connect_timeout, **options)
+                        args.dask,
+                        target_list,
+                        shard_size=args.shard_size,
+                        connect_timeout=args.dask_connect_timeout,
+                        **options,
+                    )
                 except DaskUnavailable as exc:
                     print(f"error: {exc}", file=sys.stderr)
                     return EXIT_BAD_INPUT
@@ -219,30 +265,49 @@ def _progress_display(total: int) -> Iterator[Callable[[Any], None] | None]:
         yield None
         return
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.fields[failures]} unreachable"),
-                  console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[failures]} unreachable"),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         task = bar.add_task("scanning", total=total, failures=0)
 
         def update(progress: Any) -> None:
-            bar.update(task, completed=progress.done, failures=progress.failures,
-                       description=f"scanning ({progress.last.target.name} done)")
+            bar.update(
+                task,
+                completed=progress.done,
+                failures=progress.failures,
+                description=f"scanning ({progress.last.target.name} done)",
+            )
 
         yield update
 
 
 # --- show ---------------------------------------------------------------------------------
 
+
 def add_show_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "show", help="show a snapshot: targets, states and grades",
+        "show",
+        help="show a snapshot: targets, states and grades",
         description="Show one snapshot (the newest of a list, or a file): each target's "
-                    "state and what was found, then its grade under the snapshot's own rules.")
-    parser.add_argument("snapshot", metavar="LIST_OR_SNAPSHOT",
-                        help="a list name (my-lab), a list's history folder "
-                             "(data/history/my-lab) or a snapshot file (.json)")
-    parser.add_argument("--history", type=Path, default=DEFAULT_OUT,
-                        help="where list names are looked up (default: data/history)")
+        "state and what was found, then its grade under the snapshot's own rules.",
+    )
+    parser.add_argument(
+        "snapshot",
+        metavar="LIST_OR_SNAPSHOT",
+        help="a list name (my-lab), a list's history folder "
+        "(data/history/my-lab) or a snapshot file (.json)",
+    )
+    parser.add_argument(
+        "--history",
+        type=Path,
+        default=DEFAULT_OUT,
+        help="where list names are looked up (default: data/history)",
+    )
     parser.add_argument("--json", action="store_true", help="print the whole snapshot as JSON")
     parser.set_defaults(func=cmd_show)
 
@@ -266,18 +331,24 @@ def resolve_snapshot(given: str | Path, history_root: Path) -> Path:
             return infos[-1].path
         lists = History(path).lists()
         if lists:
-            raise NoSnapshot(f"{path}: a history folder of several lists ({', '.join(lists)}); "
-                             f"name one: {path / lists[0]}")
+            raise NoSnapshot(
+                f"{path}: a history folder of several lists ({', '.join(lists)}); "
+                f"name one: {path / lists[0]}"
+            )
         raise NoSnapshot(f"{path}: no snapshot in this folder")
     infos = History(history_root).infos(str(given))
     if infos:
         return infos[-1].path
     known = History(history_root).lists()
-    hint = (f"lists with history in {history_root}: {', '.join(known)}" if known
-            else f"no list has history in {history_root} yet")
+    hint = (
+        f"lists with history in {history_root}: {', '.join(known)}"
+        if known
+        else f"no list has history in {history_root} yet"
+    )
     raise NoSnapshot(
         f"{given}: no such snapshot file, folder or list ({hint}); a new list needs a scan "
-        f"first: python -m tlsreport scan data/targets/{path.name}.toml")
+        f"first: python -m tlsreport scan data/targets/{path.name}.toml"
+    )
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -305,8 +376,9 @@ def snapshot_rows(snapshot: Any) -> list[tuple[str, str, str, str]]:
         endpoint = f"{t.host}:{t.port}/{t.service}"
         if result.recorded is not None:
             grade = result.recorded.grade or "not recorded"
-            detail = grade + (f" ({', '.join(result.recorded.reasons)})"
-                              if result.recorded.reasons else "")
+            detail = grade + (
+                f" ({', '.join(result.recorded.reasons)})" if result.recorded.reasons else ""
+            )
         elif result.facts is not None:
             f = result.facts
             bits = [f.highest_version or "?"]
@@ -347,50 +419,74 @@ def print_snapshot_table(snapshot: Any) -> None:
     for column in ("target", "endpoint", "state", "detail"):
         table.add_column(column, overflow="fold")
     for name, endpoint, state, detail in snapshot_rows(snapshot):
-        table.add_row(escape(name), escape(endpoint),
-                      escape(state) if state == vocabulary.SCANNED
-                      else f"[bold]{escape(state)}[/bold]",
-                      escape(detail))
+        table.add_row(
+            escape(name),
+            escape(endpoint),
+            escape(state) if state == vocabulary.SCANNED else f"[bold]{escape(state)}[/bold]",
+            escape(detail),
+        )
     Console(width=max(100, Console().width)).print(table)
 
 
 # --- grade --------------------------------------------------------------------------------
 
+
 def add_grade_parser(subparsers: Any) -> None:
     """`grade LIST_OR_SNAPSHOT_OR_TARGETS [--rules DATE] [--json]`: grades under a day's rules."""
     parser = subparsers.add_parser(
-        "grade", help="grade a snapshot (or scan a target list first) under a day's rules",
+        "grade",
+        help="grade a snapshot (or scan a target list first) under a day's rules",
         description="Grade the newest snapshot of a list, a snapshot file, or a target list "
-                    "scanned now (nothing is written then), with the rules SSL Labs applied on "
-                    "the snapshot's date or on --rules DATE.")
-    parser.add_argument("source", metavar="LIST_OR_SNAPSHOT_OR_TARGETS",
-                        help="a list name (my-lab), a list's history folder, a snapshot file "
-                             "(.json) or a target list (.toml, scanned first)")
-    parser.add_argument("--history", type=Path, default=DEFAULT_OUT,
-                        help="where list names are looked up (default: data/history)")
-    parser.add_argument("--rules", metavar="DATE", default=None,
-                        help="grade with the rules in force on DATE (YYYY-MM-DD); "
-                             "default: the snapshot's own date")
+        "scanned now (nothing is written then), with the rules SSL Labs applied on "
+        "the snapshot's date or on --rules DATE.",
+    )
+    parser.add_argument(
+        "source",
+        metavar="LIST_OR_SNAPSHOT_OR_TARGETS",
+        help="a list name (my-lab), a list's history folder, a snapshot file "
+        "(.json) or a target list (.toml, scanned first)",
+    )
+    parser.add_argument(
+        "--history",
+        type=Path,
+        default=DEFAULT_OUT,
+        help="where list names are looked up (default: data/history)",
+    )
+    parser.add_argument(
+        "--rules",
+        metavar="DATE",
+        default=None,
+        help="grade with the rules in force on DATE (YYYY-MM-DD); default: the snapshot's own date",
+    )
     parser.add_argument("--json", action="store_true", help="print the grades as JSON")
-    parser.add_argument("--timeout", type=_positive, default=5.0,
-                        help="network timeout when scanning a target list (default 5)")
+    parser.add_argument(
+        "--timeout",
+        type=_positive,
+        default=5.0,
+        help="network timeout when scanning a target list (default 5)",
+    )
     parser.set_defaults(func=cmd_grade)
 
 
-def endpoints_json(result: facts.TargetResult, g: Grade | None
-                   ) -> list[dict[str, Any]]:
+def endpoints_json(result: facts.TargetResult, g: Grade | None) -> list[dict[str, Any]]:
     """Each address the target was scanned at, with its own state and grade.
 
     A scan from before endpoints (or of one address) is its own one endpoint; a recorded
     grade measured no address, so it has none.
     """
-    def one(address: str | None, state: str, reason: str | None, eg: Grade | None
-            ) -> dict[str, Any]:
-        return {"address": address, "state": state, "reason": reason,
-                "grade": eg.letter if eg else None,
-                "grade_if_trusted": eg.grade_if_trusted if eg else None,
-                "reasons": [r.label for r in eg.reasons] if eg else [],
-                "reason_ids": [r.id for r in eg.reasons] if eg else []}
+
+    def one(
+        address: str | None, state: str, reason: str | None, eg: Grade | None
+    ) -> dict[str, Any]:
+        return {
+            "address": address,
+            "state": state,
+            "reason": reason,
+            "grade": eg.letter if eg else None,
+            "grade_if_trusted": eg.grade_if_trusted if eg else None,
+            "reasons": [r.label for r in eg.reasons] if eg else [],
+            "reason_ids": [r.id for r in eg.reasons] if eg else [],
+        }
 
     if g is not None and g.endpoints:
         return [one(e.address, e.state, e.reason, e.grade) for e in g.endpoints]
@@ -444,8 +540,12 @@ def grade_report(snapshot: facts.Snapshot, on: date, rules_id: str) -> dict[str,
         t = result.target
         g: Grade | None = grade_result(result, on, taken=taken)
         out: dict[str, Any] = {
-            "name": t.name, "host": t.host, "port": t.port, "service": t.service,
-            "state": result.state, "reason": result.reason,
+            "name": t.name,
+            "host": t.host,
+            "port": t.port,
+            "service": t.service,
+            "state": result.state,
+            "reason": result.reason,
             "shown_as": vocabulary.state_word(result, g.letter if g else None),
             "state_detail": vocabulary.state_detail(result),
             "grade": g.letter if g else None,
@@ -457,23 +557,30 @@ def grade_report(snapshot: facts.Snapshot, on: date, rules_id: str) -> dict[str,
             "reason_ids": [r.id for r in g.reasons] if g else [],
             "not_tested": list(g.not_tested) if g else [],
             "determined": g.determined if g else None,
-            "note": g.note if g else (
-                "grade not recorded" if result.state == "ok" else ""),
+            "note": g.note if g else ("grade not recorded" if result.state == "ok" else ""),
             "endpoints_note": g.endpoints_note if g else "",
             "endpoints": endpoints_json(result, g),
         }
         if result.imported is not None:  # an import: the source's own grade beside ours
             differs = difference(result, g)
-            out.update(source=result.imported.tool, source_grade=result.imported.source_grade,
-                       source_rating=result.imported.rating_version,
-                       source_differs=differs.text() if differs else None)
+            out.update(
+                source=result.imported.tool,
+                source_grade=result.imported.source_grade,
+                source_rating=result.imported.rating_version,
+                source_differs=differs.text() if differs else None,
+            )
         # Issue 14: days left on the snapshot's day, and the mail findings beside the grade.
         out.update(mailview.expiry_json(result, taken))
         out.update(mailview.mail_json(result))
         return out
 
-    return {"rules": rules_id, "taken": snapshot.taken, "list": snapshot.list_slug,
-            "kind": snapshot.kind, "targets": [entry(r) for r in snapshot.results]}
+    return {
+        "rules": rules_id,
+        "taken": snapshot.taken,
+        "list": snapshot.list_slug,
+        "kind": snapshot.kind,
+        "targets": [entry(r) for r in snapshot.results],
+    }
 
 
 def common_not_tested(entries: list[dict[str, Any]]) -> list[str]:
@@ -485,8 +592,9 @@ def common_not_tested(entries: list[dict[str, Any]]) -> list[str]:
     return [item for item in graded[0] if item in common]
 
 
-def print_grade_table(snapshot: facts.Snapshot, on: date, rules_id: str, *,
-                      report: dict[str, Any] | None = None) -> None:
+def print_grade_table(
+    snapshot: facts.Snapshot, on: date, rules_id: str, *, report: dict[str, Any] | None = None
+) -> None:
     """One row per target: grade, grade if trusted, score, reasons; "not tested" once."""
     report = report or grade_report(snapshot, on, rules_id)
     entries = report["targets"]
@@ -505,8 +613,14 @@ def print_grade_table(snapshot: facts.Snapshot, on: date, rules_id: str, *,
     for e in entries:
         extra = [", ".join(rest[id(e)])] if with_rest else []
         if e["state"] != "ok":
-            table.add_row(escape(e["name"]), f"[bold]{escape(e['shown_as'])}[/bold]", "", "",
-                          escape(e["state_detail"]), *extra)
+            table.add_row(
+                escape(e["name"]),
+                f"[bold]{escape(e['shown_as'])}[/bold]",
+                "",
+                "",
+                escape(e["state_detail"]),
+                *extra,
+            )
             continue
         grade = e["shown_as"]
         if e["grade"] and not e["determined"]:
@@ -515,8 +629,14 @@ def print_grade_table(snapshot: facts.Snapshot, on: date, rules_id: str, *,
         reasons = " — ".join(x for x in (", ".join(e["reasons"]), e["note"]) if x)
         if e["endpoints_note"]:
             reasons = f"{e['endpoints_note']}: {reasons}" if e["reasons"] else e["endpoints_note"]
-        table.add_row(escape(e["name"]), escape(grade), escape(e["grade_if_trusted"] or ""),
-                      score, escape(reasons), *[escape(x) for x in extra])
+        table.add_row(
+            escape(e["name"]),
+            escape(grade),
+            escape(e["grade_if_trusted"] or ""),
+            score,
+            escape(reasons),
+            *[escape(x) for x in extra],
+        )
         expiry = escape(e["expiry_text"] or "")
         if e["expiry"] in ("warning", "alert", "expired"):
             expiry = f"[bold]{expiry} ({e['expiry']})[/bold]"
@@ -533,6 +653,7 @@ def print_grade_table(snapshot: facts.Snapshot, on: date, rules_id: str, *,
 
 # --- import (tlsreport.imports) -----------------------------------------------------------
 
+
 def add_import_parser(subparsers: Any) -> None:
     """`import ssllabs|testssl FILE... --targets LIST.toml [--out DIR]` (imports/cli.py)."""
     add_import_verb(subparsers)
@@ -542,8 +663,14 @@ def add_import_parser(subparsers: Any) -> None:
 
 from .traffic_cli import add_traffic_parser  # noqa: E402 - the verb lives in its own module
 
-VERBS: list[Callable[[Any], None]] = [add_scan_parser, add_scan_all_parser, add_show_parser,
-                                      add_grade_parser, add_import_parser, add_traffic_parser]
+VERBS: list[Callable[[Any], None]] = [
+    add_scan_parser,
+    add_scan_all_parser,
+    add_show_parser,
+    add_grade_parser,
+    add_import_parser,
+    add_traffic_parser,
+]
 
 
 def _prog() -> str:
@@ -555,8 +682,9 @@ def _prog() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=_prog(), description=USAGE,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog=_prog(), description=USAGE, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     # Which tlsreport wrote a snapshot is recorded in it; --version says which one is installed.
     parser.add_argument("--version", action="version", version=f"tlsreport {__version__}")
     subparsers = parser.add_subparsers(dest="verb", required=True)

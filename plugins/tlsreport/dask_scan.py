@@ -127,8 +127,15 @@ def scan_shard(job: ShardJob) -> dict[str, Any]:
         index = _index_of(job, p.last)
         with contextlib.suppress(Exception):  # display only: never fail a shard for it
             # as JSON text: the event path's msgpack would turn lists into tuples
-            worker.log_event(topic, {"index": index, "result": json.dumps(facts.to_json(p.last)),
-                                     "worker": address, "pid": pid})
+            worker.log_event(
+                topic,
+                {
+                    "index": index,
+                    "result": json.dumps(facts.to_json(p.last)),
+                    "worker": address,
+                    "pid": pid,
+                },
+            )
 
     left = job.deadline - time.time()
     with tempfile.TemporaryDirectory(prefix="tlsreport-shard-") as tmp:
@@ -136,17 +143,29 @@ def scan_shard(job: ShardJob) -> dict[str, Any]:
         if job.ca_pem is not None:
             ca_file = Path(tmp) / "ca.pem"
             ca_file.write_bytes(job.ca_pem)
-        shard_list = TargetList(path=Path(f"{job.slug}.toml"), title=job.title, slug=job.slug,
-                                scan=True, ca_file=ca_file, targets=job.targets)
+        shard_list = TargetList(
+            path=Path(f"{job.slug}.toml"),
+            title=job.title,
+            slug=job.slug,
+            scan=True,
+            ca_file=ca_file,
+            targets=job.targets,
+        )
         snapshot, raw = scan_list(
-            shard_list, network_timeout=job.network_timeout,
-            target_timeout=job.target_timeout, overall_timeout=max(left, 0.001),
-            concurrency=job.concurrency, progress=progress, now=lambda: job.started_at)
+            shard_list,
+            network_timeout=job.network_timeout,
+            target_timeout=job.target_timeout,
+            overall_timeout=max(left, 0.001),
+            concurrency=job.concurrency,
+            progress=progress,
+            now=lambda: job.started_at,
+        )
     raws = _raws_by_target(raw, job.targets)
     return {
-        "results": [(index, facts.to_json(result), raws.get(i))
-                    for i, (index, result) in enumerate(zip(job.indices, snapshot.results,
-                                                            strict=True))],
+        "results": [
+            (index, facts.to_json(result), raws.get(i))
+            for i, (index, result) in enumerate(zip(job.indices, snapshot.results, strict=True))
+        ],
         "sslyze": snapshot.versions.get("sslyze", ""),
         "tlsreport": __version__,
         "worker": address,
@@ -212,8 +231,10 @@ def connect(address: str, *, timeout: float = 30.0) -> Any:
     try:  # checked before a Client exists: a bad address is an argument error, not a wait
         parse_host_port(parse_address(address)[1])
     except ValueError as exc:
-        raise DaskUnavailable(f"--dask {address}: not a scheduler address ({exc}); write it "
-                              "as tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786") from None
+        raise DaskUnavailable(
+            f"--dask {address}: not a scheduler address ({exc}); write it "
+            "as tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786"
+        ) from None
     try:
         return Client(address, timeout=timeout)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError) as exc:
@@ -224,15 +245,21 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def scan_list_dask(target_list: TargetList, client: Any, *, network_timeout: float = 5.0,
-                   target_timeout: float = 60.0, overall_timeout: float = 600.0,
-                   concurrency: int = 10, shard_size: int = DEFAULT_SHARD_SIZE,
-                   retries: int = 1,
-                   progress: Callable[[ScanProgress], None] | None = None,
-                   shard_log: list[ShardRecord] | None = None,
-                   now: Callable[[], datetime] = _utcnow,
-                   run_shard: Callable[[ShardJob], dict[str, Any]] = scan_shard,
-                   ) -> tuple[facts.Snapshot, dict]:
+def scan_list_dask(
+    target_list: TargetList,
+    client: Any,
+    *,
+    network_timeout: float = 5.0,
+    target_timeout: float = 60.0,
+    overall_timeout: float = 600.0,
+    concurrency: int = 10,
+    shard_size: int = DEFAULT_SHARD_SIZE,
+    retries: int = 1,
+    progress: Callable[[ScanProgress], None] | None = None,
+    shard_log: list[ShardRecord] | None = None,
+    now: Callable[[], datetime] = _utcnow,
+    run_shard: Callable[[ShardJob], dict[str, Any]] = scan_shard,
+) -> tuple[facts.Snapshot, dict]:
     """Scan a list on the cluster behind ``client``; returns what ``scan.scan_list`` returns.
 
     ``concurrency`` is per shard (each worker thread scans one shard at a time, that many
@@ -251,12 +278,23 @@ def scan_list_dask(target_list: TargetList, client: Any, *, network_timeout: flo
     ca_pem = Path(target_list.ca_file).read_bytes() if target_list.ca_file else None
     run = uuid.uuid4().hex
     deadline = time.time() + overall_timeout
-    jobs = [ShardJob(run=run, number=n, indices=indices,
-                     targets=tuple(targets[i] for i in indices), title=target_list.title,
-                     slug=target_list.slug, ca_pem=ca_pem, started_at=started_at,
-                     deadline=deadline, network_timeout=network_timeout,
-                     target_timeout=target_timeout, concurrency=concurrency)
-            for n, indices in enumerate(shards(len(targets), shard_size))]
+    jobs = [
+        ShardJob(
+            run=run,
+            number=n,
+            indices=indices,
+            targets=tuple(targets[i] for i in indices),
+            title=target_list.title,
+            slug=target_list.slug,
+            ca_pem=ca_pem,
+            started_at=started_at,
+            deadline=deadline,
+            network_timeout=network_timeout,
+            target_timeout=target_timeout,
+            concurrency=concurrency,
+        )
+        for n, indices in enumerate(shards(len(targets), shard_size))
+    ]
 
     results: list[facts.TargetResult | None] = [None] * len(targets)
     raws: list[dict | None] = [None] * len(targets)
@@ -286,26 +324,34 @@ def scan_list_dask(target_list: TargetList, client: Any, *, network_timeout: flo
             except queue.Empty:
                 return
             with contextlib.suppress(facts.SchemaError, KeyError, TypeError, ValueError):
-                show(int(message["index"]),
-                     facts.from_json(facts.TargetResult, json.loads(message["result"]),
-                                     "progress"),
-                     str(message.get("worker", "")), int(message.get("pid", 0)))
+                show(
+                    int(message["index"]),
+                    facts.from_json(facts.TargetResult, json.loads(message["result"]), "progress"),
+                    str(message.get("worker", "")),
+                    int(message.get("pid", 0)),
+                )
 
     log: list[ShardRecord] = shard_log if shard_log is not None else []
 
     def lost(job: ShardJob, state: str, reason: str, outcome: str) -> None:
         log.append(ShardRecord(job.number, job.indices, outcome))
         for index in job.indices:
-            results[index] = facts.TargetResult(target=targets[index].ref(), state=state,
-                                                reason=reason)
+            results[index] = facts.TargetResult(
+                target=targets[index].ref(), state=state, reason=reason
+            )
 
     versions: set[str] = set()
     client.subscribe_topic(topic, on_event)
     pending: dict[Any, ShardJob] = {}
     try:
         for job in jobs:
-            future = client.submit(run_shard, job, key=f"tlsreport-shard-{run}-{job.number}",
-                                   retries=retries, pure=False)
+            future = client.submit(
+                run_shard,
+                job,
+                key=f"tlsreport-shard-{run}-{job.number}",
+                retries=retries,
+                pure=False,
+            )
             pending[future] = job
         hard_deadline = time.monotonic() + overall_timeout + RETURN_GRACE
         while pending:
@@ -321,9 +367,14 @@ def scan_list_dask(target_list: TargetList, client: Any, *, network_timeout: flo
                 _collect(future, job, results, raws, versions, lost, log)
         for future, job in pending.items():
             future.cancel()
-            lost(job, "timeout", f"{facts.UNREACHABLE_STATES['timeout']}: shard {job.number} "
-                                 f"did not come back from the cluster within the run's overall "
-                                 f"bound of {overall_timeout:g} s", "late")
+            lost(
+                job,
+                "timeout",
+                f"{facts.UNREACHABLE_STATES['timeout']}: shard {job.number} "
+                f"did not come back from the cluster within the run's overall "
+                f"bound of {overall_timeout:g} s",
+                "late",
+            )
         drain()
     finally:
         with contextlib.suppress(Exception):
@@ -336,10 +387,17 @@ def scan_list_dask(target_list: TargetList, client: Any, *, network_timeout: flo
     final = tuple(r for r in results if r is not None)
     assert len(final) == len(targets)  # every slot is filled above: collected or lost
     snapshot = facts.Snapshot(
-        list_slug=target_list.slug, title=target_list.title, taken=taken, kind="scan",
+        list_slug=target_list.slug,
+        title=target_list.title,
+        taken=taken,
+        kind="scan",
         results=final,
-        versions={"tlsreport": __version__, "sslyze": ", ".join(sorted(versions)) or "unknown",
-                  "schema": str(facts.SCHEMA_VERSION)})
+        versions={
+            "tlsreport": __version__,
+            "sslyze": ", ".join(sorted(versions)) or "unknown",
+            "schema": str(facts.SCHEMA_VERSION),
+        },
+    )
     raw_doc = {
         "sslyze_version": snapshot.versions["sslyze"],
         "date_scans_started": taken,
@@ -350,52 +408,81 @@ def scan_list_dask(target_list: TargetList, client: Any, *, network_timeout: flo
     return snapshot, raw_doc
 
 
-def _collect(future: Any, job: ShardJob, results: list[facts.TargetResult | None],
-             raws: list[dict | None], versions: set[str],
-             lost: Callable[[ShardJob, str, str, str], None], log: list[ShardRecord]
-             ) -> None:
+def _collect(
+    future: Any,
+    job: ShardJob,
+    results: list[facts.TargetResult | None],
+    raws: list[dict | None],
+    versions: set[str],
+    lost: Callable[[ShardJob, str, str, str], None],
+    log: list[ShardRecord],
+) -> None:
     """One finished shard into the run's slots; a failed or malformed one as lost targets."""
     from distributed import KilledWorker
 
     error = facts.UNREACHABLE_STATES["error"]
     if future.status == "cancelled":
-        lost(job, "error", f"{error}: shard {job.number} was cancelled by the cluster",
-             "cancelled")
+        lost(job, "error", f"{error}: shard {job.number} was cancelled by the cluster", "cancelled")
         return
     exc = future.exception() if future.status == "error" else None
     if isinstance(exc, KilledWorker):
-        lost(job, "error", f"{error}: every worker that ran shard {job.number} died "
-                           f"({type(exc).__name__})", "killed")
+        lost(
+            job,
+            "error",
+            f"{error}: every worker that ran shard {job.number} died ({type(exc).__name__})",
+            "killed",
+        )
         return
     if exc is not None:
-        lost(job, "error", f"{error}: shard {job.number} failed on the cluster: "
-                           f"{type(exc).__name__}: {exc}", "failed")
+        lost(
+            job,
+            "error",
+            f"{error}: shard {job.number} failed on the cluster: {type(exc).__name__}: {exc}",
+            "failed",
+        )
         return
     try:
         answer = future.result()
         got = {}
         for index, result_json, raw in answer["results"]:
-            got[int(index)] = (facts.from_json(facts.TargetResult, result_json,
-                                               f"shard {job.number}"), raw)
+            got[int(index)] = (
+                facts.from_json(facts.TargetResult, result_json, f"shard {job.number}"),
+                raw,
+            )
         if answer.get("sslyze"):
             versions.add(str(answer["sslyze"]))
     except Exception as exc:  # a worker of another tlsreport version, say
-        lost(job, "error", f"{error}: shard {job.number} sent back an unreadable answer: "
-                           f"{type(exc).__name__}: {exc}", "unreadable")
+        lost(
+            job,
+            "error",
+            f"{error}: shard {job.number} sent back an unreadable answer: "
+            f"{type(exc).__name__}: {exc}",
+            "unreadable",
+        )
         return
-    log.append(ShardRecord(job.number, job.indices, "scanned", str(answer.get("worker", "")),
-                           int(answer.get("pid", 0))))
+    log.append(
+        ShardRecord(
+            job.number,
+            job.indices,
+            "scanned",
+            str(answer.get("worker", "")),
+            int(answer.get("pid", 0)),
+        )
+    )
     for index in job.indices:
         if index not in got:
             results[index] = facts.TargetResult(
-                target=job.targets[job.indices.index(index)].ref(), state="error",
-                reason=f"{error}: shard {job.number} came back without this target")
+                target=job.targets[job.indices.index(index)].ref(),
+                state="error",
+                reason=f"{error}: shard {job.number} came back without this target",
+            )
             continue
         results[index], raws[index] = got[index]
 
 
-def scan_on_cluster(address: str, target_list: TargetList, *, connect_timeout: float = 30.0,
-                    **options: Any) -> tuple[facts.Snapshot, dict]:
+def scan_on_cluster(
+    address: str, target_list: TargetList, *, connect_timeout: float = 30.0, **options: Any
+) -> tuple[facts.Snapshot, dict]:
     """``tlsreport scan LIST --dask ADDRESS``: connect, scan the list, disconnect."""
     client = connect(address, timeout=connect_timeout)
     try:

@@ -40,8 +40,10 @@ def watched_paths(settings: dict[str, Any], settings_file: str | None) -> list[P
     content = settings.get("PATH") or ""
     candidates = [settings_file, settings.get("THEME"), content]
     candidates += [os.path.join(content, p) for p in settings.get("STATIC_PATHS", [])]
-    candidates += [settings.get("TLSREPORT_HISTORY_DIR", "data/history"),
-                   settings.get("TLSREPORT_TARGETS_DIR", "data/targets")]
+    candidates += [
+        settings.get("TLSREPORT_HISTORY_DIR", "data/history"),
+        settings.get("TLSREPORT_TARGETS_DIR", "data/targets"),
+    ]
     out: list[Path] = []
     for candidate in candidates:
         if not candidate:
@@ -66,6 +68,7 @@ def _serve(bind: str, port: int, output: str) -> None:
 @contextlib.contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
     """SIGTERM (``kill``, a supervisor) stops the loop the way Ctrl-C does."""
+
     def handler(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
@@ -102,15 +105,23 @@ def main(argv: list[str] | None = None) -> int:
     from pelican.utils import FileChangeFilter
 
     args = pelican.parse_arguments(argv)
-    init_logging(level=args.verbosity, fatal=args.fatal, name="pelican",
-                 handler=pelican.LOG_HANDLERS[args.log_handler],
-                 logs_dedup_min_level=getattr(logging, args.logs_dedup_min_level))
+    init_logging(
+        level=args.verbosity,
+        fatal=args.fatal,
+        name="pelican",
+        handler=pelican.LOG_HANDLERS[args.log_handler],
+        logs_dedup_min_level=getattr(logging, args.logs_dedup_min_level),
+    )
     instance, settings = pelican.get_instance(args)
     settings_file = os.path.abspath(args.settings) if args.settings else None
     child = multiprocessing.get_context("fork").Process(
-        target=_serve, name="tlsreport-devserver-http",
-        args=(settings.get("BIND") or "127.0.0.1", settings.get("PORT") or 8000,
-              settings["OUTPUT_PATH"]),
+        target=_serve,
+        name="tlsreport-devserver-http",
+        args=(
+            settings.get("BIND") or "127.0.0.1",
+            settings.get("PORT") or 8000,
+            settings["OUTPUT_PATH"],
+        ),
     )
     child.start()
     try:
@@ -118,15 +129,28 @@ def main(argv: list[str] | None = None) -> int:
             while True:
                 _build(instance, settings)
                 paths = watched_paths(settings, settings_file)
-                print("tlsreport devserver: watching " + ", ".join(map(str, paths))
-                      + " (Ctrl-C stops the server too)", file=sys.stderr, flush=True)
-                changes = next(watchfiles.watch(
-                    *paths, rust_timeout=1000, watch_filter=FileChangeFilter(
-                        ignore_file_patterns=set(settings.get("IGNORE_FILES", []))),
-                ))
+                print(
+                    "tlsreport devserver: watching "
+                    + ", ".join(map(str, paths))
+                    + " (Ctrl-C stops the server too)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                changes = next(
+                    watchfiles.watch(
+                        *paths,
+                        rust_timeout=1000,
+                        watch_filter=FileChangeFilter(
+                            ignore_file_patterns=set(settings.get("IGNORE_FILES", []))
+                        ),
+                    )
+                )
                 changed = sorted({path for _, path in changes})
-                print("-> Modified: " + ", ".join(changed) + ". re-generating...",
-                      file=sys.stderr, flush=True)
+                print(
+                    "-> Modified: " + ", ".join(changed) + ". re-generating...",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 if settings_file in changed:
                     instance, settings = pelican.get_instance(args)
     except KeyboardInterrupt:

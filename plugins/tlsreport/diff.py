@@ -102,7 +102,10 @@ def graded(
 
 
 def changes_between(
-    snapshots: Sequence[Snapshot], since: Snapshot | None, until: Snapshot, *,
+    snapshots: Sequence[Snapshot],
+    since: Snapshot | None,
+    until: Snapshot,
+    *,
     memo: GradeMemo | None = None,
 ) -> list[Change]:
     """The changes of each target from ``since`` to ``until``, sorted by date, then name.
@@ -156,8 +159,11 @@ def changes_between(
             if not isinstance(on_arrival, _View) or _same_state(on_arrival, new):
                 on_arrival = new
             added = _change(key, _name(new), ADDED, None, on_arrival, CAUSE_STATE)
-            changes.append(replace(added, first_seen=day, inferred=inferred,
-                                   source=_source(window[arrived], key)))
+            changes.append(
+                replace(
+                    added, first_seen=day, inferred=inferred, source=_source(window[arrived], key)
+                )
+            )
             if on_arrival is new:
                 continue
             old = on_arrival
@@ -168,8 +174,11 @@ def changes_between(
         first = len(track) - 1
         while first > 0 and _same_state(track[first - 1], new):
             first -= 1
-        changes.append(replace(change, first_seen=window[first].day.isoformat(),
-                               source=_source(window[first], key)))
+        changes.append(
+            replace(
+                change, first_seen=window[first].day.isoformat(), source=_source(window[first], key)
+            )
+        )
     changes.sort(key=lambda c: (c.first_seen, c.name.casefold(), c.key))
     return changes
 
@@ -178,7 +187,7 @@ def changes_between(
 
 
 def _source(snapshot: Snapshot, key: str) -> str:
-    """"imported from <tool>, <file>" when ``key``'s result in ``snapshot`` was imported."""
+    """ "imported from <tool>, <file>" when ``key``'s result in ``snapshot`` was imported."""
     result = snapshot.result_for(key)
     if result is None or result.imported is None:
         return ""
@@ -274,8 +283,7 @@ def _same_state(a: _State, b: _State) -> bool:
     return _ids(a.grade) == _ids(b.grade) and not _moved(a, b)
 
 
-def _compare(key: str, old: _State, new: _State, rules_now: date, memo: GradeMemo
-             ) -> Change | None:
+def _compare(key: str, old: _State, new: _State, rules_now: date, memo: GradeMemo) -> Change | None:
     if old is None and new is not None:
         return _change(key, _name(new), ADDED, None, new, CAUSE_STATE)
     if not isinstance(old, _View) or not isinstance(new, _View):
@@ -421,7 +429,6 @@ def _inferred(state: _State) -> str:
     return rec.inferred if rec is not None else ""
 
 
-
 def addresses_of(result: TargetResult) -> tuple[str, ...]:
     """The addresses a result was scanned at (sorted); () when not known (recorded grades)."""
     if result.endpoints:
@@ -445,12 +452,14 @@ def _ids(grade: Grade | None) -> frozenset[str]:
     return frozenset(r.id for r in grade.reasons) if grade is not None else frozenset()
 
 
-def _grade(result: TargetResult, on: date, taken: date, memo: GradeMemo | None
-           ) -> Grade | None:
+def _grade(result: TargetResult, on: date, taken: date, memo: GradeMemo | None) -> Grade | None:
     if result.state != STATE_OK or _not_recorded(result):
         return None
-    return memo.grade(result, on, taken=taken) if memo is not None else grade_result(
-        result, on, taken=taken)
+    return (
+        memo.grade(result, on, taken=taken)
+        if memo is not None
+        else grade_result(result, on, taken=taken)
+    )
 
 
 def _identity(snapshot: Snapshot) -> tuple[str, str]:

@@ -102,7 +102,7 @@ def starts_like_directive(block: str) -> bool:
     stripped = block.strip()
     if not stripped.lower().startswith(PREFIX):
         return False
-    rest = stripped[len(PREFIX):]
+    rest = stripped[len(PREFIX) :]
     if not (rest == "" or rest[0].isspace() or rest[0] == "]"):
         return False
     card = re.match(INLINE_PATTERN, stripped)
@@ -122,7 +122,7 @@ def with_option(text: str, key: str, value: str) -> str:
 def _repaired(norm: str) -> str:
     """A best guess at what a directive that does not parse meant: lower-case prefix, no
     spaces around ``=``, a closing ``]``, nothing after it."""
-    text = PREFIX + norm[len(PREFIX):]
+    text = PREFIX + norm[len(PREFIX) :]
     text = re.sub(r"\s*=\s*", "=", text)
     if "]" not in text:
         text = text.rstrip() + "]"
@@ -164,14 +164,16 @@ def parse_directive(text: str) -> Directive:
     norm = normalise(text)
     if starts_like_directive(norm) and not norm.startswith(PREFIX):
         raise _shape_error(
-            f"a directive starts with '{PREFIX}' in lower case, not {norm[:len(PREFIX)]!r}",
-            norm)
+            f"a directive starts with '{PREFIX}' in lower case, not {norm[: len(PREFIX)]!r}", norm
+        )
     if starts_like_directive(norm) and "]" not in norm:
         raise _shape_error("the directive is not closed with ']'", norm)
     if starts_like_directive(norm) and not norm.endswith("]"):
         raise _shape_error(
             "a directive must be alone in its paragraph (nothing after its ']'; leave a "
-            "blank line before and after it)", norm)
+            "blank line before and after it)",
+            norm,
+        )
     if not looks_like_directive(norm):
         raise DirectiveError(f"not a directive: {norm!r}")
     body = norm[len(PREFIX) : -1]
@@ -192,15 +194,13 @@ def parse_directive(text: str) -> Directive:
         if pos < len(body) and not body[pos].isspace():
             raise _unreadable(norm, body[pos:])
     if not words or words[0][1] is not None:
-        raise DirectiveError(
-            f"the directive needs a view first: one of {', '.join(VIEWS)}"
-        )
+        raise DirectiveError(f"the directive needs a view first: one of {', '.join(VIEWS)}")
     view = words[0][0]
     if view not in VIEWS:
         close = difflib.get_close_matches(view, list(VIEWS), n=1)
         raise DirectiveError(
             f"unknown view {view!r} (known views: {', '.join(VIEWS)})",
-            PREFIX + " " + close[0] + norm[len(PREFIX) + 1 + len(view):] if close else None,
+            PREFIX + " " + close[0] + norm[len(PREFIX) + 1 + len(view) :] if close else None,
         )
     allowed = VIEWS[view]
     options: dict[str, object] = {}
@@ -210,7 +210,8 @@ def parse_directive(text: str) -> Directive:
             raise DirectiveError(
                 f"unknown option {key!r} for view {view!r} (known: {', '.join(allowed)})",
                 re.sub(rf"(\s){re.escape(key)}(?==|\s|\])", rf"\g<1>{close[0]}", norm, count=1)
-                if close else None,
+                if close
+                else None,
             )
         if raw is None:
             raise DirectiveError(f"option {key!r} needs a value ({key}=...)")
@@ -257,13 +258,16 @@ def _convert(key: str, kind: str, raw: str) -> object:
         return raw
     if kind == "name":
         if not _SLUG.match(raw):
-            raise DirectiveError(f"option {key!r}: {raw!r} is not a report name "
-                                 "(lower-case letters, digits, '.', '_', '-')")
+            raise DirectiveError(
+                f"option {key!r}: {raw!r} is not a report name "
+                "(lower-case letters, digits, '.', '_', '-')"
+            )
         return raw
     if kind == "traffic_view":
         if raw not in TRAFFIC_VIEWS:
-            raise DirectiveError(f"option {key!r}: unknown traffic view {raw!r} "
-                                 f"(known: {', '.join(TRAFFIC_VIEWS)})")
+            raise DirectiveError(
+                f"option {key!r}: unknown traffic view {raw!r} (known: {', '.join(TRAFFIC_VIEWS)})"
+            )
         return raw
     if kind == "bool":
         if raw.lower() in YES:
@@ -277,8 +281,7 @@ def _convert(key: str, kind: str, raw: str) -> object:
         return "previous" if raw == "previous" else _date(key, raw, extra="previous or ")
     if kind == "days":
         if not raw.isdigit() or int(raw) > 3650:
-            raise DirectiveError(f"option {key!r}: expected a number of days (0-3650), "
-                                 f"got {raw!r}")
+            raise DirectiveError(f"option {key!r}: expected a number of days (0-3650), got {raw!r}")
         return int(raw)
     if kind == "kind":
         if raw not in CHART_KINDS:

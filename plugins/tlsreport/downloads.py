@@ -24,8 +24,20 @@ from .facts import STATE_OK, UNREACHABLE_STATES, Snapshot, TargetResult
 from .grade import Grade
 from .imports.compare import said
 
-CSV_FIELDS = ("list", "snapshot", "target", "host", "port", "service", "state", "state_reason",
-              "shown_as", "grade", "reasons", "source")
+CSV_FIELDS = (
+    "list",
+    "snapshot",
+    "target",
+    "host",
+    "port",
+    "service",
+    "state",
+    "state_reason",
+    "shown_as",
+    "grade",
+    "reasons",
+    "source",
+)
 
 # Snapshot kind -> the row's ``source``. A kind other than these is data someone else
 # produced and tlsreport read in: "imported".
@@ -82,8 +94,14 @@ def result_row(snapshot: Snapshot, result: TargetResult, g: Grade | None) -> dic
     }
 
 
-def record_rows(view: PostView, snapshot: Snapshot, grades: Mapping[str, Grade | None], *,
-                target: str | None = None, group: str | None = None) -> None:
+def record_rows(
+    view: PostView,
+    snapshot: Snapshot,
+    grades: Mapping[str, Grade | None],
+    *,
+    target: str | None = None,
+    group: str | None = None,
+) -> None:
     """Add the rows a grades (or target) view showed; each target of a snapshot once.
 
     ``grades``: target key → grade under the snapshot's own day (the build's grader).

@@ -58,8 +58,9 @@ def level_for(days: int, *, warn_days: int = WARN_DAYS, alert_days: int = ALERT_
     return "ok"
 
 
-def expiry_of(result: TargetResult, on: date, *, warn_days: int = WARN_DAYS,
-              alert_days: int = ALERT_DAYS) -> Expiry | None:
+def expiry_of(
+    result: TargetResult, on: date, *, warn_days: int = WARN_DAYS, alert_days: int = ALERT_DAYS
+) -> Expiry | None:
     end = not_after_of(result)
     if end is None:
         return None
@@ -67,8 +68,9 @@ def expiry_of(result: TargetResult, on: date, *, warn_days: int = WARN_DAYS,
     return Expiry(end, days, level_for(days, warn_days=warn_days, alert_days=alert_days))
 
 
-def expiring(snapshot: Snapshot, on: date, *, within: int = WARN_DAYS,
-             alert_days: int = ALERT_DAYS) -> list[tuple[TargetResult, Expiry]]:
+def expiring(
+    snapshot: Snapshot, on: date, *, within: int = WARN_DAYS, alert_days: int = ALERT_DAYS
+) -> list[tuple[TargetResult, Expiry]]:
     """Targets whose certificate ends within ``within`` days of ``on`` (or has ended), soonest
     first, then by name: the ``[tlsreport expiring]`` view and the feeds' expiry entries."""
     found = []

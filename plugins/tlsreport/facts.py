@@ -357,7 +357,8 @@ class Snapshot:
         except ValueError:
             raise ValueError(
                 f"snapshot {self.list_slug!r}: field 'taken' is not an ISO date/time: "
-                f"{self.taken!r}") from None
+                f"{self.taken!r}"
+            ) from None
 
     @property
     def day(self) -> date:
@@ -403,6 +404,7 @@ def format_taken(when: datetime) -> str:
 
 
 # --- JSON (de)serialisation -------------------------------------------------------------
+
 
 def to_json(obj: Any) -> Any:
     """Plain JSON-able data (dicts, lists, str, int, bool, None) from any schema object."""
@@ -459,6 +461,7 @@ def _converter(tp: Any) -> _Converter:
                 except SchemaError as exc:
                     errors.append(str(exc))
             raise SchemaError(errors[0] if errors else f"{where}: bad value")
+
         return union
     if tp is Any:
         return lambda data, where: data
@@ -471,6 +474,7 @@ def _converter(tp: Any) -> _Converter:
             if not isinstance(data, list):
                 raise SchemaError(f"{where}: expected a list, got {type(data).__name__}")
             return tuple(item(v, f"{where}[{i}]") for i, v in enumerate(data))
+
         return to_tuple
     if origin is dict:
         value = _converter(typing.get_args(tp)[1])
@@ -479,41 +483,57 @@ def _converter(tp: Any) -> _Converter:
             if not isinstance(data, dict):
                 raise SchemaError(f"{where}: expected an object, got {type(data).__name__}")
             return {k: value(v, f"{where}.{k}") for k, v in data.items()}
+
         return to_dict
     if tp is bool:
+
         def to_bool(data: Any, where: str) -> Any:
             if not isinstance(data, bool):
                 raise SchemaError(f"{where}: expected true/false, got {data!r}")
             return data
+
         return to_bool
     if tp is int:
+
         def to_int(data: Any, where: str) -> Any:
             if isinstance(data, bool) or not isinstance(data, int):
                 raise SchemaError(f"{where}: expected an integer, got {data!r}")
             return data
+
         return to_int
     if tp is float:
+
         def to_float(data: Any, where: str) -> Any:
             if isinstance(data, bool) or not isinstance(data, (int, float)):
                 raise SchemaError(f"{where}: expected a number, got {data!r}")
             return float(data)
+
         return to_float
     if tp is str:
+
         def to_str(data: Any, where: str) -> Any:
             if not isinstance(data, str):
                 raise SchemaError(f"{where}: expected a string, got {data!r}")
             return data
+
         return to_str
 
     def unsupported(data: Any, where: str) -> Any:
         raise SchemaError(f"{where}: unsupported type {tp!r}")
+
     return unsupported
 
 
 def _dataclass_converter(tp: type) -> _Converter:
     hints = typing.get_type_hints(tp)
-    fields = [(f.name, hints[f.name], f.default is dataclasses.MISSING
-               and f.default_factory is dataclasses.MISSING) for f in dataclasses.fields(tp)]
+    fields = [
+        (
+            f.name,
+            hints[f.name],
+            f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+        )
+        for f in dataclasses.fields(tp)
+    ]
     names = frozenset(name for name, _, _ in fields)
     compiled: list[tuple[str, _Converter, bool]] | None = None
 
@@ -532,4 +552,5 @@ def _dataclass_converter(tp: type) -> _Converter:
             elif required:
                 raise SchemaError(f"{where}: missing field {name!r}")
         return tp(**kwargs)
+
     return to_object

@@ -48,10 +48,15 @@ def _day(taken: str) -> date:
     return date.fromisoformat(taken[:10])
 
 
-def entries(snapshots: Iterable[Snapshot], *, id_base: str,
-            target_url: Callable[[TargetResult], str | None] = lambda _: None,
-            letter: Grader, warn_days: int = WARN_DAYS,
-            alert_days: int = ALERT_DAYS) -> list[Entry]:
+def entries(
+    snapshots: Iterable[Snapshot],
+    *,
+    id_base: str,
+    target_url: Callable[[TargetResult], str | None] = lambda _: None,
+    letter: Grader,
+    warn_days: int = WARN_DAYS,
+    alert_days: int = ALERT_DAYS,
+) -> list[Entry]:
     """Every entry the snapshots of one list give, newest first (then by kind and target).
 
     The first snapshot announces every endpoint as new; later ones only what changed since
@@ -68,42 +73,83 @@ def entries(snapshots: Iterable[Snapshot], *, id_base: str,
         now: dict[str, tuple[TargetResult, str | None, str]] = {}
         for result in snap.results:
             exp = expiry_of(result, day, warn_days=warn_days, alert_days=alert_days)
-            now[result.target.key] = (result, letter(result, day, day),
-                                      exp.level if exp is not None else "ok")
+            now[result.target.key] = (
+                result,
+                letter(result, day, day),
+                exp.level if exp is not None else "ok",
+            )
 
-        def add(kind: str, key: str, result: TargetResult, title: str, summary: str,
-                snap: Snapshot = snap) -> None:
-            out.append(Entry(id=f"{id_base}#{snap.taken}/{kind}/{key}", updated=snap.taken,
-                             kind=kind, key=key, title=title, summary=summary,
-                             url=target_url(result)))
+        def add(
+            kind: str,
+            key: str,
+            result: TargetResult,
+            title: str,
+            summary: str,
+            snap: Snapshot = snap,
+        ) -> None:
+            out.append(
+                Entry(
+                    id=f"{id_base}#{snap.taken}/{kind}/{key}",
+                    updated=snap.taken,
+                    kind=kind,
+                    key=key,
+                    title=title,
+                    summary=summary,
+                    url=target_url(result),
+                )
+            )
 
         for key, (result, grade, level) in now.items():
             name = result.target.name
             old = before.get(key)
             if old is None:
-                add("new", key, result, f"{name}: new endpoint" + (f", graded {grade}"
-                                                                   if grade else ""),
-                    f"{name} ({key}) appears in {snap.title}.")
+                add(
+                    "new",
+                    key,
+                    result,
+                    f"{name}: new endpoint" + (f", graded {grade}" if grade else ""),
+                    f"{name} ({key}) appears in {snap.title}.",
+                )
             elif old[1] != grade:
                 was, new = old[1] or "no grade", grade or "no grade"
                 why = f" ({result.reason})" if result.reason else ""
-                add("grade", key, result, f"{name}: {was} → {new}",
-                    f"The grade of {name} changed from {was} to {new}{why}.")
+                add(
+                    "grade",
+                    key,
+                    result,
+                    f"{name}: {was} → {new}",
+                    f"The grade of {name} changed from {was} to {new}{why}.",
+                )
             old_level = old[2] if old is not None else "ok"
             if level != old_level and (_rank(level) < _rank(old_level) or level == "ok"):
                 exp = expiry_of(result, day, warn_days=warn_days, alert_days=alert_days)
                 if level == "ok" or exp is None:
-                    add("expiry", key, result, f"{name}: certificate renewed",
-                        f"The certificate of {name} no longer expires within {warn_days} days.")
+                    add(
+                        "expiry",
+                        key,
+                        result,
+                        f"{name}: certificate renewed",
+                        f"The certificate of {name} no longer expires within {warn_days} days.",
+                    )
                 else:
                     left = days_left_text(exp.days_left)
-                    add("expiry", key, result, f"{name}: certificate {left}",
+                    add(
+                        "expiry",
+                        key,
+                        result,
+                        f"{name}: certificate {left}",
                         f"The certificate of {name} ends on {exp.not_after.isoformat()} "
-                        f"({left}; {level}).")
+                        f"({left}; {level}).",
+                    )
         for key, (result, _, _) in before.items():
             if key not in now:
-                add("lost", key, result, f"{result.target.name}: endpoint gone",
-                    f"{result.target.name} ({key}) is no longer in {snap.title}.")
+                add(
+                    "lost",
+                    key,
+                    result,
+                    f"{result.target.name}: endpoint gone",
+                    f"{result.target.name} ({key}) is no longer in {snap.title}.",
+                )
         before = now
     kinds = ("grade", "expiry", "lost", "new")
     out.sort(key=lambda e: (e.updated, -kinds.index(e.kind), e.key), reverse=True)
@@ -118,14 +164,20 @@ def _text(value: str) -> str:
     return _XML_BAD.sub("\ufffd", value)
 
 
-def atom(feed_entries: list[Entry], *, feed_id: str, title: str, self_url: str,
-         site_url: str | None = None, updated: str | None = None,
-         max_entries: int = MAX_ENTRIES) -> str:
+def atom(
+    feed_entries: list[Entry],
+    *,
+    feed_id: str,
+    title: str,
+    self_url: str,
+    site_url: str | None = None,
+    updated: str | None = None,
+    max_entries: int = MAX_ENTRIES,
+) -> str:
     """The Atom document (RFC 4287) for ``feed_entries`` (already newest first)."""
     ET.register_namespace("", ATOM)
 
-    def sub(parent: ET.Element, tag: str, text: str | None = None,
-            **attrs: str) -> ET.Element:
+    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
         element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
         if text is not None:
             element.text = _text(text)
@@ -135,8 +187,11 @@ def atom(feed_entries: list[Entry], *, feed_id: str, title: str, self_url: str,
     sub(feed, "id", feed_id)
     sub(feed, "title", title)
     # Atom requires <updated>: the newest entry's date, else the caller's (a snapshot's).
-    sub(feed, "updated", feed_entries[0].updated if feed_entries else (
-        updated or "1970-01-01T00:00:00Z"))
+    sub(
+        feed,
+        "updated",
+        feed_entries[0].updated if feed_entries else (updated or "1970-01-01T00:00:00Z"),
+    )
     sub(feed, "link", rel="self", href=_text(self_url), type="application/atom+xml")
     if site_url:
         sub(feed, "link", rel="alternate", href=_text(site_url), type="text/html")
@@ -163,27 +218,51 @@ def _id_base(site_url: str, path: str) -> str:
     return f"{site_url.rstrip('/')}/{path}" if site_url else f"tag:tlsreport,2026:{path}"
 
 
-def list_feed(snapshots: list[Snapshot], *, base_url: str, slug: str, title: str,
-              **options: Any) -> str:
+def list_feed(
+    snapshots: list[Snapshot], *, base_url: str, slug: str, title: str, **options: Any
+) -> str:
     """The feed of one list: ``{base_url}/{slug}.atom.xml``."""
     url = f"{base_url.rstrip('/')}/{slug}.atom.xml"
     found = entries(snapshots, id_base=url, **options)
-    return atom(found, feed_id=url, title=f"{title}: TLS report", self_url=url,
-                updated=max((s.taken for s in snapshots), default=None))
+    return atom(
+        found,
+        feed_id=url,
+        title=f"{title}: TLS report",
+        self_url=url,
+        updated=max((s.taken for s in snapshots), default=None),
+    )
 
 
-def target_feed(snapshots: list[Snapshot], key: str, *, base_url: str, slug: str,
-                target_slug: str, name: str, **options: Any) -> str:
+def target_feed(
+    snapshots: list[Snapshot],
+    key: str,
+    *,
+    base_url: str,
+    slug: str,
+    target_slug: str,
+    name: str,
+    **options: Any,
+) -> str:
     """The feed of one target of a list: ``{base_url}/{slug}/{target_slug}.atom.xml``."""
     url = f"{base_url.rstrip('/')}/{slug}/{target_slug}.atom.xml"
     found = [e for e in entries(snapshots, id_base=url, **options) if e.key == key]
-    return atom(found, feed_id=url, title=f"{name}: TLS report", self_url=url,
-                updated=max((s.taken for s in snapshots), default=None))
+    return atom(
+        found,
+        feed_id=url,
+        title=f"{name}: TLS report",
+        self_url=url,
+        updated=max((s.taken for s in snapshots), default=None),
+    )
 
 
-def feed_files(lists: Iterable[tuple[str, str, list[Snapshot]]], *, out_dir: str,
-               site_url: str, target_stems: Callable[[str], dict[str, str]],
-               **options: Any) -> dict[str, bytes]:
+def feed_files(
+    lists: Iterable[tuple[str, str, list[Snapshot]]],
+    *,
+    out_dir: str,
+    site_url: str,
+    target_stems: Callable[[str], dict[str, str]],
+    **options: Any,
+) -> dict[str, bytes]:
     """Every feed of a site build: output-relative path -> bytes.
 
     ``lists`` gives (slug, title, snapshots) per list; ``target_stems(slug)`` maps target key
@@ -199,24 +278,36 @@ def feed_files(lists: Iterable[tuple[str, str, list[Snapshot]]], *, out_dir: str
         id_base = _id_base(site_url, path)
         stems = target_stems(slug)
 
-        def page(result: TargetResult, slug: str = slug, stems: dict[str, str] = stems
-                 ) -> str | None:
+        def page(
+            result: TargetResult, slug: str = slug, stems: dict[str, str] = stems
+        ) -> str | None:
             stem = stems.get(result.target.key)
-            return (f"{site_url.rstrip('/')}/{out_dir}/{slug}/{stem}.html"
-                    if stem and site_url else None)
+            return (
+                f"{site_url.rstrip('/')}/{out_dir}/{slug}/{stem}.html"
+                if stem and site_url
+                else None
+            )
 
         found = entries(snapshots, id_base=id_base, target_url=page, **options)
         updated = max(s.taken for s in snapshots)
-        files[path] = atom(found, feed_id=id_base, title=f"{title}: TLS report",
-                           self_url=f"{site_url.rstrip('/')}/{path}", updated=updated).encode()
+        files[path] = atom(
+            found,
+            feed_id=id_base,
+            title=f"{title}: TLS report",
+            self_url=f"{site_url.rstrip('/')}/{path}",
+            updated=updated,
+        ).encode()
         names = {r.target.key: r.target.name for s in snapshots for r in s.results}
         by_key: dict[str, list[Entry]] = {}
         for e in found:  # one pass: filtering per target was targets x entries
             by_key.setdefault(e.key, []).append(e)
         for key, stem in sorted(stems.items()):
             own = f"{out_dir}/{slug}/{stem}.atom.xml"
-            files[own] = atom(by_key.get(key, []),
-                              feed_id=_id_base(site_url, own),
-                              title=f"{names.get(key, key)}: TLS report",
-                              self_url=f"{site_url.rstrip('/')}/{own}", updated=updated).encode()
+            files[own] = atom(
+                by_key.get(key, []),
+                feed_id=_id_base(site_url, own),
+                title=f"{names.get(key, key)}: TLS report",
+                self_url=f"{site_url.rstrip('/')}/{own}",
+                updated=updated,
+            ).encode()
     return files

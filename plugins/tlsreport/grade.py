@@ -71,8 +71,7 @@ class Grade:
             return ""
         words = list(dict.fromkeys(e.letter or e.state for e in others))
         rest = "the other" if len(others) == 1 else "the others"
-        return (f"{len(same)} of {len(self.endpoints)} addresses; {rest} "
-                f"{', '.join(words)}")
+        return f"{len(same)} of {len(self.endpoints)} addresses; {rest} {', '.join(words)}"
 
 
 @dataclass(frozen=True)

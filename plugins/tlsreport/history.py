@@ -93,10 +93,13 @@ def snapshot_from_json(data: Any, path: Path | str) -> facts.Snapshot:
         raise SnapshotError(path, "not a snapshot (expected a JSON object)")
     schema = data.get("schema")
     if schema not in facts.READABLE_SCHEMAS:
-        raise SnapshotError(path, f"schema: unknown version {schema!r} "
-                                  f"(this tlsreport reads versions "
-                                  f"{', '.join(map(str, facts.READABLE_SCHEMAS))}) — "
-                                  "a newer tlsreport wrote it: upgrade tlsreport")
+        raise SnapshotError(
+            path,
+            f"schema: unknown version {schema!r} "
+            f"(this tlsreport reads versions "
+            f"{', '.join(map(str, facts.READABLE_SCHEMAS))}) — "
+            "a newer tlsreport wrote it: upgrade tlsreport",
+        )
     try:
         snapshot: facts.Snapshot = facts.from_json(facts.Snapshot, data)
     except facts.SchemaError as exc:
@@ -106,8 +109,9 @@ def snapshot_from_json(data: Any, path: Path | str) -> facts.Snapshot:
     try:
         facts.parse_taken(snapshot.taken, strict=True)
     except ValueError:
-        raise SnapshotError(path, f"Snapshot.taken: {snapshot.taken!r} is not "
-                                  "YYYY-MM-DDTHH:MM:SSZ") from None
+        raise SnapshotError(
+            path, f"Snapshot.taken: {snapshot.taken!r} is not YYYY-MM-DDTHH:MM:SSZ"
+        ) from None
     for i, result in enumerate(snapshot.results):
         where = f"Snapshot.results[{i}]"
         if result.state not in facts.STATES:
@@ -117,17 +121,24 @@ def snapshot_from_json(data: Any, path: Path | str) -> facts.Snapshot:
         grade = result.recorded.grade if result.recorded is not None else None
         if result.imported is not None:
             if snapshot.kind != "imported":
-                raise SnapshotError(path, f"{where}.imported: only an imported snapshot "
-                                          "names an import source")
+                raise SnapshotError(
+                    path, f"{where}.imported: only an imported snapshot names an import source"
+                )
             source = result.imported.source_grade
             if source is not None and source not in RECORDED_GRADES:
-                raise SnapshotError(path, f"{where}.imported.source_grade: {source!r} is not "
-                                          f"a grade (one of {', '.join(RECORDED_GRADES)}, or "
-                                          "null when the source gave none)")
+                raise SnapshotError(
+                    path,
+                    f"{where}.imported.source_grade: {source!r} is not "
+                    f"a grade (one of {', '.join(RECORDED_GRADES)}, or "
+                    "null when the source gave none)",
+                )
         if grade is not None and grade not in RECORDED_GRADES:
-            raise SnapshotError(path, f"{where}.recorded.grade: {grade!r} is not a grade "
-                                      f"(one of {', '.join(RECORDED_GRADES)}, or null when "
-                                      "it was not recorded)")
+            raise SnapshotError(
+                path,
+                f"{where}.recorded.grade: {grade!r} is not a grade "
+                f"(one of {', '.join(RECORDED_GRADES)}, or null when "
+                "it was not recorded)",
+            )
     return snapshot
 
 
@@ -172,15 +183,21 @@ class History:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise SnapshotError(path, f"line {exc.lineno}: not valid JSON ({exc.msg}) — "
-                                      "restore the file from git, or fix it by hand") from None
+            raise SnapshotError(
+                path,
+                f"line {exc.lineno}: not valid JSON ({exc.msg}) — "
+                "restore the file from git, or fix it by hand",
+            ) from None
         snapshot = snapshot_from_json(data, path)
         # The file name is the snapshot's time everywhere history is listed (without parsing);
         # a copied or renamed file would show one scan twice, or at the wrong date.
         if _STEM_RE.match(path.stem) and snapshot_stem(snapshot.taken) != path.stem:
-            raise SnapshotError(path, f"Snapshot.taken: {snapshot.taken!r} does not match the "
-                                      f"file name; rename the file to "
-                                      f"{snapshot_stem(snapshot.taken)}.json or fix 'taken'")
+            raise SnapshotError(
+                path,
+                f"Snapshot.taken: {snapshot.taken!r} does not match the "
+                f"file name; rename the file to "
+                f"{snapshot_stem(snapshot.taken)}.json or fix 'taken'",
+            )
         return snapshot
 
     def load_raw(self, info: SnapshotInfo) -> dict | None:
@@ -216,9 +233,10 @@ class History:
         try:
             stem = snapshot_stem(snapshot.taken)
         except ValueError:
-            raise SnapshotError(self.root / snapshot.list_slug,
-                                f"Snapshot.taken: {snapshot.taken!r} is not "
-                                "YYYY-MM-DDTHH:MM:SSZ") from None
+            raise SnapshotError(
+                self.root / snapshot.list_slug,
+                f"Snapshot.taken: {snapshot.taken!r} is not YYYY-MM-DDTHH:MM:SSZ",
+            ) from None
         return self.root / snapshot.list_slug / f"{stem}.json"
 
     def write(self, snapshot: facts.Snapshot, raw: dict | None = None) -> Path:
@@ -239,8 +257,11 @@ class History:
             with self._lock(path.parent):
                 for existing in (path, raw_path):
                     if existing.exists():
-                        raise SnapshotError(existing, "already exists; history is never "
-                                                      "overwritten (wait a second and scan again)")
+                        raise SnapshotError(
+                            existing,
+                            "already exists; history is never "
+                            "overwritten (wait a second and scan again)",
+                        )
                 _write_new_file(path, text.encode("utf-8"))
                 written.append(path)
                 if raw_bytes is not None:
@@ -251,9 +272,12 @@ class History:
             for done in written:
                 with contextlib.suppress(OSError):
                     done.unlink()
-            raise SnapshotError(path, f"could not be written ({exc.strerror or exc}); nothing "
-                                      "was stored — free disk space (or fix the folder's "
-                                      "permissions) and scan again") from None
+            raise SnapshotError(
+                path,
+                f"could not be written ({exc.strerror or exc}); nothing "
+                "was stored — free disk space (or fix the folder's "
+                "permissions) and scan again",
+            ) from None
         return path
 
     @contextlib.contextmanager
@@ -269,9 +293,11 @@ class History:
                     break
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
-                        raise SnapshotError(lock_path, "another tlsreport run is writing this "
-                                                       "list; try again when it has finished"
-                                            ) from None
+                        raise SnapshotError(
+                            lock_path,
+                            "another tlsreport run is writing this "
+                            "list; try again when it has finished",
+                        ) from None
                     time.sleep(0.05)
             try:
                 yield
@@ -347,8 +373,9 @@ def _fsync_dir(directory: Path) -> None:
 SCAN_MODES = ("auto", "never", "always")
 
 
-def needs_scan(history: History, target_list: TargetList, *, now: datetime, max_age: float,
-               mode: str) -> bool:
+def needs_scan(
+    history: History, target_list: TargetList, *, now: datetime, max_age: float, mode: str
+) -> bool:
     """Should a build scan this list now?  (TLSREPORT_SCAN / TLSREPORT_MAX_AGE)
 
     ``max_age`` is in seconds. Archive lists (``scan = false``) and empty lists are never
@@ -368,7 +395,10 @@ def needs_scan(history: History, target_list: TargetList, *, now: datetime, max_
     age = (_utc(now) - infos[-1].taken).total_seconds()
     if age < 0:
         # "auto" would otherwise never scan again until that date comes.
-        raise SnapshotError(infos[-1].path, f"taken {facts.format_taken(infos[-1].taken)}, "
-                                            f"after now ({facts.format_taken(now)}); rename or "
-                                            "remove the file, or check the system clock")
+        raise SnapshotError(
+            infos[-1].path,
+            f"taken {facts.format_taken(infos[-1].taken)}, "
+            f"after now ({facts.format_taken(now)}); rename or "
+            "remove the file, or check the system clock",
+        )
     return age > max_age

@@ -38,6 +38,7 @@ POLICY_PATH = "/.well-known/mta-sts.txt"
 
 # --- pure parsers ----------------------------------------------------------------------------
 
+
 def sts_record(txts: list[str]) -> str | None:
     """The one ``v=STSv1`` record among a name's TXT strings (RFC 8461 §3.1), else None."""
     found = [t for t in txts if t.strip().startswith("v=STSv1")]
@@ -82,8 +83,9 @@ def mx_matches(pattern: str, host: str) -> bool:
     return pattern == host
 
 
-def tlsa_matches(records: tuple[TlsaRecord, ...], leaf_sha256: str,
-                 spki_sha256: str) -> bool | None:
+def tlsa_matches(
+    records: tuple[TlsaRecord, ...], leaf_sha256: str, spki_sha256: str
+) -> bool | None:
     """Does a DANE-EE SHA-256 record (3 0 1 or 3 1 1) match the certificate served?
 
     None when there is nothing we can compare: no records, no certificate, or only usages
@@ -95,11 +97,14 @@ def tlsa_matches(records: tuple[TlsaRecord, ...], leaf_sha256: str,
     comparable = [r for r in records if r.usage == 3 and r.mtype == 1 and r.selector in (0, 1)]
     if not comparable:
         return None
-    return any(r.data.lower() == (leaf_sha256 if r.selector == 0 else spki_sha256).lower()
-               for r in comparable)
+    return any(
+        r.data.lower() == (leaf_sha256 if r.selector == 0 else spki_sha256).lower()
+        for r in comparable
+    )
 
 
 # --- findings --------------------------------------------------------------------------------
+
 
 def domain_findings(found: MailDomain | None) -> tuple[MailFinding, ...]:
     """What the mail-domain section says, worst first. Pure."""
@@ -109,46 +114,82 @@ def domain_findings(found: MailDomain | None) -> tuple[MailFinding, ...]:
     for what, error in sorted(found.errors.items()):
         out.append(MailFinding(f"dns-{what}", "warning", f"{what} could not be read: {error}"))
     if found.mta_sts_txt is None:
-        out.append(MailFinding("no-mta-sts", "info",
-                               "no MTA-STS policy: senders cannot be told to require TLS"))
+        out.append(
+            MailFinding(
+                "no-mta-sts", "info", "no MTA-STS policy: senders cannot be told to require TLS"
+            )
+        )
     elif found.mta_sts_error:
-        out.append(MailFinding("mta-sts-broken", "bad",
-                               f"MTA-STS announced but its policy is unusable: "
-                               f"{found.mta_sts_error}"))
+        out.append(
+            MailFinding(
+                "mta-sts-broken",
+                "bad",
+                f"MTA-STS announced but its policy is unusable: {found.mta_sts_error}",
+            )
+        )
     else:
-        level = {"enforce": "good", "testing": "warning", "none": "info"}[found.mta_sts_mode
-                                                                          or "none"]
-        out.append(MailFinding("mta-sts", level, f"MTA-STS policy in {found.mta_sts_mode} mode"
-                                                 f" (max_age {found.mta_sts_max_age} s)"))
+        level = {"enforce": "good", "testing": "warning", "none": "info"}[
+            found.mta_sts_mode or "none"
+        ]
+        out.append(
+            MailFinding(
+                "mta-sts",
+                level,
+                f"MTA-STS policy in {found.mta_sts_mode} mode (max_age {found.mta_sts_max_age} s)",
+            )
+        )
         uncovered = [m for m in found.mx if not any(mx_matches(p, m) for p in found.mta_sts_mx)]
         if uncovered and found.mta_sts_mode != "none":
-            out.append(MailFinding("mta-sts-mx", "bad",
-                                   f"MX not covered by the MTA-STS policy: {', '.join(uncovered)}"))
+            out.append(
+                MailFinding(
+                    "mta-sts-mx",
+                    "bad",
+                    f"MX not covered by the MTA-STS policy: {', '.join(uncovered)}",
+                )
+            )
     if found.tls_rpt:
         out.append(MailFinding("tls-rpt", "good", "TLS-RPT reports requested"))
     else:
         out.append(MailFinding("no-tls-rpt", "info", "no TLS-RPT record"))
     unvalidated = "DNSSEC not validated by tlsreport"
     if not found.tlsa:
-        out.append(MailFinding("no-dane", "info",
-                               f"no DANE TLSA records at {found.tlsa_name or '_25._tcp'}"))
+        out.append(
+            MailFinding(
+                "no-dane", "info", f"no DANE TLSA records at {found.tlsa_name or '_25._tcp'}"
+            )
+        )
     elif found.tlsa_match:
-        out.append(MailFinding("dane-match", "good",
-                               f"DANE TLSA at {found.tlsa_name} matches the certificate served"
-                               f" ({unvalidated})"))
+        out.append(
+            MailFinding(
+                "dane-match",
+                "good",
+                f"DANE TLSA at {found.tlsa_name} matches the certificate served ({unvalidated})",
+            )
+        )
     elif found.tlsa_match is False:
-        out.append(MailFinding("dane-mismatch", "bad",
-                               f"DANE TLSA at {found.tlsa_name} does not match the certificate "
-                               f"served: DANE senders will refuse to deliver ({unvalidated})"))
+        out.append(
+            MailFinding(
+                "dane-mismatch",
+                "bad",
+                f"DANE TLSA at {found.tlsa_name} does not match the certificate "
+                f"served: DANE senders will refuse to deliver ({unvalidated})",
+            )
+        )
     else:
-        out.append(MailFinding("dane-unchecked", "info",
-                               f"DANE TLSA at {found.tlsa_name} not compared (no DANE-EE SHA-256 "
-                               f"record, or no certificate read; {unvalidated})"))
+        out.append(
+            MailFinding(
+                "dane-unchecked",
+                "info",
+                f"DANE TLSA at {found.tlsa_name} not compared (no DANE-EE SHA-256 "
+                f"record, or no certificate read; {unvalidated})",
+            )
+        )
     order = ("bad", "warning", "info", "good")
     return tuple(sorted(out, key=lambda f: order.index(f.level)))
 
 
 # --- I/O -------------------------------------------------------------------------------------
+
 
 def _resolver(nameserver: str | None, timeout: float) -> Any:
     import dns.resolver
@@ -179,8 +220,9 @@ def _txt(resolver: Any, name: str) -> list[str]:
     return [b"".join(r.strings).decode("utf-8", "replace") for r in _query(resolver, name, "TXT")]
 
 
-def fetch_sts_policy(domain: str, resolver: Any, *, ca_file: Path | None, port: int,
-                     timeout: float) -> str:
+def fetch_sts_policy(
+    domain: str, resolver: Any, *, ca_file: Path | None, port: int, timeout: float
+) -> str:
     """GET the policy over HTTPS with a verified certificate for mta-sts.<domain>."""
     host = f"mta-sts.{domain}"
     addresses = [r.address for r in _query(resolver, host, "A")]
@@ -190,10 +232,14 @@ def fetch_sts_policy(domain: str, resolver: Any, *, ca_file: Path | None, port: 
     if ca_file:
         context.load_verify_locations(cafile=str(ca_file))
     deadline = time.monotonic() + timeout
-    with socket.create_connection((addresses[0], port), timeout=timeout) as raw, \
-            context.wrap_socket(raw, server_hostname=host) as tls:
-        tls.sendall(f"GET {POLICY_PATH} HTTP/1.0\r\nHost: {host}\r\n"
-                    "User-Agent: tlsreport\r\nConnection: close\r\n\r\n".encode("ascii"))
+    with (
+        socket.create_connection((addresses[0], port), timeout=timeout) as raw,
+        context.wrap_socket(raw, server_hostname=host) as tls,
+    ):
+        tls.sendall(
+            f"GET {POLICY_PATH} HTTP/1.0\r\nHost: {host}\r\n"
+            "User-Agent: tlsreport\r\nConnection: close\r\n\r\n".encode("ascii")
+        )
         data = b""
         while len(data) <= MAX_POLICY + 4096:
             tls.settimeout(max(0.1, deadline - time.monotonic()))
@@ -210,10 +256,17 @@ def fetch_sts_policy(domain: str, resolver: Any, *, ca_file: Path | None, port: 
     return body.decode("utf-8", "replace")
 
 
-def check_mail_domain(domain: str, *, mx_host: str | None = None, leaf_sha256: str = "",
-                      spki_sha256: str = "", nameserver: str | None = None,
-                      ca_file: Path | None = None, https_port: int = 443,
-                      timeout: float = 5.0) -> MailDomain:
+def check_mail_domain(
+    domain: str,
+    *,
+    mx_host: str | None = None,
+    leaf_sha256: str = "",
+    spki_sha256: str = "",
+    nameserver: str | None = None,
+    ca_file: Path | None = None,
+    https_port: int = 443,
+    timeout: float = 5.0,
+) -> MailDomain:
     """Read the domain's MTA-STS, TLS-RPT and (for ``mx_host``) DANE records.
 
     ``leaf_sha256``/``spki_sha256`` are the hashes of the certificate ``mx_host`` served.
@@ -232,8 +285,13 @@ def check_mail_domain(domain: str, *, mx_host: str | None = None, leaf_sha256: s
             errors[what] = clean(f"{type(exc).__name__}: {exc}")
             return None
 
-    mx = guarded("MX", lambda: sorted((r.preference, str(r.exchange).rstrip(".").lower())
-                                      for r in _query(resolver, domain, "MX")))
+    mx = guarded(
+        "MX",
+        lambda: sorted(
+            (r.preference, str(r.exchange).rstrip(".").lower())
+            for r in _query(resolver, domain, "MX")
+        ),
+    )
     result["mx"] = tuple(h for _, h in mx or [])
     sts = guarded("MTA-STS TXT", lambda: _txt(resolver, f"_mta-sts.{domain}"))
     if sts is not None:
@@ -242,8 +300,9 @@ def check_mail_domain(domain: str, *, mx_host: str | None = None, leaf_sha256: s
             result["mta_sts_error"] = "TXT records at _mta-sts hold no single v=STSv1 record"
     if result.get("mta_sts_txt"):
         try:
-            text = fetch_sts_policy(domain, resolver, ca_file=ca_file, port=https_port,
-                                    timeout=timeout)
+            text = fetch_sts_policy(
+                domain, resolver, ca_file=ca_file, port=https_port, timeout=timeout
+            )
             mode, patterns, max_age = parse_sts_policy(text)
             result.update(mta_sts_mode=mode, mta_sts_mx=patterns, mta_sts_max_age=max_age)
         except (dns.exception.DNSException, OSError, ValueError) as exc:
@@ -255,9 +314,13 @@ def check_mail_domain(domain: str, *, mx_host: str | None = None, leaf_sha256: s
     if target:
         name = f"_25._tcp.{target}"
         result["tlsa_name"] = name
-        records = guarded("TLSA", lambda: [
-            TlsaRecord(int(r.usage), int(r.selector), int(r.mtype), r.cert.hex())
-            for r in _query(resolver, name, "TLSA")])
+        records = guarded(
+            "TLSA",
+            lambda: [
+                TlsaRecord(int(r.usage), int(r.selector), int(r.mtype), r.cert.hex())
+                for r in _query(resolver, name, "TLSA")
+            ],
+        )
         result["tlsa"] = tuple(records or ())
         result["tlsa_match"] = tlsa_matches(result["tlsa"], leaf_sha256, spki_sha256)
     return MailDomain(**result, errors=errors)

@@ -18,16 +18,18 @@ if TYPE_CHECKING:
 
 # Kept here rather than imported from mailpolicy: the grader stays pure and imports nothing
 # that opens sockets (tests/unit/test_mail_units.py checks the two lists agree).
-MAIL_SERVICES: tuple[str, ...] = ("smtp", "submission", "smtps", "imap", "imaps", "pop3",
-                                  "pop3s")
+MAIL_SERVICES: tuple[str, ...] = ("smtp", "submission", "smtps", "imap", "imaps", "pop3", "pop3s")
 HSTS = "HSTS"  # the grader's name for the HSTS test in not_tested and notes
 _UNCONFIRMED = "A+ not confirmed: "
 _NOT_TESTED = " not tested"
 # The target page's line for a mail target (its findings list), in the reader's words.
-WHY_NOT_A_PLUS = ("A is a mail server's best grade: A+ needs HSTS, an HTTP header that no "
-                  "mail protocol has")
-MAIL_TOP_NOTE = ("A is the best grade for a mail server: A+ needs HSTS, which applies to web "
-                 "sites only (HSTS not applicable to mail)")
+WHY_NOT_A_PLUS = (
+    "A is a mail server's best grade: A+ needs HSTS, an HTTP header that no mail protocol has"
+)
+MAIL_TOP_NOTE = (
+    "A is the best grade for a mail server: A+ needs HSTS, which applies to web "
+    "sites only (HSTS not applicable to mail)"
+)
 
 
 def is_mail(service: str) -> bool:
@@ -41,10 +43,11 @@ def for_mail(grade: Grade, service: str) -> Grade:
     note = grade.note
     extra = ""
     if note.startswith(_UNCONFIRMED) and note.endswith(_NOT_TESTED):
-        left = [n for n in note[len(_UNCONFIRMED):-len(_NOT_TESTED)].split(", ") if n != HSTS]
+        left = [n for n in note[len(_UNCONFIRMED) : -len(_NOT_TESTED)].split(", ") if n != HSTS]
         note = f"{_UNCONFIRMED}{', '.join(left)}{_NOT_TESTED}" if left else ""
     if grade.grade_if_trusted == "A":
         extra = MAIL_TOP_NOTE
     note = "; ".join(n for n in (note, extra) if n)
     return dataclasses.replace(
-        grade, not_tested=tuple(n for n in grade.not_tested if n != HSTS), note=note)
+        grade, not_tested=tuple(n for n in grade.not_tested if n != HSTS), note=note
+    )

@@ -39,8 +39,13 @@ from .facts import MailPolicy
 
 # service -> protocol spoken; implicit-TLS services speak it only inside TLS.
 PROTOCOL_OF: dict[str, str] = {
-    "smtp": "smtp", "submission": "smtp", "smtps": "smtp",
-    "imap": "imap", "imaps": "imap", "pop3": "pop3", "pop3s": "pop3",
+    "smtp": "smtp",
+    "submission": "smtp",
+    "smtps": "smtp",
+    "imap": "imap",
+    "imaps": "imap",
+    "pop3": "pop3",
+    "pop3s": "pop3",
 }
 IMPLICIT_TLS = ("smtps", "imaps", "pop3s")
 MAX_LINE = 4096
@@ -58,10 +63,11 @@ class DialogueError(Exception):
 def clean(text: str) -> str:
     """Printable ASCII only, bounded: what is kept of a line a server sent."""
     kept = "".join(c if " " <= c <= "~" else "?" for c in text.strip())
-    return kept if len(kept) <= MAX_TEXT else kept[:MAX_TEXT - 1] + "…"
+    return kept if len(kept) <= MAX_TEXT else kept[: MAX_TEXT - 1] + "…"
 
 
 # --- pure parsers ----------------------------------------------------------------------------
+
 
 def parse_ehlo(lines: list[str]) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
     """EHLO reply lines ("250-PIPELINING", "250 STARTTLS") -> (keywords, STARTTLS, AUTH mechs).
@@ -93,7 +99,7 @@ def parse_imap_capability(line: str) -> tuple[tuple[str, ...], bool, tuple[str, 
         start = text.upper().index("[CAPABILITY ") + len("[CAPABILITY ")
         text = text[start:].split("]", 1)[0]
     elif text.upper().startswith("* CAPABILITY"):
-        text = text[len("* CAPABILITY"):]
+        text = text[len("* CAPABILITY") :]
     else:
         raise DialogueError(f"not a CAPABILITY line: {clean(line)!r}")
     caps = tuple(clean(c) for c in text.split())
@@ -133,6 +139,7 @@ def smtp_mail_refused(code: int) -> bool | None:
 
 # --- findings: what the report says ----------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class MailFinding:
     """One line of the mail-policy section: ``level`` is "bad", "warning", "good" or "info"."""
@@ -151,39 +158,72 @@ def policy_findings(policy: MailPolicy | None, service: str) -> tuple[MailFindin
         return ()
     out: list[MailFinding] = []
     if policy.error:
-        out.append(MailFinding("mail-unread", "warning",
-                               f"mail dialogue could not be read: {policy.error}"))
+        out.append(
+            MailFinding(
+                "mail-unread", "warning", f"mail dialogue could not be read: {policy.error}"
+            )
+        )
     if policy.implicit_tls:
-        out.append(MailFinding("implicit-tls", "good",
-                               "TLS from the first byte (implicit TLS): nothing in clear text"))
+        out.append(
+            MailFinding(
+                "implicit-tls",
+                "good",
+                "TLS from the first byte (implicit TLS): nothing in clear text",
+            )
+        )
         return _sorted(out)
     if policy.starttls_offered is False:
-        out.append(MailFinding("no-starttls", "bad",
-                               "STARTTLS not offered: everything travels in clear text"))
+        out.append(
+            MailFinding(
+                "no-starttls", "bad", "STARTTLS not offered: everything travels in clear text"
+            )
+        )
     elif policy.starttls_offered:
         out.append(MailFinding("starttls", "good", "STARTTLS offered"))
     if policy.auth_before_tls:
-        out.append(MailFinding(
-            "auth-before-tls", "bad",
-            f"login offered before TLS ({', '.join(policy.auth_before_tls)}): "
-            "passwords can be sent in clear text"))
+        out.append(
+            MailFinding(
+                "auth-before-tls",
+                "bad",
+                f"login offered before TLS ({', '.join(policy.auth_before_tls)}): "
+                "passwords can be sent in clear text",
+            )
+        )
     elif policy.auth_before_tls == () and service != "smtp":
         out.append(MailFinding("no-auth-before-tls", "good", "no login offered before TLS"))
     if service == "submission":
         if policy.mail_before_tls:
-            out.append(MailFinding("submission-tls-optional", "bad",
-                                   "submission accepts mail before STARTTLS: TLS not required"))
+            out.append(
+                MailFinding(
+                    "submission-tls-optional",
+                    "bad",
+                    "submission accepts mail before STARTTLS: TLS not required",
+                )
+            )
         elif policy.mail_before_tls is False:
-            out.append(MailFinding("submission-tls-required", "good",
-                                   "submission requires STARTTLS before mail"))
+            out.append(
+                MailFinding(
+                    "submission-tls-required", "good", "submission requires STARTTLS before mail"
+                )
+            )
         else:
-            out.append(MailFinding("submission-tls-unknown", "info",
-                                   "whether submission requires TLS could not be told from "
-                                   f"its answer ({policy.mail_reply or 'none'})"))
+            out.append(
+                MailFinding(
+                    "submission-tls-unknown",
+                    "info",
+                    "whether submission requires TLS could not be told from "
+                    f"its answer ({policy.mail_reply or 'none'})",
+                )
+            )
     if service == "smtp" and policy.starttls_offered:
-        out.append(MailFinding("mx-tls-optional", "info",
-                               "TLS is optional on an MX, as RFC 3207 asks of a public MX; "
-                               "MTA-STS or DANE let senders require it"))
+        out.append(
+            MailFinding(
+                "mx-tls-optional",
+                "info",
+                "TLS is optional on an MX, as RFC 3207 asks of a public MX; "
+                "MTA-STS or DANE let senders require it",
+            )
+        )
     return _sorted(out)
 
 
@@ -202,20 +242,31 @@ def policy_summary(policy: MailPolicy | None, service: str) -> str:
     worst = found[0]
     if worst.level == "good":  # all good: name the strongest thing said
         ids = [f.id for f in found]
-        worst = found[min(range(len(ids)), key=lambda i: _BEST_FIRST.index(ids[i])
-                          if ids[i] in _BEST_FIRST else len(_BEST_FIRST))]
+        worst = found[
+            min(
+                range(len(ids)),
+                key=lambda i: (
+                    _BEST_FIRST.index(ids[i]) if ids[i] in _BEST_FIRST else len(_BEST_FIRST)
+                ),
+            )
+        ]
     short = {
-        "no-starttls": "no STARTTLS", "auth-before-tls": "login before TLS",
-"submission-tls-optional": "TLS optional",
-        "mail-unread": "policy not read", "implicit-tls": "implicit TLS",
-        "submission-tls-required": "TLS required", "starttls": "STARTTLS",
-        "no-auth-before-tls": "STARTTLS, no clear login", "mx-tls-optional": "STARTTLS",
+        "no-starttls": "no STARTTLS",
+        "auth-before-tls": "login before TLS",
+        "submission-tls-optional": "TLS optional",
+        "mail-unread": "policy not read",
+        "implicit-tls": "implicit TLS",
+        "submission-tls-required": "TLS required",
+        "starttls": "STARTTLS",
+        "no-auth-before-tls": "STARTTLS, no clear login",
+        "mx-tls-optional": "STARTTLS",
         "submission-tls-unknown": "STARTTLS",
     }
     return short.get(worst.id, worst.text)
 
 
 # --- the probe (I/O) -------------------------------------------------------------------------
+
 
 class _Conversation:
     """Line I/O on one socket with one deadline for the whole dialogue."""
@@ -296,36 +347,43 @@ def certificate_hashes(der: bytes) -> tuple[str, str]:
     from cryptography.hazmat.primitives import serialization
 
     cert = x509.load_der_x509_certificate(der)
-    spki = cert.public_key().public_bytes(serialization.Encoding.DER,
-                                          serialization.PublicFormat.SubjectPublicKeyInfo)
+    spki = cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     return hashlib.sha256(der).hexdigest(), hashlib.sha256(spki).hexdigest()
 
 
 def _handshake(sock: socket.socket, host: str, deadline: float) -> tuple[str, str]:
     sock.settimeout(max(0.1, deadline - time.monotonic()))
-    with _tls_context().wrap_socket(sock, server_hostname=host,
-                                    do_handshake_on_connect=True) as tls:
+    with _tls_context().wrap_socket(
+        sock, server_hostname=host, do_handshake_on_connect=True
+    ) as tls:
         der = tls.getpeercert(binary_form=True)
         with contextlib.suppress(OSError, ValueError):
             tls.unwrap()
     return certificate_hashes(der) if der else ("", "")
 
 
-def probe_mail_policy(service: str, host: str, ip: str, port: int, *,
-                      timeout: float = 10.0) -> MailPolicy:
+def probe_mail_policy(
+    service: str, host: str, ip: str, port: int, *, timeout: float = 10.0
+) -> MailPolicy:
     """Read one mail server's pre-TLS policy; never raises for anything the server does."""
     protocol = PROTOCOL_OF[service]
     deadline = time.monotonic() + timeout
     try:
         sock = socket.create_connection((ip, port), timeout=timeout)
     except OSError as exc:
-        return MailPolicy(protocol=protocol, implicit_tls=service in IMPLICIT_TLS,
-                          error=clean(f"cannot connect: {exc}"))
+        return MailPolicy(
+            protocol=protocol,
+            implicit_tls=service in IMPLICIT_TLS,
+            error=clean(f"cannot connect: {exc}"),
+        )
     try:
         if service in IMPLICIT_TLS:
             leaf, spki = _handshake(sock, host, deadline)
-            return MailPolicy(protocol=protocol, implicit_tls=True, tls_leaf_sha256=leaf,
-                              tls_spki_sha256=spki)
+            return MailPolicy(
+                protocol=protocol, implicit_tls=True, tls_leaf_sha256=leaf, tls_spki_sha256=spki
+            )
         talk = _Conversation(sock, deadline)
         if protocol == "smtp":
             return _smtp(talk, service, host, deadline)
@@ -333,8 +391,11 @@ def probe_mail_policy(service: str, host: str, ip: str, port: int, *,
             return _imap(talk, host, deadline)
         return _pop3(talk, host, deadline)
     except (OSError, DialogueError, ssl.SSLError, UnicodeError, ValueError) as exc:
-        return MailPolicy(protocol=protocol, implicit_tls=service in IMPLICIT_TLS,
-                          error=clean(f"{type(exc).__name__}: {exc}"))
+        return MailPolicy(
+            protocol=protocol,
+            implicit_tls=service in IMPLICIT_TLS,
+            error=clean(f"{type(exc).__name__}: {exc}"),
+        )
     finally:
         sock.close()
 
@@ -364,9 +425,16 @@ def _smtp(talk: _Conversation, service: str, host: str, deadline: float) -> Mail
             leaf, spki = _handshake(talk.sock, host, deadline)
     else:
         talk.send("QUIT")
-    return MailPolicy(protocol="smtp", capabilities=keywords, starttls_offered=starttls,
-                      auth_before_tls=mechs, mail_before_tls=mail_before,
-                      mail_reply=mail_reply, tls_leaf_sha256=leaf, tls_spki_sha256=spki)
+    return MailPolicy(
+        protocol="smtp",
+        capabilities=keywords,
+        starttls_offered=starttls,
+        auth_before_tls=mechs,
+        mail_before_tls=mail_before,
+        mail_reply=mail_reply,
+        tls_leaf_sha256=leaf,
+        tls_spki_sha256=spki,
+    )
 
 
 def _imap(talk: _Conversation, host: str, deadline: float) -> MailPolicy:
@@ -389,9 +457,15 @@ def _imap(talk: _Conversation, host: str, deadline: float) -> MailPolicy:
         talk.send("t3 LOGOUT")
     # LOGIN (the command) counts as a clear-text login unless LOGINDISABLED says otherwise.
     logins = mechs if login_disabled else ("LOGIN", *mechs)
-    return MailPolicy(protocol="imap", capabilities=caps, starttls_offered=starttls,
-                      auth_before_tls=logins, login_disabled=login_disabled,
-                      tls_leaf_sha256=leaf, tls_spki_sha256=spki)
+    return MailPolicy(
+        protocol="imap",
+        capabilities=caps,
+        starttls_offered=starttls,
+        auth_before_tls=logins,
+        login_disabled=login_disabled,
+        tls_leaf_sha256=leaf,
+        tls_spki_sha256=spki,
+    )
 
 
 def _pop3(talk: _Conversation, host: str, deadline: float) -> MailPolicy:
@@ -417,6 +491,12 @@ def _pop3(talk: _Conversation, host: str, deadline: float) -> MailPolicy:
             leaf, spki = _handshake(talk.sock, host, deadline)
     else:
         talk.send("QUIT")
-    return MailPolicy(protocol="pop3", capabilities=caps, starttls_offered=stls,
-                      auth_before_tls=logins, mail_reply=reply, tls_leaf_sha256=leaf,
-                      tls_spki_sha256=spki)
+    return MailPolicy(
+        protocol="pop3",
+        capabilities=caps,
+        starttls_offered=stls,
+        auth_before_tls=logins,
+        mail_reply=reply,
+        tls_leaf_sha256=leaf,
+        tls_spki_sha256=spki,
+    )

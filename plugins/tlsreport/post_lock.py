@@ -107,10 +107,11 @@ class PostLock:
             for key, value in choices.items():
                 where = f"{path}: posts.{post}.{key}"
                 if not isinstance(value, dict):
-                    raise LockError(f"{where}: expected {{\"as_of\": …, \"snapshot\": …}}")
+                    raise LockError(f'{where}: expected {{"as_of": …, "snapshot": …}}')
                 as_of = _stamp(_parse(value.get("as_of"), where + ".as_of"))
-                entries[post][key] = Locked(as_of, _parse(value.get("snapshot"),
-                                                           where + ".snapshot"))
+                entries[post][key] = Locked(
+                    as_of, _parse(value.get("snapshot"), where + ".snapshot")
+                )
         return cls(path, entries)
 
     def choose(

@@ -67,8 +67,11 @@ def environment(theme_templates: Path | None = None) -> jinja2.Environment:
     if theme_templates is not None:
         loaders.append(jinja2.FileSystemLoader(str(theme_templates)))
     loaders.append(jinja2.FileSystemLoader(str(TEMPLATES)))
-    loaders.append(jinja2.PrefixLoader(
-        {"tlsreport-default": jinja2.FileSystemLoader(str(TEMPLATES / "tlsreport"))}))
+    loaders.append(
+        jinja2.PrefixLoader(
+            {"tlsreport-default": jinja2.FileSystemLoader(str(TEMPLATES / "tlsreport"))}
+        )
+    )
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
@@ -99,10 +102,12 @@ def badge(letter: str | None, word: str = NOT_TESTED) -> Markup:
     the same word the chart and the change list use.
     """
     if letter is None:
-        return Markup('<span class="tls-grade tls-grade-{}" title="No grade: {}">{}</span>'
-                      ).format(vocabulary.slug(word), word, word)
+        return Markup('<span class="tls-grade tls-grade-{}" title="No grade: {}">{}</span>').format(
+            vocabulary.slug(word), word, word
+        )
     return Markup('<span class="tls-grade tls-grade-{}" title="Grade {}">{}</span>').format(
-        grade_slug(letter), letter, letter)
+        grade_slug(letter), letter, letter
+    )
 
 
 def stylesheet_link(href: str) -> Markup:
@@ -131,7 +136,7 @@ def cert_expiry(result: TargetResult) -> date | None:
 
 
 def expiry_text(result: TargetResult, on: date) -> str:
-    """"expires on … (N days left)" / "expired on …" for the leaf, as of ``on``; "" if none."""
+    """ "expires on … (N days left)" / "expired on …" for the leaf, as of ``on``; "" if none."""
     expiry = cert_expiry(result)
     return vocabulary.expiry_text(expiry, on) if expiry is not None else ""
 
@@ -270,8 +275,9 @@ def grade_rows(
     for result in snapshot.results:
         if group is not None and group not in result.target.group:
             continue
-        rows.append(_row(result, grades.get(result.target.key), target_url(result.target),
-                         on=snapshot.day))
+        rows.append(
+            _row(result, grades.get(result.target.key), target_url(result.target), on=snapshot.day)
+        )
     rows.sort(key=lambda r: (r.name.casefold(), r.name))
     return rows
 
@@ -293,8 +299,12 @@ def grades_view(
     (default: ``tlsreport-<list>``).
     """
     rows = grade_rows(snapshot, grades=grades, group=group, target_url=target_url)
-    ctx: dict[str, Any] = {"snapshot": snapshot, "taken": _as_datetime(snapshot.taken),
-                           "group": group, "on": on}
+    ctx: dict[str, Any] = {
+        "snapshot": snapshot,
+        "taken": _as_datetime(snapshot.taken),
+        "group": group,
+        "on": on,
+    }
     if compact:
         order = {g: i for i, g in enumerate(GRADES)}
         ranked = sorted(rows, key=lambda r: order.get(r.letter or "", len(order)))
@@ -302,16 +312,28 @@ def grades_view(
     prefix = id_prefix or f"tlsreport-{snapshot.list_slug}"
     sections = []
     for letter in GRADES:
-        sections.append(Section(letter, letter, f"{prefix}-{grade_slug(letter)}",
-                                tuple(r for r in rows if r.letter == letter)))
-    sections.append(Section(NOT_TESTED, None, f"{prefix}-not-tested",
-                            tuple(r for r in rows if r.letter not in GRADES
-                                  and not r.not_recorded)))
+        sections.append(
+            Section(
+                letter,
+                letter,
+                f"{prefix}-{grade_slug(letter)}",
+                tuple(r for r in rows if r.letter == letter),
+            )
+        )
+    sections.append(
+        Section(
+            NOT_TESTED,
+            None,
+            f"{prefix}-not-tested",
+            tuple(r for r in rows if r.letter not in GRADES and not r.not_recorded),
+        )
+    )
     gaps = tuple(r for r in rows if r.letter not in GRADES and r.not_recorded)
     if gaps:  # a gap in a recorded list is not a test that could not be made (issue 15)
         sections.append(Section(NOT_RECORDED, None, f"{prefix}-not-recorded", gaps))
     return env.get_template("tlsreport/grades.html").render(
-        sections=sections, groups=collapse_empty(sections), **ctx)
+        sections=sections, groups=collapse_empty(sections), **ctx
+    )
 
 
 def collapse_empty(sections: Sequence[Section]) -> list[tuple[str, Any, list[str]]]:
@@ -328,8 +350,9 @@ def collapse_empty(sections: Sequence[Section]) -> list[tuple[str, Any, list[str
         if run:
             letters = [x.label for x in run if x.letter is not None]
             if letters:
-                out.append(("none", "no " + vocabulary.join_words(letters),
-                            [x.anchor for x in run]))
+                out.append(
+                    ("none", "no " + vocabulary.join_words(letters), [x.anchor for x in run])
+                )
             run.clear()
 
     for section in sections:
@@ -349,23 +372,26 @@ def changes_view(
     since_label: str,
     target_url: Callable[[str], str | None] = lambda key: None,
 ) -> str:
-    """"Changed since the last post", grouped under the date each change was first seen.
+    """ "Changed since the last post", grouped under the date each change was first seen.
 
     ``target_url`` takes the target's key (``Change.key``, ``host:port/service``): a removed
     target is known by its key alone, and the key is what target pages are indexed by.
     """
     by_date: dict[str, list[dict[str, Any]]] = {}
     for change in changes:
-        by_date.setdefault(change.first_seen, []).append({
-            "change": change,
-            "url": target_url(change.key),
-            "old_text": _change_side(change.old_grade, change.old_state),
-            "new_text": _change_side(change.new_grade, change.new_state),
-            "rules_only": change.cause == CAUSE_RULES,
-        })
+        by_date.setdefault(change.first_seen, []).append(
+            {
+                "change": change,
+                "url": target_url(change.key),
+                "old_text": _change_side(change.old_grade, change.old_state),
+                "new_text": _change_side(change.new_grade, change.new_state),
+                "rules_only": change.cause == CAUSE_RULES,
+            }
+        )
     days = [(d, by_date[d]) for d in sorted(by_date)]
     return env.get_template("tlsreport/changes.html").render(
-        days=days, since_label=since_label, CHANGED=CHANGED, ADDED=ADDED, REMOVED=REMOVED)
+        days=days, since_label=since_label, CHANGED=CHANGED, ADDED=ADDED, REMOVED=REMOVED
+    )
 
 
 def chart_view(env: jinja2.Environment, chart: Chart, *, src: str) -> str:
@@ -374,8 +400,12 @@ def chart_view(env: jinja2.Environment, chart: Chart, *, src: str) -> str:
 
 
 def target_card(
-    env: jinja2.Environment, result: TargetResult, grade: Grade | None, *,
-    url: str | None = None, on: date | None = None,
+    env: jinja2.Environment,
+    result: TargetResult,
+    grade: Grade | None,
+    *,
+    url: str | None = None,
+    on: date | None = None,
 ) -> str:
     """One target inline (inside a sentence): badge, name, reasons, certificate expiry.
 
@@ -420,11 +450,16 @@ def endpoints_table(env: jinja2.Environment, grade: Grade | None) -> str:
     """Every address of a target with its own grade (a target page); "" for one address."""
     if grade is None or len(grade.endpoints) < 2:
         return ""
-    rows = [EndpointRow(e.address, e.letter,
-                        tuple(r.label for r in vocabulary.fold_reasons(e.grade.reasons))
-                        if e.grade is not None
-                        else (e.reason or vocabulary.state_detail_of(e.state),))
-            for e in grade.endpoints]
+    rows = [
+        EndpointRow(
+            e.address,
+            e.letter,
+            tuple(r.label for r in vocabulary.fold_reasons(e.grade.reasons))
+            if e.grade is not None
+            else (e.reason or vocabulary.state_detail_of(e.state),),
+        )
+        for e in grade.endpoints
+    ]
     return env.get_template("tlsreport/endpoints.html").render(endpoints=rows)
 
 
@@ -436,8 +471,14 @@ def error_box(env: jinja2.Environment, message: str) -> str:
 # --- internals ------------------------------------------------------------------------------
 
 
-def _row(result: TargetResult, grade: Grade | None, url: str | None, *,
-         on: date | None = None, when: datetime | None = None) -> Row:
+def _row(
+    result: TargetResult,
+    grade: Grade | None,
+    url: str | None,
+    *,
+    on: date | None = None,
+    when: datetime | None = None,
+) -> Row:
     """One target as the templates show it; ``on``: the snapshot's day (for "expired on")."""
     expiry = cert_expiry(result)
     return Row(
@@ -492,7 +533,11 @@ MAX_SAN_NAMES = 10  # certificate names shown before "and N more": a hostile cer
 
 
 def target_report(
-    env: jinja2.Environment, result: TargetResult, grade: Grade | None, *, on: date,
+    env: jinja2.Environment,
+    result: TargetResult,
+    grade: Grade | None,
+    *,
+    on: date,
 ) -> str:
     """The target page's body: grade and grade-if-trusted, scores as bars, caps with their
     reason and rule date, protocols, suites per protocol (weak ones marked), the certificate
@@ -502,7 +547,8 @@ def target_report(
     header values) is escaped there.
     """
     return env.get_template("tlsreport/target_report.html").render(
-        **report_data(result, grade, on=on))
+        **report_data(result, grade, on=on)
+    )
 
 
 def report_data(result: TargetResult, grade: Grade | None, *, on: date) -> dict[str, Any]:
@@ -513,31 +559,52 @@ def report_data(result: TargetResult, grade: Grade | None, *, on: date) -> dict[
         "letter": letter,
         "word": vocabulary.state_word(result, letter),
         "detail": vocabulary.state_detail(result),
-        "if_trusted": None, "scores": [], "caps": [], "warnings": [], "note": "",
+        "if_trusted": None,
+        "scores": [],
+        "caps": [],
+        "warnings": [],
+        "note": "",
         "reasons": reasons_of(result, grade) if grade is not None else [],
-        "protocols": [], "suites": [], "chain": [], "trust": None, "hsts": None,
-        "ocsp": None, "not_tested": [], "recorded": None, "address": None,
-        "fetched": None, "fetch_error": None, "hsts_not_applicable": None, "mail_policy": [],
+        "protocols": [],
+        "suites": [],
+        "chain": [],
+        "trust": None,
+        "hsts": None,
+        "ocsp": None,
+        "not_tested": [],
+        "recorded": None,
+        "address": None,
+        "fetched": None,
+        "fetch_error": None,
+        "hsts_not_applicable": None,
+        "mail_policy": [],
     }
     if grade is not None:
         if grade.grade_if_trusted != grade.letter:
             data["if_trusted"] = grade.grade_if_trusted
         if grade.scores is not None:
             sc = grade.scores
-            data["scores"] = [("Protocol support", sc.protocol), ("Key exchange", sc.key_exchange),
-                              ("Cipher strength", sc.cipher), ("Overall", sc.total)]
-        data["caps"] = [{"grade": c.grade, "reason": c.reason,
-                         "since": _as_date(c.since) if c.since else None}
-                        for c in _fold_caps(grade)]
+            data["scores"] = [
+                ("Protocol support", sc.protocol),
+                ("Key exchange", sc.key_exchange),
+                ("Cipher strength", sc.cipher),
+                ("Overall", sc.total),
+            ]
+        data["caps"] = [
+            {"grade": c.grade, "reason": c.reason, "since": _as_date(c.since) if c.since else None}
+            for c in _fold_caps(grade)
+        ]
         kept = {r.id for r in vocabulary.fold_reasons(grade.reasons)}
         data["warnings"] = [w.label for w in grade.warnings if w.id in kept]
         data["not_tested"] = list(grade.not_tested)
         data["note"] = grade.note
     if facts is None:
         if result.recorded is not None:
-            data["recorded"] = {"grade": result.recorded.grade or NOT_RECORDED,
-                                "reasons": list(result.recorded.reasons),
-                                "source": result.recorded.source}
+            data["recorded"] = {
+                "grade": result.recorded.grade or NOT_RECORDED,
+                "reasons": list(result.recorded.reasons),
+                "source": result.recorded.source,
+            }
         return data
     for p in PROTOCOLS:
         offered = facts.offered(p)
@@ -547,27 +614,43 @@ def report_data(result: TargetResult, grade: Grade | None, *, on: date) -> dict[
         listed = facts.protocols.get(p)
         if not listed:
             continue
-        data["suites"].append((_PROTOCOL_NAMES[p], [
-            {"name": s.name, "bits": s.bits, "kex": _kex_text(s.kex, s.kex_bits, s.curve),
-             "weak": suites.weaknesses(s)} for s in listed]))
+        data["suites"].append(
+            (
+                _PROTOCOL_NAMES[p],
+                [
+                    {
+                        "name": s.name,
+                        "bits": s.bits,
+                        "kex": _kex_text(s.kex, s.kex_bits, s.curve),
+                        "weak": suites.weaknesses(s),
+                    }
+                    for s in listed
+                ],
+            )
+        )
     if result.endpoints and facts.ip:
         # The facts below are one address's; the grade is the worst address's.
-        data["address"] = (f"{facts.ip} (the first of {len(result.endpoints)} addresses; "
-                           "every address's grade is listed above)")
+        data["address"] = (
+            f"{facts.ip} (the first of {len(result.endpoints)} addresses; "
+            "every address's grade is listed above)"
+        )
     cert = facts.certificate
     if cert is not None:
         for i, c in enumerate(cert.chain):
             data["chain"].append(_chain_entry(i, c, on))
         data["trust"] = vocabulary.trust_text(cert.problem, cert.trusted)
         if cert.fetched:  # an incomplete chain completed through the leaf's AIA URL
-            data["fetched"] = ("; ".join(c.subject for c in cert.fetched)
-                               + f" from {', '.join(cert.fetched_from)}")
+            data["fetched"] = (
+                "; ".join(c.subject for c in cert.fetched) + f" from {', '.join(cert.fetched_from)}"
+            )
         elif cert.fetch_error:
             data["fetch_error"] = cert.fetch_error[:200]
         if cert.ocsp_stapled is not None:
-            data["ocsp"] = "stapled" + (f" ({cert.ocsp_status.lower()})"
-                                        if cert.ocsp_status else "") if cert.ocsp_stapled \
+            data["ocsp"] = (
+                "stapled" + (f" ({cert.ocsp_status.lower()})" if cert.ocsp_status else "")
+                if cert.ocsp_stapled
                 else "not stapled"
+            )
     if facts.hsts is not None:
         h = facts.hsts
         if h.present:
@@ -583,11 +666,14 @@ def report_data(result: TargetResult, grade: Grade | None, *, on: date) -> dict[
         data["hsts"] = f"not read: {facts.http_error[:200]}"
     if is_mail(result.target.service):  # issue 14: HSTS is a web header; what mail says first
         data["hsts_not_applicable"] = f"HSTS not applicable to mail — {WHY_NOT_A_PLUS}"
-        data["mail_policy"] = [(f.level, f.text)
-                               for f in policy_findings(facts.mail, result.target.service)]
+        data["mail_policy"] = [
+            (f.level, f.text) for f in policy_findings(facts.mail, result.target.service)
+        ]
     if facts.errors:
-        data["not_tested"] = [*data["not_tested"],
-                              *(f"{name} (did not complete)" for name in sorted(facts.errors))]
+        data["not_tested"] = [
+            *data["not_tested"],
+            *(f"{name} (did not complete)" for name in sorted(facts.errors)),
+        ]
     return data
 
 
@@ -636,7 +722,9 @@ def _chain_entry(index: int, c: Any, on: date) -> dict[str, Any]:
     more = len(c.sans) - len(names)
     return {
         "role": "server certificate" if index == 0 else f"chain certificate {index}",
-        "subject": c.subject, "issuer": c.issuer, "key": key,
+        "subject": c.subject,
+        "issuer": c.issuer,
+        "key": key,
         "signature": c.signature_hash.upper() if c.signature_hash else DASH,
         "validity": validity or DASH,
         "names": ", ".join(names) + (f" and {more} more" if more else ""),

@@ -95,8 +95,13 @@ Y2025 = "2025-05-16"  # 2009r
 # Certificate trust failures: F under the original guide, T/M from SSL Labs 1.10.
 # "issuer-not-found": an incomplete chain whose missing issuer could not be fetched (AIA):
 # the chain cannot be trusted, as SSL Labs grades a chain it cannot complete.
-_TRUST = ("cert-expired", "cert-not-yet-valid", "cert-self-signed", "cert-untrusted",
-          "issuer-not-found")
+_TRUST = (
+    "cert-expired",
+    "cert-not-yet-valid",
+    "cert-self-signed",
+    "cert-untrusted",
+    "issuer-not-found",
+)
 
 RULES: tuple[Rule, ...] = (
     # A+ (and A-) exist since 2009e; before that the best grade is A. "_"-findings are the

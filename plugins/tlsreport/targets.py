@@ -33,8 +33,16 @@ SERVICES: dict[str, int] = {
     "pop3s": 995,
 }
 
-_LIST_KEYS = {"title", "slug", "scan", "ca_file", "aia_fetch", "target", "mail_domain",
-              "dns_server"}
+_LIST_KEYS = {
+    "title",
+    "slug",
+    "scan",
+    "ca_file",
+    "aia_fetch",
+    "target",
+    "mail_domain",
+    "dns_server",
+}
 _TARGET_KEYS = {"name", "host", "port", "service", "path", "address", "group", "added", "note"}
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _HOST_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -43,8 +51,9 @@ _HOST_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 class TargetListError(ValueError):
     """A target list that cannot be used; says where (file, line, field) and what to do."""
 
-    def __init__(self, file: Path | str, line: int | None, field: str, message: str,
-                 hint: str = "") -> None:
+    def __init__(
+        self, file: Path | str, line: int | None, field: str, message: str, hint: str = ""
+    ) -> None:
         self.file = Path(file)
         self.line = line
         self.field = field
@@ -79,8 +88,14 @@ class Target:
     def ref(self) -> facts.TargetRef:
         """The copy stored in snapshots, so history survives later edits to the list."""
         return facts.TargetRef(
-            name=self.name, host=self.host, port=self.port, service=self.service,
-            path=self.path, address=self.address, group=self.group, note=self.note,
+            name=self.name,
+            host=self.host,
+            port=self.port,
+            service=self.service,
+            path=self.path,
+            address=self.address,
+            group=self.group,
+            note=self.note,
             addresses=self.addresses,
         )
 
@@ -144,75 +159,108 @@ def load_target_list(path: Path) -> TargetList:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise TargetListError(path, None, "file", "does not exist",
-                              "check the path of the target list") from None
+        raise TargetListError(
+            path, None, "file", "does not exist", "check the path of the target list"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise TargetListError(path, None, "file", f"cannot be read ({exc})",
-                              "save it as UTF-8 text") from None
+        raise TargetListError(
+            path, None, "file", f"cannot be read ({exc})", "save it as UTF-8 text"
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"at line (\d+)", str(exc))
-        raise TargetListError(path, int(found.group(1)) if found else None, "toml",
-                              f"syntax error: {exc}",
-                              "fix the TOML syntax (strings need quotes, one key per line)"
-                              ) from None
+        raise TargetListError(
+            path,
+            int(found.group(1)) if found else None,
+            "toml",
+            f"syntax error: {exc}",
+            "fix the TOML syntax (strings need quotes, one key per line)",
+        ) from None
     return _build_list(path, data, _locate(text))
 
 
 def _build_list(path: Path, data: dict[str, Any], lines: _Lines) -> TargetList:
     def fail(field: str, message: str, hint: str, line: int | None = None) -> TargetListError:
-        return TargetListError(path, line if line is not None else lines.top.get(field),
-                               field, message, hint)
+        return TargetListError(
+            path, line if line is not None else lines.top.get(field), field, message, hint
+        )
 
     for key in data:
         if key not in _LIST_KEYS:
-            raise fail(key, "unknown key",
-                       f"allowed at the top: {', '.join(sorted(_LIST_KEYS - {'target'}))} "
-                       "and [[target]] tables")
+            raise fail(
+                key,
+                "unknown key",
+                f"allowed at the top: {', '.join(sorted(_LIST_KEYS - {'target'}))} "
+                "and [[target]] tables",
+            )
 
     slug = data.get("slug", path.stem)
     if not isinstance(slug, str) or not _SLUG_RE.match(slug):
-        raise fail("slug", f"{slug!r} is not a valid slug",
-                   "use lower-case letters, digits, '-', '.' or '_' (it names a directory)")
+        raise fail(
+            "slug",
+            f"{slug!r} is not a valid slug",
+            "use lower-case letters, digits, '-', '.' or '_' (it names a directory)",
+        )
     title = data.get("title", slug)
     if not isinstance(title, str) or not title.strip():
         raise fail("title", "must be a non-empty string", 'write e.g. title = "Belgian banks"')
     scan = data.get("scan", False)
     if not isinstance(scan, bool):
-        raise fail("scan", f"must be true or false, got {scan!r}",
-                   "true to scan the list, false for an archive list")
+        raise fail(
+            "scan",
+            f"must be true or false, got {scan!r}",
+            "true to scan the list, false for an archive list",
+        )
 
     aia_fetch = data.get("aia_fetch", True)
     if not isinstance(aia_fetch, bool):
-        raise fail("aia_fetch", f"must be true or false, got {aia_fetch!r}",
-                   "false to never fetch missing intermediates through AIA")
+        raise fail(
+            "aia_fetch",
+            f"must be true or false, got {aia_fetch!r}",
+            "false to never fetch missing intermediates through AIA",
+        )
 
     ca_file: Path | None = None
     if "ca_file" in data:
         raw_ca = data["ca_file"]
         if not isinstance(raw_ca, str) or not raw_ca:
-            raise fail("ca_file", "must be a file name string",
-                       "give the path of a PEM file, relative to this list")
+            raise fail(
+                "ca_file",
+                "must be a file name string",
+                "give the path of a PEM file, relative to this list",
+            )
         ca_file = (path.parent / raw_ca).resolve()
         if not ca_file.is_file():
-            raise fail("ca_file", f"{ca_file} does not exist",
-                       "give the path of a PEM file, relative to this list")
+            raise fail(
+                "ca_file",
+                f"{ca_file} does not exist",
+                "give the path of a PEM file, relative to this list",
+            )
         try:
             pem = ca_file.read_bytes()
         except OSError as exc:
-            raise fail("ca_file", f"{ca_file} cannot be read ({exc})",
-                       "check the file's permissions") from None
+            raise fail(
+                "ca_file", f"{ca_file} cannot be read ({exc})", "check the file's permissions"
+            ) from None
         if b"-----BEGIN CERTIFICATE-----" not in pem:
-            raise fail("ca_file", f"{ca_file} holds no PEM certificate",
-                       "give a file with -----BEGIN CERTIFICATE----- blocks")
+            raise fail(
+                "ca_file",
+                f"{ca_file} holds no PEM certificate",
+                "give a file with -----BEGIN CERTIFICATE----- blocks",
+            )
 
     mail_domain = data.get("mail_domain")
-    if mail_domain is not None and (not isinstance(mail_domain, str)
-                                    or not _HOST_RE.match(mail_domain)
-                                    or mail_domain.startswith(("-", "."))):
-        raise fail("mail_domain", f"{mail_domain!r} is not a domain name",
-                   'write e.g. mail_domain = "example.org"')
+    if mail_domain is not None and (
+        not isinstance(mail_domain, str)
+        or not _HOST_RE.match(mail_domain)
+        or mail_domain.startswith(("-", "."))
+    ):
+        raise fail(
+            "mail_domain",
+            f"{mail_domain!r} is not a domain name",
+            'write e.g. mail_domain = "example.org"',
+        )
     dns_server = data.get("dns_server")
     if dns_server is not None:
         try:
@@ -220,9 +268,12 @@ def _build_list(path: Path, data: dict[str, Any], lines: _Lines) -> TargetList:
                 raise DnsServerError(f"{dns_server!r} is not a string")
             parse_dns_server(dns_server)
         except DnsServerError as exc:
-            raise fail("dns_server", str(exc),
-                       'write e.g. dns_server = "127.0.0.1:5353", or leave it out for the '
-                       "system's resolver") from None
+            raise fail(
+                "dns_server",
+                str(exc),
+                'write e.g. dns_server = "127.0.0.1:5353", or leave it out for the '
+                "system's resolver",
+            ) from None
 
     raw_targets = data.get("target", [])
     if not isinstance(raw_targets, list):
@@ -231,36 +282,50 @@ def _build_list(path: Path, data: dict[str, Any], lines: _Lines) -> TargetList:
     seen_keys: dict[str, int] = {}
     seen_names: dict[str, int] = {}
     for index, raw in enumerate(raw_targets):
-        header, key_lines = (lines.targets[index] if index < len(lines.targets)
-                             else (None, {}))
+        header, key_lines = lines.targets[index] if index < len(lines.targets) else (None, {})
         target = _build_target(path, index, raw, header, key_lines)
         where = f"target[{index + 1}]"
         if target.key in seen_keys:
-            raise TargetListError(path, header, f"{where}.host",
-                                  f"duplicate target {target.key} "
-                                  f"(also target[{seen_keys[target.key]}])",
-                                  "list each host, port and service once")
+            raise TargetListError(
+                path,
+                header,
+                f"{where}.host",
+                f"duplicate target {target.key} (also target[{seen_keys[target.key]}])",
+                "list each host, port and service once",
+            )
         if target.name in seen_names:
-            raise TargetListError(path, key_lines.get("name", header), f"{where}.name",
-                                  f"duplicate name {target.name!r} "
-                                  f"(also target[{seen_names[target.name]}])",
-                                  "give each target its own name")
+            raise TargetListError(
+                path,
+                key_lines.get("name", header),
+                f"{where}.name",
+                f"duplicate name {target.name!r} (also target[{seen_names[target.name]}])",
+                "give each target its own name",
+            )
         seen_keys[target.key] = index + 1
         seen_names[target.name] = index + 1
         targets.append(target)
-    return TargetList(path=path, title=title.strip(), slug=slug, scan=scan, ca_file=ca_file,
-                      targets=tuple(targets), aia_fetch=aia_fetch,
-                      mail_domain=mail_domain.lower() if mail_domain else None,
-                      dns_server=dns_server)
+    return TargetList(
+        path=path,
+        title=title.strip(),
+        slug=slug,
+        scan=scan,
+        ca_file=ca_file,
+        targets=tuple(targets),
+        aia_fetch=aia_fetch,
+        mail_domain=mail_domain.lower() if mail_domain else None,
+        dns_server=dns_server,
+    )
 
 
-def _build_target(path: Path, index: int, raw: Any, header: int | None,
-                  key_lines: dict[str, int]) -> Target:
+def _build_target(
+    path: Path, index: int, raw: Any, header: int | None, key_lines: dict[str, int]
+) -> Target:
     where = f"target[{index + 1}]"
 
     def fail(field: str, message: str, hint: str) -> TargetListError:
-        return TargetListError(path, key_lines.get(field, header), f"{where}.{field}",
-                               message, hint)
+        return TargetListError(
+            path, key_lines.get(field, header), f"{where}.{field}", message, hint
+        )
 
     if not isinstance(raw, dict):
         raise TargetListError(path, header, where, "must be a table", "write it as [[target]]")
@@ -270,20 +335,23 @@ def _build_target(path: Path, index: int, raw: Any, header: int | None,
 
     host = raw.get("host")
     if host is None:
-        raise TargetListError(path, header, f"{where}.host", "missing",
-                              'every target needs host = "www.example.com"')
+        raise TargetListError(
+            path, header, f"{where}.host", "missing", 'every target needs host = "www.example.com"'
+        )
     if not isinstance(host, str) or not _HOST_RE.match(host) or host.startswith(("-", ".")):
         raise fail("host", f"{host!r} is not a host name", _host_hint(host))
 
     service = raw.get("service", "https")
     if service not in SERVICES:
-        raise fail("service", f"unknown service {service!r}",
-                   f"use one of: {', '.join(SERVICES)}")
+        raise fail("service", f"unknown service {service!r}", f"use one of: {', '.join(SERVICES)}")
 
     port = raw.get("port", SERVICES[service])
     if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-        raise fail("port", f"{port!r} is not a port number",
-                   "use a whole number from 1 to 65535, or leave it out for the service default")
+        raise fail(
+            "port",
+            f"{port!r} is not a port number",
+            "use a whole number from 1 to 65535, or leave it out for the service default",
+        )
 
     name = raw.get("name", host)
     if not isinstance(name, str) or not name.strip():
@@ -293,22 +361,31 @@ def _build_target(path: Path, index: int, raw: Any, header: int | None,
     if not isinstance(target_path, str) or not target_path.startswith("/"):
         raise fail("path", f"{target_path!r} must start with '/'", 'write e.g. path = "/login"')
     if target_path != "/" and service != "https":
-        raise fail("path", f"only https targets have a path (service is {service})",
-                   "remove path from this target")
+        raise fail(
+            "path",
+            f"only https targets have a path (service is {service})",
+            "remove path from this target",
+        )
 
     address = raw.get("address")
     addresses: tuple[str, ...] = ()
     if isinstance(address, list):
         if not address:
-            raise fail("address", "an empty list pins no address",
-                       'write e.g. address = ["192.0.2.1", "192.0.2.2"], or leave it out')
+            raise fail(
+                "address",
+                "an empty list pins no address",
+                'write e.g. address = ["192.0.2.1", "192.0.2.2"], or leave it out',
+            )
         pinned: list[str] = []
         for item in address:
             try:
                 text = str(ipaddress.ip_address(item))
             except (ValueError, TypeError):
-                raise fail("address", f"{item!r} is not an IP address",
-                           'write e.g. address = ["192.0.2.1", "192.0.2.2"]') from None
+                raise fail(
+                    "address",
+                    f"{item!r} is not an IP address",
+                    'write e.g. address = ["192.0.2.1", "192.0.2.2"]',
+                ) from None
             if text in pinned:
                 raise fail("address", f"{text} is listed twice", "list each address once")
             pinned.append(text)
@@ -318,9 +395,11 @@ def _build_target(path: Path, index: int, raw: Any, header: int | None,
         try:
             address = str(ipaddress.ip_address(address))
         except (ValueError, TypeError):
-            raise fail("address", f"{address!r} is not an IP address",
-                       'write e.g. address = "127.0.0.1", or leave it out to resolve host'
-                       ) from None
+            raise fail(
+                "address",
+                f"{address!r} is not an IP address",
+                'write e.g. address = "127.0.0.1", or leave it out to resolve host',
+            ) from None
 
     group_raw = raw.get("group", [])
     if isinstance(group_raw, str):
@@ -328,8 +407,11 @@ def _build_target(path: Path, index: int, raw: Any, header: int | None,
     elif isinstance(group_raw, list) and all(isinstance(g, str) for g in group_raw):
         group = tuple(group_raw)
     else:
-        raise fail("group", f"{group_raw!r} must be a string or a list of strings",
-                   'write e.g. group = "bank" or group = ["bank", "insurer"]')
+        raise fail(
+            "group",
+            f"{group_raw!r} must be a string or a list of strings",
+            'write e.g. group = "bank" or group = ["bank", "insurer"]',
+        )
 
     added = raw.get("added")
     if added is not None and (isinstance(added, datetime) or not isinstance(added, date)):
@@ -339,9 +421,19 @@ def _build_target(path: Path, index: int, raw: Any, header: int | None,
     if not isinstance(note, str):
         raise fail("note", "must be a string", 'write e.g. note = "login page moved"')
 
-    return Target(name=name.strip(), host=host.lower(), port=port, service=service,
-                  path=target_path, address=address, group=group, added=added, note=note,
-                  line=header, addresses=addresses)
+    return Target(
+        name=name.strip(),
+        host=host.lower(),
+        port=port,
+        service=service,
+        path=target_path,
+        address=address,
+        group=group,
+        added=added,
+        note=note,
+        line=header,
+        addresses=addresses,
+    )
 
 
 class DnsServerError(ValueError):
@@ -367,8 +459,7 @@ def parse_dns_server(text: str) -> tuple[str, int]:
     try:
         return str(ipaddress.ip_address(host)), port
     except ValueError:
-        raise DnsServerError(f"{text!r}: not an IP address (write e.g. \"127.0.0.1:5353\")"
-                             ) from None
+        raise DnsServerError(f'{text!r}: not an IP address (write e.g. "127.0.0.1:5353")') from None
 
 
 def _dns_port(raw: str, text: str) -> int:
@@ -387,15 +478,19 @@ def _host_hint(host: object) -> str:
         return 'write e.g. host = "www.example.com"'
     if "://" in host or "/" in host:
         bare = host.split("://", 1)[-1].split("/", 1)[0]
-        return (f'write the host name alone: host = "{bare}" (no scheme, no path; the page '
-                'goes in path = "/login")')
+        return (
+            f'write the host name alone: host = "{bare}" (no scheme, no path; the page '
+            'goes in path = "/login")'
+        )
     if not host.isascii():
         try:
             ascii_name = host.encode("idna").decode("ascii")
         except UnicodeError:
             return "write the name in its ASCII (punycode) form"
-        return (f'write the name in its ASCII (punycode) form: host = "{ascii_name}", and the '
-                f'Unicode spelling in name = "{host}"')
+        return (
+            f'write the name in its ASCII (punycode) form: host = "{ascii_name}", and the '
+            f'Unicode spelling in name = "{host}"'
+        )
     return 'write e.g. host = "www.example.com"'
 
 
@@ -406,8 +501,12 @@ def load_target_lists(directory: Path) -> list[TargetList]:
     for target_list in lists:
         other = by_slug.get(target_list.slug)
         if other is not None:
-            raise TargetListError(target_list.path, None, "slug",
-                                  f"{target_list.slug!r} is also the slug of {other.path}",
-                                  "give each list its own slug")
+            raise TargetListError(
+                target_list.path,
+                None,
+                "slug",
+                f"{target_list.slug!r} is also the slug of {other.path}",
+                "give each list its own slug",
+            )
         by_slug[target_list.slug] = target_list
     return sorted(lists, key=lambda t: t.slug)

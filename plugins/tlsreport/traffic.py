@@ -85,18 +85,21 @@ _Q = rb'[^"\\]*(?:\\.[^"\\]*)*'
 _COMBINED = re.compile(
     rb'([^ ]+) [^ ]+ (?:"' + _Q + rb'"|[^ ]+) \[([^\]]{26})\] '
     rb'"(' + _Q + rb')" (\d{3}) (?:\d+|-) "(' + _Q + rb')" "(' + _Q + rb')"'
-    rb'(?: [^\n]*)?\r?\n?\Z'
+    rb"(?: [^\n]*)?\r?\n?\Z"
 )
 # The start of an access log line (address, ident, user, "["): a line that has this but is
 # neither a combined nor a common log line was cut short.
-_START = re.compile(rb'[^ ]+ [^ ]+ [^ ]+ \[\d')
+_START = re.compile(rb"[^ ]+ [^ ]+ [^ ]+ \[\d")
 # The Common Log Format (no referrer, no user agent): a whole line in another format.
-_COMMON = re.compile(
-    rb'[^ ]+ [^ ]+ [^ ]+ \[[^\]]{26}\] "' + _Q + rb'" \d{3} (?:\d+|-)\r?\n?\Z')
+_COMMON = re.compile(rb'[^ ]+ [^ ]+ [^ ]+ \[[^\]]{26}\] "' + _Q + rb'" \d{3} (?:\d+|-)\r?\n?\Z')
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-_MONTHS = {m.encode(): i for i, m in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_MONTHS = {
+    m.encode(): i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
 _EPOCH = dt.datetime(1970, 1, 1)
 _END = 10**9  # a minute index after every log (year 3871): "close everything"
 
@@ -107,8 +110,15 @@ _BOT_WORDS = re.compile(
     re.I,
 )
 _PAGE_SUFFIXES = (b"/", b".html", b".htm")
-_PHONE_OS = ("iOS", "Android", "Windows Phone", "BlackBerry OS", "Symbian OS", "Firefox OS",
-             "KaiOS")
+_PHONE_OS = (
+    "iOS",
+    "Android",
+    "Windows Phone",
+    "BlackBerry OS",
+    "Symbian OS",
+    "Firefox OS",
+    "KaiOS",
+)
 
 BOT = "bot"
 
@@ -145,8 +155,12 @@ def classify(ua: str) -> Client:
     device_family = r.device.family if r.device else ""
     if device_family == "Spider" or _BOT_WORDS.search(ua):
         return Client(BOT, os_name, browser)
-    if (device_family in ("iPad", "Kindle") or "Tablet" in device_family or "Silk" in ua
-            or (os_name == "Android" and "Mobile" not in ua)):
+    if (
+        device_family in ("iPad", "Kindle")
+        or "Tablet" in device_family
+        or "Silk" in ua
+        or (os_name == "Android" and "Mobile" not in ua)
+    ):
         return Client("tablet", os_name, browser)
     if os_name in _PHONE_OS or "Mobile" in ua or device_family in ("iPhone", "iPod"):
         return Client("phone", os_name, browser)
@@ -320,8 +334,12 @@ class Aggregator:
                     self._ua.clear()
                 client = self._ua[ua] = classify(_unescape(ua[:MAX_UA]))
             parts = request.split(b" ")
-            is_view = (len(parts) == 3 and parts[0] == b"GET" and status in page_status
-                       and is_page(parts[1].split(b"?", 1)[0]))
+            is_view = (
+                len(parts) == 3
+                and parts[0] == b"GET"
+                and status in page_status
+                and is_page(parts[1].split(b"?", 1)[0])
+            )
             if client.device == BOT:
                 self.bot_requests += 1
                 self.bots.add(client.browser)
@@ -339,8 +357,9 @@ class Aggregator:
             self._view(ip, ua, cached, parts[1], ref, client)
         source.lines = number
 
-    def _view(self, ip: bytes, ua: bytes, when: tuple[int, str], target: bytes, ref: bytes,
-              client: Client) -> None:
+    def _view(
+        self, ip: bytes, ua: bytes, when: tuple[int, str], target: bytes, ref: bytes, client: Client
+    ) -> None:
         index, day = when
         self.page_views += 1
         self.minute_views[index] = self.minute_views.get(index, 0) + 1
@@ -405,8 +424,7 @@ class Aggregator:
                 self.most_reading = (n, -index)
         first_open = _minute_text(before)[:10] if before < _END else "~"  # "~" > any day
         for day in [d for d in self.day_visitors if d < first_open]:
-            self.visitor_days[day] = self.visitor_days.get(day, 0) + len(
-                self.day_visitors.pop(day))
+            self.visitor_days[day] = self.visitor_days.get(day, 0) + len(self.day_visitors.pop(day))
         for visitor in [v for v, (_, end) in self._last.items() if end < before]:
             del self._last[visitor]
 
@@ -442,8 +460,9 @@ class Aggregator:
 
     # -- the report ---------------------------------------------------------------------------
 
-    def report(self, *, top: int = DEFAULT_TOP, label: str = "",
-               networks_note: str = "") -> dict[str, Any]:
+    def report(
+        self, *, top: int = DEFAULT_TOP, label: str = "", networks_note: str = ""
+    ) -> dict[str, Any]:
         """The aggregates as plain JSON data; only counts and family names, sorted."""
         self._close(before=_END)
         days, hours = self.day_views, self.hour_views
@@ -454,8 +473,9 @@ class Aggregator:
             "format": FORMAT,
             "version": VERSION,
             "label": label,
-            "sources": [{"file": s.name, "lines": s.lines, "unreadable": s.bad}
-                        for s in self.sources],
+            "sources": [
+                {"file": s.name, "lines": s.lines, "unreadable": s.bad} for s in self.sources
+            ],
             "period": {
                 "first": all_days[0] if all_days else None,
                 "last": all_days[-1] if all_days else None,
@@ -478,17 +498,21 @@ class Aggregator:
             },
             "page_views": self.page_views,
             "visitors": sum(self.visitor_days.values()),
-            "daily": [{"day": d, "views": days.get(d, 0),
-                       "visitors": self.visitor_days.get(d, 0)} for d in all_days],
+            "daily": [
+                {"day": d, "views": days.get(d, 0), "visitors": self.visitor_days.get(d, 0)}
+                for d in all_days
+            ],
             "hourly": [{"hour": h, "views": n} for h, n in sorted(hours.items())],
             "peak_minute": ({"at": _minute_text(-peak[1]), "views": peak[0]} if peak else None),
             "readers_at_once": {
                 "max": most[0] if most else 0,
                 "at": _minute_text(-most[1]) if most else None,
                 "reading_minutes": READING_MINUTES,
-                "method": (f"estimate: distinct visitors with a page view in the same minute "
-                           f"or the {READING_MINUTES - 1} before it (a reader is taken to read "
-                           f"for {READING_MINUTES} minutes after each page loads)"),
+                "method": (
+                    f"estimate: distinct visitors with a page view in the same minute "
+                    f"or the {READING_MINUTES - 1} before it (a reader is taken to read "
+                    f"for {READING_MINUTES} minutes after each page loads)"
+                ),
             },
             "pages": _top(self.pages, top, "path"),
             "referrers": {
@@ -508,13 +532,12 @@ class Aggregator:
                 "top": _top(self.bots, top, "name", key="requests"),
             },
             "networks": None,
-            "networks_note": networks_note or (
-                "no IP-to-organisation database was given, so there is no networks table"),
+            "networks_note": networks_note
+            or ("no IP-to-organisation database was given, so there is no networks table"),
         }
         if self.asn_db is not None:
             out["networks"] = [
-                {"organisation": name, "views": n,
-                 "visitors": self.network_visitors.get(name, 0)}
+                {"organisation": name, "views": n, "visitors": self.network_visitors.get(name, 0)}
                 for name, n in _ranked(self.networks, top)
             ]
             out["networks_note"] = networks_note
@@ -526,8 +549,10 @@ def _top(table: dict[str, int], top: int, name: str, key: str = "views") -> list
 
 
 def _shares(table: dict[str, int], top: int, total: int) -> list[dict[str, Any]]:
-    return [{"name": k, "visitors": n, "share": round(100 * n / total, 1) if total else 0.0}
-            for k, n in _ranked(table, top)]
+    return [
+        {"name": k, "visitors": n, "share": round(100 * n / total, 1) if total else 0.0}
+        for k, n in _ranked(table, top)
+    ]
 
 
 def _ranked(table: dict[str, int], top: int) -> list[tuple[str, int]]:
@@ -637,9 +662,14 @@ def order_logs(paths: Iterable[Path]) -> list[Path]:
     return [p for _, _, p in sorted(keyed, key=lambda k: (k[0] is None, k[0] or 0, k[1]))]
 
 
-def build_report(logs: Iterable[Path], *, site_hosts: Iterable[str] = (),
-                 asn_db: Path | None = None, top: int = DEFAULT_TOP,
-                 label: str = "") -> dict[str, Any]:
+def build_report(
+    logs: Iterable[Path],
+    *,
+    site_hosts: Iterable[str] = (),
+    asn_db: Path | None = None,
+    top: int = DEFAULT_TOP,
+    label: str = "",
+) -> dict[str, Any]:
     """Read every log in order and return the report's data."""
     reader = open_asn_db(asn_db) if asn_db is not None else None
     hosts = frozenset(h.lower().removeprefix("www.") for h in site_hosts)

@@ -46,19 +46,30 @@ def chart(view: str, report: dict[str, Any], *, title: str) -> Chart | None:
     if view == "referrers":
         refs = report["referrers"]
         rows = [(d["domain"], d["views"]) for d in refs["domains"]]
-        extra = [("(no referrer: typed, bookmarked, apps)", refs["direct"]),
-                 ("(from the site itself)", refs["internal"])]
-        return ranking_chart(rows, title=title, name="Referrer domain", unit="page views",
-                             extra=extra)
+        extra = [
+            ("(no referrer: typed, bookmarked, apps)", refs["direct"]),
+            ("(from the site itself)", refs["internal"]),
+        ]
+        return ranking_chart(
+            rows, title=title, name="Referrer domain", unit="page views", extra=extra
+        )
     if view == "pages":
-        return ranking_chart([(p["path"], p["views"]) for p in report["pages"]], title=title,
-                             name="Page", unit="page views")
+        return ranking_chart(
+            [(p["path"], p["views"]) for p in report["pages"]],
+            title=title,
+            name="Page",
+            unit="page views",
+        )
     if view == "networks":
         if report["networks"] is None:
             return None
-        return ranking_chart([(n["organisation"], n["views"]) for n in report["networks"]],
-                             title=title, name="Network (organisation)", unit="page views",
-                             more=[n["visitors"] for n in report["networks"]])
+        return ranking_chart(
+            [(n["organisation"], n["views"]) for n in report["networks"]],
+            title=title,
+            name="Network (organisation)",
+            unit="page views",
+            more=[n["visitors"] for n in report["networks"]],
+        )
     if view == "systems":
         return systems_chart(report["systems"], title=title)
     raise ValueError(f"unknown traffic view {view!r}")
@@ -74,29 +85,50 @@ def daily_chart(days: Sequence[dict[str, Any]], *, title: str) -> Chart:
         fig, ax = new_figure(title)
         xs = list(range(len(days)))
         ax.bar(xs, views, width=0.75, color=VIEWS_COLOUR, label="page views", zorder=2)
-        ax.plot(xs, visitors, linestyle="none", marker="o", markersize=5,
-                color=VISITORS_COLOUR, markeredgecolor=_TEXT, markeredgewidth=0.6,
-                label="visitors", zorder=3)
+        ax.plot(
+            xs,
+            visitors,
+            linestyle="none",
+            marker="o",
+            markersize=5,
+            color=VISITORS_COLOUR,
+            markeredgecolor=_TEXT,
+            markeredgewidth=0.6,
+            label="visitors",
+            zorder=3,
+        )
         step = max(1, -(-len(days) // 12))
-        ax.set_xticks(xs[::step], [_short_day(d) for d in labels][::step], rotation=45,
-                      ha="right", rotation_mode="anchor")
+        ax.set_xticks(
+            xs[::step],
+            [_short_day(d) for d in labels][::step],
+            rotation=45,
+            ha="right",
+            rotation_mode="anchor",
+        )
         ax.set_xlim(-0.6, max(len(days) - 0.4, 0.6))
         _count_axis(ax, max([*views, 1]))
         if views:
             top = max(range(len(views)), key=lambda i: (views[i], -i))
-            ax.annotate(f"{views[top]:,}", (top, views[top]), xytext=(0, 4),
-                        textcoords="offset points", ha="center", fontsize=_FONT - 1)
+            ax.annotate(
+                f"{views[top]:,}",
+                (top, views[top]),
+                xytext=(0, 4),
+                textcoords="offset points",
+                ha="center",
+                fontsize=_FONT - 1,
+            )
         ax.legend(loc="upper right", frameon=False)
         svg = svg_bytes(fig)
     if days:
         top = max(range(len(views)), key=lambda i: (views[i], -i))
-        alt = (f"{title}: bar chart of page views per day from {labels[0]} to {labels[-1]}, "
-               f"{sum(views):,} in all; the busiest day was {labels[top]} with "
-               f"{views[top]:,} page views by {visitors[top]:,} visitors.")
+        alt = (
+            f"{title}: bar chart of page views per day from {labels[0]} to {labels[-1]}, "
+            f"{sum(views):,} in all; the busiest day was {labels[top]} with "
+            f"{views[top]:,} page views by {visitors[top]:,} visitors."
+        )
     else:
         alt = f"{title}: no page views."
-    rows = tuple((d, f"{v:,}", f"{u:,}") for d, v, u in zip(labels, views, visitors,
-                                                             strict=True))
+    rows = tuple((d, f"{v:,}", f"{u:,}") for d, v, u in zip(labels, views, visitors, strict=True))
     return Chart(svg, alt, WIDTH_PX, HEIGHT_PX, ("Day", "Page views", "Visitors"), rows, title)
 
 
@@ -115,32 +147,45 @@ def hourly_chart(hours: Sequence[dict[str, Any]], *, title: str) -> Chart:
         fig, ax = new_figure(title)
         if times:
             xs = [matplotlib.dates.date2num(t) for t in times]
-            ax.fill_between(xs, values, step="post", color=VIEWS_COLOUR, alpha=0.35,
-                            linewidth=0, zorder=2)
+            ax.fill_between(
+                xs, values, step="post", color=VIEWS_COLOUR, alpha=0.35, linewidth=0, zorder=2
+            )
             ax.step(xs, values, where="post", color=VIEWS_COLOUR, linewidth=1.2, zorder=3)
             ax.set_xlim(xs[0], xs[-1] + 1 / 24)
             locator = matplotlib.dates.AutoDateLocator(minticks=3, maxticks=8)
             ax.xaxis.set_major_locator(locator)
-            ax.xaxis.set_major_formatter(matplotlib.dates.ConciseDateFormatter(
-                locator, formats=["%Y", "%b %Y", "%d %b", "%H:%M", "%H:%M", "%S"],
-                show_offset=False))
+            ax.xaxis.set_major_formatter(
+                matplotlib.dates.ConciseDateFormatter(
+                    locator,
+                    formats=["%Y", "%b %Y", "%d %b", "%H:%M", "%H:%M", "%S"],
+                    show_offset=False,
+                )
+            )
         _count_axis(ax, max([*values, 1]))
         ax.set_ylabel("page views per hour")
         svg = svg_bytes(fig)
     if times:
         top = max(range(len(values)), key=lambda i: (values[i], -i))
-        alt = (f"{title}: page views per hour from {times[0]:%Y-%m-%d %H:00} to "
-               f"{times[-1]:%Y-%m-%d %H:00}; the busiest hour began {times[top]:%Y-%m-%d %H:00}"
-               f" with {values[top]:,} page views.")
+        alt = (
+            f"{title}: page views per hour from {times[0]:%Y-%m-%d %H:00} to "
+            f"{times[-1]:%Y-%m-%d %H:00}; the busiest hour began {times[top]:%Y-%m-%d %H:00}"
+            f" with {values[top]:,} page views."
+        )
     else:
         alt = f"{title}: no page views."
     rows = tuple((h["hour"].replace("T", " ") + ":00", f"{int(h['views']):,}") for h in hours)
     return Chart(svg, alt, WIDTH_PX, HEIGHT_PX, ("Hour", "Page views"), rows, title)
 
 
-def ranking_chart(rows: Sequence[tuple[str, int]], *, title: str, name: str, unit: str,
-                  extra: Sequence[tuple[str, int]] = (), more: Sequence[int] | None = None
-                  ) -> Chart:
+def ranking_chart(
+    rows: Sequence[tuple[str, int]],
+    *,
+    title: str,
+    name: str,
+    unit: str,
+    extra: Sequence[tuple[str, int]] = (),
+    more: Sequence[int] | None = None,
+) -> Chart:
     """The top ``BARS`` of a ranking as horizontal bars, largest on top, each labelled."""
     shown = list(rows[:BARS])
     matplotlib = _mpl()
@@ -158,9 +203,11 @@ def ranking_chart(rows: Sequence[tuple[str, int]], *, title: str, name: str, uni
         ax.grid(axis="x", color=_GRID, linewidth=0.8, zorder=0)
         svg = svg_bytes(fig)
     if shown:
-        alt = (f"{title}: horizontal bar chart of {unit} by {name.lower()}, "
-               + "; ".join(f"{n}: {v:,}" for n, v in shown[:5])
-               + (f"; and {len(rows) - 5} more in the table." if len(rows) > 5 else "."))
+        alt = (
+            f"{title}: horizontal bar chart of {unit} by {name.lower()}, "
+            + "; ".join(f"{n}: {v:,}" for n, v in shown[:5])
+            + (f"; and {len(rows) - 5} more in the table." if len(rows) > 5 else ".")
+        )
     else:
         alt = f"{title}: nothing to rank."
     head: tuple[str, ...] = (name, unit.capitalize())
@@ -179,18 +226,17 @@ def systems_chart(systems: dict[str, Any], *, title: str) -> Chart:
     with matplotlib.rc_context(STYLE):
         from matplotlib.figure import Figure
 
-        fig = Figure(figsize=(WIDTH_PX / _DPI, HEIGHT_PX / _DPI), dpi=_DPI,
-                     layout="constrained")
-        fig.suptitle(textwrap.fill(title, 70), x=0.01, ha="left", fontweight="bold",
-                     fontsize=_FONT + 2)
+        fig = Figure(figsize=(WIDTH_PX / _DPI, HEIGHT_PX / _DPI), dpi=_DPI, layout="constrained")
+        fig.suptitle(
+            textwrap.fill(title, 70), x=0.01, ha="left", fontweight="bold", fontsize=_FONT + 2
+        )
         for i, (heading, rows) in enumerate(groups):
             ax = fig.add_subplot(1, 2, i + 1)
             ax.spines[["top", "right"]].set_visible(False)
             ys = list(range(len(rows)))[::-1]
             shares = [float(r["share"]) for r in rows]
             bars = ax.barh(ys, shares, height=0.7, color=VIEWS_COLOUR, zorder=2)
-            ax.bar_label(bars, labels=[f"{s:g} %" for s in shares], padding=3,
-                         fontsize=_FONT - 1)
+            ax.bar_label(bars, labels=[f"{s:g} %" for s in shares], padding=3, fontsize=_FONT - 1)
             ax.set_yticks(ys, [_label(r["name"], 18) for r in rows])
             ax.set_xlim(0, max([*shares, 1]) * 1.3)
             ax.set_xlabel("% of visitors")
@@ -200,16 +246,25 @@ def systems_chart(systems: dict[str, Any], *, title: str) -> Chart:
     parts = []
     for heading, rows in groups:
         if rows:
-            parts.append(f"{heading.lower()}: " + ", ".join(
-                f"{r['name']} {r['share']:g} %" for r in rows[:4]))
-    alt = (f"{title}: shares of {int(systems['visitors']):,} visitors; " + "; ".join(parts)
-           + ".") if parts else f"{title}: no visitors."
-    table = tuple((kind, r["name"], f"{int(r['visitors']):,}", f"{r['share']:g} %")
-                  for kind, key in (("Operating system", "os"), ("Browser", "browsers"),
-                                    ("Device", "devices"))
-                  for r in systems[key])
-    return Chart(svg, alt, WIDTH_PX, HEIGHT_PX, ("Kind", "Name", "Visitors", "Share"), table,
-                 title)
+            parts.append(
+                f"{heading.lower()}: "
+                + ", ".join(f"{r['name']} {r['share']:g} %" for r in rows[:4])
+            )
+    alt = (
+        (f"{title}: shares of {int(systems['visitors']):,} visitors; " + "; ".join(parts) + ".")
+        if parts
+        else f"{title}: no visitors."
+    )
+    table = tuple(
+        (kind, r["name"], f"{int(r['visitors']):,}", f"{r['share']:g} %")
+        for kind, key in (
+            ("Operating system", "os"),
+            ("Browser", "browsers"),
+            ("Device", "devices"),
+        )
+        for r in systems[key]
+    )
+    return Chart(svg, alt, WIDTH_PX, HEIGHT_PX, ("Kind", "Name", "Visitors", "Share"), table, title)
 
 
 # --- internals ------------------------------------------------------------------------------
@@ -238,5 +293,3 @@ def _count_axis(ax: Axes, top: int) -> None:
     ax.set_ylim(0, top * 1.12)
     ax.yaxis.set_major_formatter(_mpl().ticker.StrMethodFormatter("{x:,.0f}"))
     ax.grid(axis="y", color=_GRID, linewidth=0.8, zorder=0)
-
-

@@ -30,21 +30,39 @@ def _top(text: str) -> int:
 
 def add_traffic_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "traffic", help="count page views, visitors, referrers, systems from access logs")
-    parser.add_argument("logs", type=Path, nargs="+", metavar="LOG",
-                        help="nginx/Apache combined access logs, plain or gzip (any order)")
-    parser.add_argument("--out", type=Path, required=True,
-                        help="report file, e.g. data/traffic/NAME.json (aggregates only)")
-    parser.add_argument("--site", action="append", default=[], metavar="HOST",
-                        help="the site's own host name: its referrers are internal navigation "
-                             "(repeatable)")
-    parser.add_argument("--asn-db", type=Path, metavar="FILE.mmdb",
-                        help="offline IP-to-organisation database (MaxMind format); without it "
-                             "the report has no networks table")
-    parser.add_argument("--top", type=_top, default=20,
-                        help="rows kept per table (default 20)")
-    parser.add_argument("--label", default="",
-                        help='what the log is, shown with every table (e.g. "generated log")')
+        "traffic", help="count page views, visitors, referrers, systems from access logs"
+    )
+    parser.add_argument(
+        "logs",
+        type=Path,
+        nargs="+",
+        metavar="LOG",
+        help="nginx/Apache combined access logs, plain or gzip (any order)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="report file, e.g. data/traffic/NAME.json (aggregates only)",
+    )
+    parser.add_argument(
+        "--site",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="the site's own host name: its referrers are internal navigation (repeatable)",
+    )
+    parser.add_argument(
+        "--asn-db",
+        type=Path,
+        metavar="FILE.mmdb",
+        help="offline IP-to-organisation database (MaxMind format); without it "
+        "the report has no networks table",
+    )
+    parser.add_argument("--top", type=_top, default=20, help="rows kept per table (default 20)")
+    parser.add_argument(
+        "--label", default="", help='what the log is, shown with every table (e.g. "generated log")'
+    )
     parser.set_defaults(func=cmd_traffic)
 
 
@@ -53,16 +71,20 @@ def cmd_traffic(args: argparse.Namespace) -> int:
 
     out: Path = args.out
     if out.suffix != ".json" or not NAME.match(out.stem):
-        print(f"error: --out {out}: expected NAME.json with NAME in lower-case letters, "
-              "digits, '.', '_' or '-' (the directive's data=NAME)", file=sys.stderr)
+        print(
+            f"error: --out {out}: expected NAME.json with NAME in lower-case letters, "
+            "digits, '.', '_' or '-' (the directive's data=NAME)",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     for log in args.logs:
         if not log.is_file():
             print(f"error: {log}: no such log file", file=sys.stderr)
             return EXIT_BAD_INPUT
     try:
-        report = build_report(args.logs, site_hosts=args.site, asn_db=args.asn_db,
-                              top=args.top, label=args.label)
+        report = build_report(
+            args.logs, site_hosts=args.site, asn_db=args.asn_db, top=args.top, label=args.label
+        )
     except TrafficError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -71,8 +93,10 @@ def cmd_traffic(args: argparse.Namespace) -> int:
         # site that only shows reports never needs them; say how to get them, not a traceback.
         if exc.name not in ("ua_parser", "maxminddb"):
             raise
-        print(f"error: the traffic verb needs {exc.name}: pip install "
-              "'pelican-tlsreport[traffic]'", file=sys.stderr)
+        print(
+            f"error: the traffic verb needs {exc.name}: pip install 'pelican-tlsreport[traffic]'",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     try:
         write_report(report, out)
@@ -88,18 +112,24 @@ def print_summary(report: dict[str, Any]) -> None:
     """A few lines a person checks before publishing: totals, peak, what was unreadable."""
     lines = report["lines"]
     period = report["period"]
-    print(f"{lines['total']} lines, {lines['read']} requests read, "
-          f"{lines['unreadable']} unreadable; {period['first']} to {period['last']}")
-    print(f"{report['page_views']} page views by {report['visitors']} visitors (per day); "
-          f"{report['bots']['requests']} requests by bots and crawlers, counted apart")
+    print(
+        f"{lines['total']} lines, {lines['read']} requests read, "
+        f"{lines['unreadable']} unreadable; {period['first']} to {period['last']}"
+    )
+    print(
+        f"{report['page_views']} page views by {report['visitors']} visitors (per day); "
+        f"{report['bots']['requests']} requests by bots and crawlers, counted apart"
+    )
     if report["daily"]:
         best = max(report["daily"], key=lambda d: (d["views"], d["day"]))
         print(f"busiest day {best['day']}: {best['views']} page views")
     if report["peak_minute"]:
         ra = report["readers_at_once"]
-        print(f"busiest minute {report['peak_minute']['at']}: "
-              f"{report['peak_minute']['views']} page views; about {ra['max']} readers at once "
-              f"at {ra['at']} (estimate)")
+        print(
+            f"busiest minute {report['peak_minute']['at']}: "
+            f"{report['peak_minute']['views']} page views; about {ra['max']} readers at once "
+            f"at {ra['at']} (estimate)"
+        )
     for kind, n in lines["unreadable_by_kind"].items():
         if n:
             print(f"unreadable ({kind}): {n}")

@@ -45,8 +45,9 @@ def traffic_dir(settings: dict[str, Any]) -> Path:
     return Path(settings.get("TLSREPORT_TRAFFIC_DIR") or DEFAULT_DIR)
 
 
-def render(settings: dict[str, Any], env: Any, options: dict[str, object],
-           register: Callable[[Chart], str]) -> str:
+def render(
+    settings: dict[str, Any], env: Any, options: dict[str, object], register: Callable[[Chart], str]
+) -> str:
     """HTML for one traffic directive; ``register`` stores a chart and returns its URL."""
     name, view = str(options["data"]), str(options.get("view") or "daily")
     report = load_report(traffic_dir(settings), name)
@@ -58,16 +59,28 @@ def render(settings: dict[str, Any], env: Any, options: dict[str, object],
         note = f"No networks table: {report['networks_note']}."
     elif view == "daily" and report["peak_minute"]:
         ra = report["readers_at_once"]
-        note = (f"Busiest minute: {_when(report['peak_minute']['at'])}, "
-                f"{report['peak_minute']['views']:,} page views. About {ra['max']:,} readers "
-                f"at once at {_when(ra['at'])} — an {ra['method']}.")
+        note = (
+            f"Busiest minute: {_when(report['peak_minute']['at'])}, "
+            f"{report['peak_minute']['views']:,} page views. About {ra['max']:,} readers "
+            f"at once at {_when(ra['at'])} — an {ra['method']}."
+        )
     elif view == "systems":
-        note = ("Counted per visitor and day, from the families ua-parser names in the user "
-                "agent; crawlers and bots are not readers and are left out.")
+        note = (
+            "Counted per visitor and day, from the families ua-parser names in the user "
+            "agent; crawlers and bots are not readers and are left out."
+        )
     src = "{static}/" + register(chart) if chart is not None else ""
-    return str(env.get_template("tlsreport/traffic.html").render(
-        view=view, chart=chart, src=src, note=note, period=period, report=report,
-        label=report.get("label") or ""))
+    return str(
+        env.get_template("tlsreport/traffic.html").render(
+            view=view,
+            chart=chart,
+            src=src,
+            note=note,
+            period=period,
+            report=report,
+            label=report.get("label") or "",
+        )
+    )
 
 
 def _period(report: dict[str, Any]) -> str:
@@ -97,7 +110,8 @@ def load_report(directory: Path, name: str) -> dict[str, Any]:
         raise TrafficViewError(
             f"data: no traffic report {name!r} ({path} does not exist; reports: "
             f"{', '.join(known) or 'none'}; make one with python -m tlsreport traffic LOG... "
-            f"--out {path})")
+            f"--out {path})"
+        )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -110,11 +124,11 @@ def load_report(directory: Path, name: str) -> dict[str, Any]:
 
 def check_report(data: Any, where: str) -> None:
     """Every field the views read, with its type; raise TrafficViewError at the first bad."""
+
     def fail(field: str, expected: str) -> None:
         raise TrafficViewError(f"{where}: {field}: expected {expected}")
 
-    def need(obj: Any, key: str, kind: type | tuple[type, ...], field: str, expected: str
-             ) -> Any:
+    def need(obj: Any, key: str, kind: type | tuple[type, ...], field: str, expected: str) -> Any:
         if not isinstance(obj, dict) or key not in obj:
             fail(field, f"a field {key!r}")
         value = obj[key]
@@ -194,11 +208,12 @@ def check_report(data: Any, where: str) -> None:
 # --- chart cache -------------------------------------------------------------------------------
 
 
-def _cached_chart(settings: dict[str, Any], view: str, report: dict[str, Any], title: str
-                  ) -> Chart | None:
+def _cached_chart(
+    settings: dict[str, Any], view: str, report: dict[str, Any], title: str
+) -> Chart | None:
     cache = settings.get("CACHE_PATH")
-    key = hashlib.sha256(json.dumps(
-        [CACHE_VERSION, _mpl_version(), view, title, report], sort_keys=True).encode()
+    key = hashlib.sha256(
+        json.dumps([CACHE_VERSION, _mpl_version(), view, title, report], sort_keys=True).encode()
     ).hexdigest()
     folder = Path(cache) / "tlsreport-traffic" if cache else None
     if folder is not None:
@@ -206,17 +221,32 @@ def _cached_chart(settings: dict[str, Any], view: str, report: dict[str, Any], t
             entry = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
             if entry is None:
                 return None
-            return Chart(entry["svg"].encode(), entry["alt"], entry["width"], entry["height"],
-                         tuple(entry["head"]), tuple(tuple(r) for r in entry["rows"]),
-                         entry["title"])
+            return Chart(
+                entry["svg"].encode(),
+                entry["alt"],
+                entry["width"],
+                entry["height"],
+                tuple(entry["head"]),
+                tuple(tuple(r) for r in entry["rows"]),
+                entry["title"],
+            )
         except (OSError, ValueError, KeyError, TypeError):
             pass
     chart = traffic_charts.chart(view, report, title=title)
     if folder is not None:
-        entry = None if chart is None else {
-            "svg": chart.svg.decode(), "alt": chart.alt, "width": chart.width,
-            "height": chart.height, "head": chart.table_head,
-            "rows": chart.table_rows, "title": chart.title}
+        entry = (
+            None
+            if chart is None
+            else {
+                "svg": chart.svg.decode(),
+                "alt": chart.alt,
+                "width": chart.width,
+                "height": chart.height,
+                "head": chart.table_head,
+                "rows": chart.table_rows,
+                "title": chart.title,
+            }
+        )
         try:
             folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")

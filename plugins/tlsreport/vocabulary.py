@@ -38,14 +38,28 @@ NO_GRADE_WORDS: tuple[str, ...] = (NOT_TESTED, NOT_RECORDED)
 NOT_IN_IMPORT = "not in this import"
 
 PROTOCOL_NAMES: dict[str, str] = {
-    "SSLv2": "SSL 2", "SSLv3": "SSL 3", "TLSv1.0": "TLS 1.0", "TLSv1.1": "TLS 1.1",
-    "TLSv1.2": "TLS 1.2", "TLSv1.3": "TLS 1.3",
+    "SSLv2": "SSL 2",
+    "SSLv3": "SSL 3",
+    "TLSv1.0": "TLS 1.0",
+    "TLSv1.1": "TLS 1.1",
+    "TLSv1.2": "TLS 1.2",
+    "TLSv1.3": "TLS 1.3",
 }
 
 # CSS slug per grade letter or no-grade word (the theme's class contract: .tls-grade-SLUG).
 SLUGS: dict[str, str] = {
-    "A+": "a-plus", "A": "a", "A-": "a-minus", "B": "b", "C": "c", "D": "d", "E": "e",
-    "F": "f", "T": "t", "M": "m", NOT_TESTED: "na", NOT_RECORDED: "not-recorded",
+    "A+": "a-plus",
+    "A": "a",
+    "A-": "a-minus",
+    "B": "b",
+    "C": "c",
+    "D": "d",
+    "E": "e",
+    "F": "f",
+    "T": "t",
+    "M": "m",
+    NOT_TESTED: "na",
+    NOT_RECORDED: "not-recorded",
 }
 
 # One colour per grade (background, text): the badge's and the chart's. The backgrounds are
@@ -118,8 +132,7 @@ def shown_reasons(result: TargetResult, grade: Grade | None) -> list[str]:
     if result.facts is None and rec is not None and rec.grade == grade.letter:
         return list(rec.reasons)
     # Endpoints that differ are said first: "1 of 2 addresses; the other A+".
-    return [*filter(None, [grade.endpoints_note]),
-            *(r.label for r in fold_reasons(grade.reasons))]
+    return [*filter(None, [grade.endpoints_note]), *(r.label for r in fold_reasons(grade.reasons))]
 
 
 def state_detail(result: TargetResult) -> str:
@@ -177,7 +190,7 @@ def fold_reasons(reasons: Sequence[R]) -> list[R]:
 
 
 def expiry_text(expiry: date, on: date) -> str:
-    """"expires on 5 March 2027 (90 days left)" or "expired on 1 May 2026 (218 days before)".
+    """ "expires on 5 March 2027 (90 days left)" or "expired on 1 May 2026 (218 days before)".
 
     ``on`` is the snapshot's day, not today: a post keeps saying what was true when it was
     written, and a certificate expired at the time of the scan never "expires" in the past.
@@ -204,8 +217,20 @@ def _days(n: int) -> str:
     return f"{n} day{'s' if n != 1 else ''}"
 
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def human_date(d: date) -> str:
@@ -214,7 +239,7 @@ def human_date(d: date) -> str:
 
 
 def join_words(items: Iterable[str]) -> str:
-    """"D", "E", "F" → "D, E or F" (for "no D, E or F")."""
+    """ "D", "E", "F" → "D, E or F" (for "no D, E or F")."""
     items = list(items)
     if len(items) <= 1:
         return "".join(items)

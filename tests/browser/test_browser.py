@@ -37,8 +37,9 @@ READER_PAGES = [INDEX, PART4, TARGET, LATEST]
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    out = build_example_site(tmp_path_factory.mktemp("browser-site"),
-                             tmp_path_factory.mktemp("browser-cache"))
+    out = build_example_site(
+        tmp_path_factory.mktemp("browser-site"), tmp_path_factory.mktemp("browser-cache")
+    )
     with serve(out) as url:
         yield url
 
@@ -74,7 +75,8 @@ def _open(context: Any, base_url: str, path: str) -> tuple[Any, Any]:
 
 @pytest.mark.parametrize("path", READER_PAGES)
 def test_reader_page_loads_with_no_console_errors_and_no_outside_requests(
-        context: Any, base_url: str, path: str) -> None:
+    context: Any, base_url: str, path: str
+) -> None:
     page, log = _open(context, base_url, path)
     page.wait_for_load_state("networkidle")
     assert page.title(), f"{path}: empty <title>"
@@ -87,18 +89,26 @@ def test_every_chart_image_loads_with_a_real_size(context: Any, base_url: str, p
     images = page.evaluate(IMAGES_JS)
     charts = [img for img in images if "/tlsreport/charts/" in img["src"]]
     assert charts, f"{path}: no chart image at all ({len(images)} images)"
-    bad = [img for img in images if not img["complete"] or img["naturalWidth"] <= 0
-           or img["naturalHeight"] <= 0]
+    bad = [
+        img
+        for img in images
+        if not img["complete"] or img["naturalWidth"] <= 0 or img["naturalHeight"] <= 0
+    ]
     assert bad == [], f"{path}: images that did not load: {bad}"
     assert all(img["alt"].strip() for img in charts), f"{path}: a chart without alt text"
     assert log.problems() == [], f"{path}:\n" + "\n".join(log.problems())
 
 
-def test_no_page_scrolls_sideways_on_a_375px_phone(browser: Any, base_url: str,
-                                                   site_crawl: Any) -> None:
+def test_no_page_scrolls_sideways_on_a_375px_phone(
+    browser: Any, base_url: str, site_crawl: Any
+) -> None:
     """Every HTML page of the site, not just the four: a target page has the widest tables."""
-    ctx = browser.new_context(viewport={"width": 375, "height": 812}, device_scale_factor=2,
-                              is_mobile=True, has_touch=True)
+    ctx = browser.new_context(
+        viewport={"width": 375, "height": 812},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
     try:
         page = ctx.new_page()
         wide: dict[str, Any] = {}
@@ -110,7 +120,8 @@ def test_no_page_scrolls_sideways_on_a_375px_phone(browser: Any, base_url: str,
         assert len(site_crawl.pages) >= 20, sorted(site_crawl.pages)
         assert wide == {}, "pages wider than a 375 px screen:\n" + "\n".join(
             f"{p}: scrollWidth {m['scrollWidth']} > {m['clientWidth']}; widest: {m['wide']}"
-            for p, m in wide.items())
+            for p, m in wide.items()
+        )
     finally:
         ctx.close()
 
@@ -119,10 +130,13 @@ def test_every_internal_link_from_the_index_resolves(base_url: str, site_crawl: 
     reached = {url.removeprefix(base_url) for url in site_crawl.pages}
     for path in READER_PAGES:
         assert path in reached, f"{path} is not reachable by links from the index"
-    assert site_crawl.broken() == {}, "broken internal links (url: status, linked from):\n" + \
-        "\n".join(f"{u}: {c} from {refs}" for u, (c, refs) in site_crawl.broken().items())
-    assert site_crawl.missing_fragments == [], \
+    assert site_crawl.broken() == {}, (
+        "broken internal links (url: status, linked from):\n"
+        + "\n".join(f"{u}: {c} from {refs}" for u, (c, refs) in site_crawl.broken().items())
+    )
+    assert site_crawl.missing_fragments == [], (
         f"links to anchors that do not exist: {site_crawl.missing_fragments}"
+    )
 
 
 def test_part4_screenshot_is_kept_as_a_test_artifact(context: Any, base_url: str) -> None:

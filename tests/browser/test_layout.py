@@ -22,8 +22,11 @@ ROOT = Path(__file__).resolve().parents[2]
 WIDTHS = (1280, 768, 375)
 POST = "tlsreport-lab-demo.html"
 TARGET_PAGE = "tlsreport/lab/lab-tls10-only.html"
-EXAMPLE_PAGES = ["belgian-banks-ssl-part-4.html", "tlsreport/belgian-banks/ing.html",
-                 "tlsreport/belgian-banks/index.html"]
+EXAMPLE_PAGES = [
+    "belgian-banks-ssl-part-4.html",
+    "tlsreport/belgian-banks/ing.html",
+    "tlsreport/belgian-banks/index.html",
+]
 
 # Everything measured in the page itself, after opening every <details> (chart data tables).
 MEASURE_JS = """() => {
@@ -66,8 +69,9 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, l
     tmp = tmp_path_factory.mktemp("layout")
     out = tmp / "output"
     run(tmp / "demo", ROOT / "content", out, ROOT / "pelican.conf.py", say=lambda _: None)
-    targets = sorted(p.relative_to(out).as_posix() for p in (out / "tlsreport" / "lab").glob(
-        "*.html"))
+    targets = sorted(
+        p.relative_to(out).as_posix() for p in (out / "tlsreport" / "lab").glob("*.html")
+    )
     with serve(out) as url:
         yield url, [POST, *targets, *EXAMPLE_PAGES]
 
@@ -82,7 +86,8 @@ def browser() -> Iterator[Any]:
 @pytest.mark.lab
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_table_fits_its_column_with_the_reasons_on_screen(
-        browser: Any, demo_site: tuple[str, list[str]], width: int) -> None:
+    browser: Any, demo_site: tuple[str, list[str]], width: int
+) -> None:
     base, pages = demo_site
     assert TARGET_PAGE in pages and len(pages) > 20
     ctx = browser.new_context(viewport={"width": width, "height": 900})
@@ -105,14 +110,14 @@ def test_every_table_fits_its_column_with_the_reasons_on_screen(
     finally:
         ctx.close()
     assert reasons_seen > 50, "the demo pages should show many reasons"
-    assert problems == {}, f"at {width} px:\n" + "\n".join(
-        f"{p}: {v}" for p, v in problems.items())
+    assert problems == {}, f"at {width} px:\n" + "\n".join(f"{p}: {v}" for p, v in problems.items())
 
 
 @pytest.mark.lab
 @pytest.mark.parametrize("width", (1280, 375))
 def test_post_and_target_page_screenshots_are_kept(
-        browser: Any, demo_site: tuple[str, list[str]], width: int) -> None:
+    browser: Any, demo_site: tuple[str, list[str]], width: int
+) -> None:
     base, _ = demo_site
     ctx = browser.new_context(viewport={"width": width, "height": 900})
     try:

@@ -37,8 +37,9 @@ def _scan(lab: Any, path: Path, *, aia_fetch: bool = True) -> Any:
     toml = lab.write_targets_toml(path, title="Chains", slug="chains")
     if not aia_fetch:
         toml.write_text("aia_fetch = false\n" + toml.read_text())
-    return scan_list(load_target_list(toml), network_timeout=5.0, target_timeout=60.0,
-                     overall_timeout=300.0)
+    return scan_list(
+        load_target_list(toml), network_timeout=5.0, target_timeout=60.0, overall_timeout=300.0
+    )
 
 
 @pytest.fixture(scope="module")
@@ -65,12 +66,12 @@ def test_a_completed_chain_is_capped_at_b_from_december_2014(scanned: Any) -> No
     result = _result(snapshot, "incomplete-chain")
     cert = result.facts.certificate
     assert len(cert.chain) == 1 and cert.problem == "incomplete-chain"
-    assert [c.subject for c in cert.fetched] == [
-        "CN=tlsreport Lab Intermediate CA,O=tlsreport lab"]
+    assert [c.subject for c in cert.fetched] == ["CN=tlsreport Lab Intermediate CA,O=tlsreport lab"]
     today = grade_result(result, TODAY)
     assert today.letter == "B", today.reasons
     assert [(r.id, r.label) for r in today.reasons] == [
-        ("incomplete-chain", "incomplete certificate chain")]
+        ("incomplete-chain", "incomplete certificate chain")
+    ]
     assert grade_result(result, date(2014, 12, 8)).letter == "B"
     assert grade_result(result, date(2014, 12, 7)).letter == "A+"
     assert grade_result(_result(snapshot, "modern"), TODAY).letter == "A+"
@@ -82,26 +83,36 @@ def test_a_completed_chain_is_capped_at_b_from_december_2014(scanned: Any) -> No
 
 
 def test_the_fetched_certificates_are_kept_so_regrading_stays_offline(
-        scanned: Any, tmp_path: Path) -> None:
+    scanned: Any, tmp_path: Path
+) -> None:
     snapshot, raw = scanned
     history = History(tmp_path / "history")
     written = history.write(snapshot, raw=raw)
     loaded = history.load(written)
     again = _result(loaded, "incomplete-chain")
-    assert again.facts.certificate.fetched == _result(snapshot, "incomplete-chain").facts \
-        .certificate.fetched
+    assert (
+        again.facts.certificate.fetched
+        == _result(snapshot, "incomplete-chain").facts.certificate.fetched
+    )
     assert grade_result(again, TODAY).letter == "B"
     # The raw file keeps the fetched PEM too: re-normalising it needs no network.
-    kept = json.loads(gzip.decompress(written.with_name(
-        written.name.replace(".json", ".sslyze.json.gz")).read_bytes()))
-    entry = next(e for e in kept["server_scan_results"]
-                 if e["server_location"]["hostname"].startswith("incomplete-chain."))
+    kept = json.loads(
+        gzip.decompress(
+            written.with_name(written.name.replace(".json", ".sslyze.json.gz")).read_bytes()
+        )
+    )
+    entry = next(
+        e
+        for e in kept["server_scan_results"]
+        if e["server_location"]["hostname"].startswith("incomplete-chain.")
+    )
     assert entry["tlsreport_chain"]["fetched_pem"]
     assert facts_from_sslyze_json(entry).certificate.problem == "incomplete-chain"
 
 
 def test_without_fetching_the_issuer_is_not_found_and_the_grade_is_t(
-        chain_lab: Any, tmp_path: Path) -> None:
+    chain_lab: Any, tmp_path: Path
+) -> None:
     snapshot, _raw = _scan(chain_lab, tmp_path / "nofetch.toml", aia_fetch=False)
     result = _result(snapshot, "incomplete-chain")
     assert result.facts.certificate.problem == "issuer-not-found"

@@ -22,20 +22,30 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def tlsreport(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "plugins"), "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "tlsreport", *args], env=env, text=True,
-                          capture_output=True, timeout=180, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "tlsreport", *args],
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=180,
+        cwd=cwd,
+    )
 
 
 def test_scan_prints_grades_and_show_grade_take_the_list_name(tmp_path: Path) -> None:
     with Lab(tmp_path / "lab", ["modern", "closed"]) as lab:
-        lab.write_targets_toml(tmp_path / "data" / "targets" / "mini.toml", title="Mini",
-                               slug="mini")
+        lab.write_targets_toml(
+            tmp_path / "data" / "targets" / "mini.toml", title="Mini", slug="mini"
+        )
         scanned = tlsreport("scan", "data/targets/mini.toml", "--timeout", "5", cwd=tmp_path)
     assert scanned.returncode == 0, scanned.stderr
     out = scanned.stdout
     assert "Mini — grades under the rules of" in out
-    modern_row = next(line for line in out.splitlines()
-                      if "Lab modern" in line and "grade" not in line and "TLS" not in line)
+    modern_row = next(
+        line
+        for line in out.splitlines()
+        if "Lab modern" in line and "grade" not in line and "TLS" not in line
+    )
     assert any(letter in modern_row.split() for letter in ("A+", "A", "A-", "B")), modern_row
     assert out.rstrip().splitlines()[-1].startswith("snapshot: data/history/mini/")
 

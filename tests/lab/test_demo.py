@@ -28,8 +28,11 @@ def test_demo_post_template_names_the_snapshot_and_the_views() -> None:
     text = demo_post(slug="lab", taken="2026-11-26T10:00:00Z", count=3)
     assert "Tlsreport_snapshot: 2026-11-26T10:00:00Z" in text
     assert "Date: 2026-11-26 10:00Z" in text
-    for directive in ("[tlsreport grades list=lab]", "[tlsreport grades list=lab compact=yes]",
-                      "[tlsreport chart list=lab kind=distribution]"):
+    for directive in (
+        "[tlsreport grades list=lab]",
+        "[tlsreport grades list=lab compact=yes]",
+        "[tlsreport chart list=lab kind=distribution]",
+    ):
         assert f"\n{directive}\n" in text
 
 
@@ -40,10 +43,24 @@ def test_make_demo_shows_every_lab_profile_under_its_grade(tmp_path: Path) -> No
     out = tmp_path / "output"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "plugins")}
     proc = subprocess.run(
-        [sys.executable, "-m", "tlsreport.lab.demo", "--dir", str(tmp_path / "demo"),
-         "--content", str(content), "--output", str(out),
-         "--settings", str(ROOT / "pelican.conf.py")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "tlsreport.lab.demo",
+            "--dir",
+            str(tmp_path / "demo"),
+            "--content",
+            str(content),
+            "--output",
+            str(out),
+            "--settings",
+            str(ROOT / "pelican.conf.py"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     page = out / "tlsreport-lab-demo.html"

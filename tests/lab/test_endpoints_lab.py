@@ -50,9 +50,12 @@ def _port_free_on_both() -> int:
 @pytest.fixture(scope="module")
 def two_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     port = _port_free_on_both()
-    with Lab(tmp_path_factory.mktemp("endpoints"), ["modern", "tls10-only"],
-             listen={"modern": ("127.0.0.1", port), "tls10-only": ("127.0.0.2", port)},
-             host_names={"modern": HOST, "tls10-only": HOST}) as lab:
+    with Lab(
+        tmp_path_factory.mktemp("endpoints"),
+        ["modern", "tls10-only"],
+        listen={"modern": ("127.0.0.1", port), "tls10-only": ("127.0.0.2", port)},
+        host_names={"modern": HOST, "tls10-only": HOST},
+    ) as lab:
         yield lab
 
 
@@ -76,42 +79,50 @@ def hosts_entry() -> Iterator[None]:
 def _scan(lab: Any, tmp_path: Path, address: str | None) -> Any:
     port = lab.target("modern").port
     path = tmp_path / "bank.toml"
-    path.write_text(f'title = "Bank"\nslug = "bank"\nscan = true\n'
-                    f"ca_file = {json.dumps(str(lab.ca_file))}\n\n"
-                    f'[[target]]\nname = "Bank"\nhost = "{HOST}"\nport = {port}\n'
-                    + (f"address = {address}\n" if address else ""))
-    return scan_list(load_target_list(path), network_timeout=5.0, target_timeout=90.0,
-                     overall_timeout=300.0)
+    path.write_text(
+        f'title = "Bank"\nslug = "bank"\nscan = true\n'
+        f"ca_file = {json.dumps(str(lab.ca_file))}\n\n"
+        f'[[target]]\nname = "Bank"\nhost = "{HOST}"\nport = {port}\n'
+        + (f"address = {address}\n" if address else "")
+    )
+    return scan_list(
+        load_target_list(path), network_timeout=5.0, target_timeout=90.0, overall_timeout=300.0
+    )
 
 
 def _check_c_one_of_two(snapshot: Any) -> None:
     [result] = snapshot.results
     assert [(e.address, e.state) for e in result.endpoints] == [
-        ("127.0.0.1", "ok"), ("127.0.0.2", "ok")]
+        ("127.0.0.1", "ok"),
+        ("127.0.0.2", "ok"),
+    ]
     g = grade_result(result, TODAY)
     assert g.letter == "C", g.reasons
-    assert [(e.address, e.letter) for e in g.endpoints] == [("127.0.0.1", "A+"),
-                                                          ("127.0.0.2", "C")]
+    assert [(e.address, e.letter) for e in g.endpoints] == [("127.0.0.1", "A+"), ("127.0.0.2", "C")]
     assert g.endpoints_note == "1 of 2 addresses; the other A+"
 
 
 def test_every_address_the_resolver_gives_is_scanned_and_the_worst_counts(
-        two_servers: Any, hosts_entry: None, tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    two_servers: Any, hosts_entry: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     infos = socket.getaddrinfo(HOST, 443, type=socket.SOCK_STREAM)
     assert {i[4][0] for i in infos} == {"127.0.0.1", "127.0.0.2"}
     snapshot, raw = _scan(two_servers, tmp_path, None)
     _check_c_one_of_two(snapshot)
     # Both endpoints were scanned with the host as SNI, each in the raw file.
     assert sorted(e["server_location"]["ip_address"] for e in raw["server_scan_results"]) == [
-        "127.0.0.1", "127.0.0.2"]
+        "127.0.0.1",
+        "127.0.0.2",
+    ]
     assert {e["server_location"]["hostname"] for e in raw["server_scan_results"]} == {HOST}
     path = History(tmp_path / "history").write(snapshot, raw=raw)
     assert main(["grade", "--json", "--rules", TODAY.isoformat(), str(path)]) == 0
     [target] = json.loads(capsys.readouterr().out)["targets"]
     assert target["grade"] == "C"
     assert [(e["address"], e["grade"]) for e in target["endpoints"]] == [
-        ("127.0.0.1", "A+"), ("127.0.0.2", "C")]
+        ("127.0.0.1", "A+"),
+        ("127.0.0.2", "C"),
+    ]
 
 
 def test_pinned_addresses_are_each_an_endpoint(two_servers: Any, tmp_path: Path) -> None:
@@ -124,7 +135,9 @@ def test_an_unreachable_endpoint_is_its_own_state(two_servers: Any, tmp_path: Pa
     [result] = snapshot.results
     assert result.state == "ok"
     assert [(e.address, e.state) for e in result.endpoints] == [
-        ("127.0.0.1", "ok"), ("127.0.0.3", "refused")]
+        ("127.0.0.1", "ok"),
+        ("127.0.0.3", "refused"),
+    ]
     g = grade_result(result, TODAY)
     assert (g.letter, g.endpoints_note) == ("A+", "1 of 2 addresses; the other refused")
     from tlsreport.cli import snapshot_rows

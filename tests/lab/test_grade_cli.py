@@ -21,8 +21,19 @@ from tlsreport.lab.runner import targets_toml
 ROOT = Path(__file__).resolve().parents[2]
 PART4 = ROOT / "data" / "history" / "belgian-banks" / "2015-03-03T120000Z.json"
 
-ISSUE_KEYS = {"name", "host", "port", "state", "grade", "grade_if_trusted", "scores", "caps",
-              "warnings", "reasons", "not_tested"}
+ISSUE_KEYS = {
+    "name",
+    "host",
+    "port",
+    "state",
+    "grade",
+    "grade_if_trusted",
+    "scores",
+    "caps",
+    "warnings",
+    "reasons",
+    "not_tested",
+}
 
 
 def run_json(capsys, *args: str) -> dict:
@@ -33,13 +44,21 @@ def run_json(capsys, *args: str) -> dict:
 @pytest.fixture
 def scan_snapshot(tmp_path: Path) -> Path:
     snapshot = Snapshot(
-        list_slug="hand", title="Hand-built", taken="2026-11-26T10:00:00Z",
+        list_slug="hand",
+        title="Hand-built",
+        taken="2026-11-26T10:00:00Z",
         results=(
-            TargetResult(TargetRef(name="ING", host="www.ing.be"),
-                         facts=make_facts(protocols={"TLSv1.0": (RC4,)})),
-            TargetResult(TargetRef(name="Gone", host="gone.example"), state="refused",
-                         reason="connection refused"),
-        ))
+            TargetResult(
+                TargetRef(name="ING", host="www.ing.be"),
+                facts=make_facts(protocols={"TLSv1.0": (RC4,)}),
+            ),
+            TargetResult(
+                TargetRef(name="Gone", host="gone.example"),
+                state="refused",
+                reason="connection refused",
+            ),
+        ),
+    )
     path = tmp_path / "hand" / "2026-11-26T100000Z.json"
     path.parent.mkdir()
     path.write_text(json.dumps(to_json(snapshot)))
@@ -52,12 +71,12 @@ def test_grade_json_has_the_issue_shape_for_a_scan_snapshot(capsys, scan_snapsho
     assert report["taken"] == "2026-11-26T10:00:00Z"
     ing, gone = report["targets"]
     assert set(ing) >= ISSUE_KEYS
-    assert (ing["name"], ing["host"], ing["port"], ing["state"]) == ("ING", "www.ing.be", 443,
-                                                                      "ok")
+    assert (ing["name"], ing["host"], ing["port"], ing["state"]) == ("ING", "www.ing.be", 443, "ok")
     assert (ing["grade"], ing["grade_if_trusted"]) == ("B", "B")
     assert set(ing["scores"]) == {"protocol", "key_exchange", "cipher", "total"}
-    assert {"grade": "B", "rule": "rc4", "reason": "RC4 (insecure)",
-            "since": "2014-12-08"} in ing["caps"]
+    assert {"grade": "B", "rule": "rc4", "reason": "RC4 (insecure)", "since": "2014-12-08"} in ing[
+        "caps"
+    ]
     assert "RC4 (insecure)" in ing["reasons"]
     assert gone["state"] == "refused" and gone["grade"] is None
 
@@ -94,10 +113,13 @@ def test_grade_table_is_readable(capsys, scan_snapshot):
     assert "ING" in out and "RC4 (insecure)" in out and "refused" in out
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--rules", "yesterday"], "is not a date"),
-    (["--rules", "2010-01-01"], "no rule set before 2013-02-07"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--rules", "yesterday"], "is not a date"),
+        (["--rules", "2010-01-01"], "no rule set before 2013-02-07"),
+    ],
+)
 def test_grade_bad_rules_date_is_exit_2(capsys, scan_snapshot, args, message):
     assert main(["grade", str(scan_snapshot), *args]) == 2
     assert message in capsys.readouterr().err
@@ -113,8 +135,13 @@ def test_grade_broken_snapshot_is_exit_2_naming_the_file(capsys, tmp_path):
 
 def test_python_m_tlsreport_grade_runs_as_a_command(scan_snapshot):
     env = {**os.environ, "PYTHONPATH": str(ROOT / "plugins")}
-    done = subprocess.run([sys.executable, "-m", "tlsreport", "grade", str(scan_snapshot),
-                           "--json"], capture_output=True, text=True, env=env, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "tlsreport", "grade", str(scan_snapshot), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["targets"][0]["grade"] == "B"
 

@@ -90,8 +90,11 @@ def test_modern_profile_has_nothing_scannable_left_untested(by_profile):
     # Only what no sslyze scan can do is listed; no AEAD-only server can have CBC oracles.
     assert "POODLE (TLS)" not in g.not_tested
     assert set(g.not_tested) <= {
-        "Ticketbleed", "revocation (no OCSP stapling)", "DROWN on other hosts sharing the key",
-        "client simulation (negotiated suites judged from offered ones)"}
+        "Ticketbleed",
+        "revocation (no OCSP stapling)",
+        "DROWN on other hosts sharing the key",
+        "client simulation (negotiated suites judged from offered ones)",
+    }
 
 
 def test_mail_services_read_hsts_as_not_applicable(by_profile):

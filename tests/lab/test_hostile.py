@@ -54,16 +54,24 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Start the hostile lab, scan it once, write the snapshot, build a site that shows it."""
     root = tmp_path_factory.mktemp("hostile")
     with Lab(root / "lab", HOSTILE_PROFILES) as lab:
-        target_list = load_target_list(lab.write_targets_toml(
-            root / "targets" / "hostile.toml", title=f"Hostile {HOSTILE_SCRIPT}",
-            slug="hostile"))
-        snapshot, raw = scan_list(target_list, network_timeout=NETWORK_TIMEOUT,
-                                  target_timeout=TARGET_TIMEOUT,
-                                  overall_timeout=OVERALL_TIMEOUT)
+        target_list = load_target_list(
+            lab.write_targets_toml(
+                root / "targets" / "hostile.toml", title=f"Hostile {HOSTILE_SCRIPT}", slug="hostile"
+            )
+        )
+        snapshot, raw = scan_list(
+            target_list,
+            network_timeout=NETWORK_TIMEOUT,
+            target_timeout=TARGET_TIMEOUT,
+            overall_timeout=OVERALL_TIMEOUT,
+        )
     site = root / "site"
     History(site / "history").write(snapshot, raw)
     day = dt.date.fromisoformat(snapshot.taken[:10]) + dt.timedelta(days=1)
-    post(site, "hostile", """
+    post(
+        site,
+        "hostile",
+        """
         [tlsreport grades list=hostile]
 
         [tlsreport grades list=hostile compact=yes]
@@ -77,7 +85,10 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         Names: [tlsreport target list=hostile target="Lab hostile-names"]
 
         Chain: [tlsreport target list=hostile target="Lab long-chain"]
-        """, Date=day.isoformat(), Slug="hostile")
+        """,
+        Date=day.isoformat(),
+        Slug="hostile",
+    )
     out = build(site)
     return {"snapshot": snapshot, "raw": raw, "out": out, "site": site}
 
@@ -101,8 +112,10 @@ def test_only_the_drip_server_times_out_and_a_bound_stops_it(hostile: dict[str, 
     """A byte a second never trips a socket timeout; the probe's or the target's bound must."""
     results = _by_profile(hostile["snapshot"])
     reason = results["drip"].reason or ""
-    assert (f"within {NETWORK_TIMEOUT:g} s" in reason
-            or f"per-target bound of {TARGET_TIMEOUT:g} s" in reason), reason
+    assert (
+        f"within {NETWORK_TIMEOUT:g} s" in reason
+        or f"per-target bound of {TARGET_TIMEOUT:g} s" in reason
+    ), reason
     # Every other server was decided by the scan itself, not by a bound.
     assert [n for n, r in results.items() if r.state == "timeout" and n != "drip"] == []
 
@@ -166,8 +179,9 @@ def test_no_server_supplied_markup_becomes_an_element(hostile: dict[str, Any]) -
         html = soup(page)
         assert html.find("script") is None, page
         assert html.find("img", attrs={"onerror": True}) is None, page
-        handlers = [(t.name, a) for t in html.find_all(True) for a in t.attrs
-                    if a.lower().startswith("on")]
+        handlers = [
+            (t.name, a) for t in html.find_all(True) for a in t.attrs if a.lower().startswith("on")
+        ]
         assert handlers == [], page
         raw = page.read_text(encoding="utf-8")
         assert "<script" not in raw.lower(), page

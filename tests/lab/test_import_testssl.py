@@ -42,13 +42,13 @@ Expected = tuple[str, str, tuple[str, ...] | None, set[str]]
 DIFFERENCES: dict[str, dict[date, Expected]] = {
     "modern": {THEN: ("A+", "A", (CHAIN, SCSV), set()), TODAY: ("A+", "A", (CHAIN,), set())},
     "tls10-11-12": {THEN: ("A+", "A", (CHAIN,), set())},
-    "client-reneg": {THEN: ("A+", "A", (CHAIN, SCSV), set()),
-                     TODAY: ("A+", "A", (CHAIN,), set())},
-    "no-secure-reneg": {THEN: ("A-", "A", (CHAIN, RENEG, SCSV), {"no-secure-reneg"}),
-                        TODAY: ("A-", "A", (CHAIN, RENEG), {"no-secure-reneg"})},
+    "client-reneg": {THEN: ("A+", "A", (CHAIN, SCSV), set()), TODAY: ("A+", "A", (CHAIN,), set())},
+    "no-secure-reneg": {
+        THEN: ("A-", "A", (CHAIN, RENEG, SCSV), {"no-secure-reneg"}),
+        TODAY: ("A-", "A", (CHAIN, RENEG), {"no-secure-reneg"}),
+    },
     # Same grades; the intermediate's SHA-1 signature is a reason only our scan can give.
-    "sha1-chain": {THEN: ("A", "A", None, {"sha1-chain"}), TODAY: ("T", "T", None,
-                                                                   {"sha1-chain"})},
+    "sha1-chain": {THEN: ("A", "A", None, {"sha1-chain"}), TODAY: ("T", "T", None, {"sha1-chain"})},
     # Same grades; testssl.sh's downgrade check failed on this server ("Check failed,
     # unexpected result"), so "no TLS_FALLBACK_SCSV" (no A+ until May 2025) is not tested.
     "no-fallback-scsv": {THEN: ("A", "A", (CHAIN, SCSV), {"no-fallback-scsv"})},
@@ -77,16 +77,17 @@ def scanned(testssl_run: Path) -> dict[str, TargetResult]:
     return {r.target.host.split(".", 1)[0]: r for r in snapshot.results}
 
 
-def _imported(run: Path, profile: str, form: str = "pretty", taken: str | None = None
-              ) -> TargetResult:
-    [item] = results_from_testssl([run / form / f"{profile}.json"],
-                                  load_target_list(run / "lab.toml"), taken=taken)
+def _imported(
+    run: Path, profile: str, form: str = "pretty", taken: str | None = None
+) -> TargetResult:
+    [item] = results_from_testssl(
+        [run / form / f"{profile}.json"], load_target_list(run / "lab.toml"), taken=taken
+    )
     return item.result
 
 
 @pytest.mark.parametrize("profile", testsslkit.TESTSSL_PROFILES)
-def test_round_trip_grades_match_our_scan_or_the_difference_is_named(testssl_run, scanned,
-                                                                     profile):
+def test_round_trip_grades_match_our_scan_or_the_difference_is_named(testssl_run, scanned, profile):
     imported = _imported(testssl_run, profile)
     assert imported.state == "ok"
     for day in (THEN, TODAY):
@@ -94,39 +95,56 @@ def test_round_trip_grades_match_our_scan_or_the_difference_is_named(testssl_run
         theirs = grade_result(imported, day)
         expected = DIFFERENCES.get(profile, {}).get(day)
         if expected is None:
-            assert theirs.letter == ours.letter, (day, ours.reasons, theirs.reasons,
-                                                  theirs.not_tested, theirs.note)
+            assert theirs.letter == ours.letter, (
+                day,
+                ours.reasons,
+                theirs.reasons,
+                theirs.not_tested,
+                theirs.note,
+            )
             assert {r.id for r in theirs.reasons} == {r.id for r in ours.reasons}, day
         else:
             scan_letter, import_letter, untested, missed = expected
             assert (ours.letter, theirs.letter) == (scan_letter, import_letter), day
-            assert theirs.note == ("" if untested is None else
-                                   "A+ not confirmed: " + ", ".join(untested) + " not tested")
+            assert theirs.note == (
+                ""
+                if untested is None
+                else "A+ not confirmed: " + ", ".join(untested) + " not tested"
+            )
             assert {r.id for r in theirs.reasons} == {r.id for r in ours.reasons} - missed, day
 
 
-def test_import_keeps_the_testssl_start_time_tool_and_no_grade_of_3_0(testssl_run, tmp_path,
-                                                                      capsys):
+def test_import_keeps_the_testssl_start_time_tool_and_no_grade_of_3_0(
+    testssl_run, tmp_path, capsys
+):
     out = tmp_path / "history"
     files = [str(testssl_run / "pretty" / f"{p}.json") for p in ("modern", "rc4")]
-    code = cli.main(["import", "testssl", *files, "--targets", str(testssl_run / "lab.toml"),
-                     "--out", str(out)])
+    code = cli.main(
+        ["import", "testssl", *files, "--targets", str(testssl_run / "lab.toml"), "--out", str(out)]
+    )
     assert code == 0
     snapshots, errors = History(out).load_all("lab")
     assert not errors and {s.kind for s in snapshots} == {"imported"}
-    starts = {json.loads((testssl_run / "pretty" / f"{p}.json").read_text())["startTime"]
-              for p in ("modern", "rc4")}
+    starts = {
+        json.loads((testssl_run / "pretty" / f"{p}.json").read_text())["startTime"]
+        for p in ("modern", "rc4")
+    }
     assert len(snapshots) == len(starts)  # one snapshot per testssl.sh start time
     results = [r for s in snapshots for r in s.results if r.imported is not None]
     assert {r.target.host for r in results} == {"modern.lab.test", "rc4.lab.test"}
     for r in results:
-        assert (r.imported.tool, r.imported.tool_version, r.imported.source_grade,
-                r.imported.rating_version) == ("testssl.sh", "3.0.8", None, None)
+        assert (
+            r.imported.tool,
+            r.imported.tool_version,
+            r.imported.source_grade,
+            r.imported.rating_version,
+        ) == ("testssl.sh", "3.0.8", None, None)
     capsys.readouterr()
     assert cli.main(["grade", str(History(out).infos("lab")[0].path), "--json"]) == 0
     entries = [t for t in json.loads(capsys.readouterr().out)["targets"] if "source" in t]
-    assert entries and all(t["source_grade"] is None and t["source_differs"] is None
-                           for t in entries)
+    assert entries and all(
+        t["source_grade"] is None and t["source_differs"] is None for t in entries
+    )
 
 
 @pytest.mark.parametrize("profile", testsslkit.FLAT_PROFILES)
@@ -166,13 +184,15 @@ def test_findings_map_into_the_facts(testssl_run):
 
 
 def _run_import(files: list[str], targets: Path, out: Path, *extra: str) -> int:
-    return cli.main(["import", "testssl", *files, "--targets", str(targets), "--out",
-                     str(out), *extra])
+    return cli.main(
+        ["import", "testssl", *files, "--targets", str(targets), "--out", str(out), *extra]
+    )
 
 
 @pytest.mark.parametrize(("form", "where"), [("pretty", "scanResult[0]"), ("flat", "[0]")])
-def test_a_run_that_ends_in_scan_problem_exits_2_and_writes_nothing(testssl_run, tmp_path,
-                                                                     capsys, form, where):
+def test_a_run_that_ends_in_scan_problem_exits_2_and_writes_nothing(
+    testssl_run, tmp_path, capsys, form, where
+):
     bad = testssl_run / "problem" / f"{form}.json"
     good = testssl_run / "pretty" / "modern.json"
     out = tmp_path / "history"
@@ -193,12 +213,13 @@ def test_truncated_real_output_exits_2_with_its_line(testssl_run, tmp_path, caps
     assert not (tmp_path / "h").exists()
 
 
-def test_a_flat_file_without_taken_and_an_ssl_labs_file_are_refused(testssl_run, tmp_path,
-                                                                    capsys):
+def test_a_flat_file_without_taken_and_an_ssl_labs_file_are_refused(testssl_run, tmp_path, capsys):
     flat = testssl_run / "flat" / "modern.json"
     assert _run_import([str(flat)], testssl_run / "lab.toml", tmp_path / "h") == 2
-    assert (f"{flat}: a --jsonfile (flat) file records no start time: give --taken"
-            in capsys.readouterr().err)
+    assert (
+        f"{flat}: a --jsonfile (flat) file records no start time: give --taken"
+        in capsys.readouterr().err
+    )
     ssllabs = Path(__file__).resolve().parents[1] / "data" / "ssllabs" / "v2-poodle-tls.json"
     assert _run_import([str(ssllabs)], testssl_run / "lab.toml", tmp_path / "h") == 2
     err = capsys.readouterr().err
@@ -218,8 +239,10 @@ def test_a_server_the_list_does_not_know_is_refused(testssl_run, tmp_path, capsy
 
 def test_snapshot_schema_2_round_trips_through_history(testssl_run, tmp_path):
     out = tmp_path / "history"
-    assert _run_import([str(testssl_run / "pretty" / "sslv3.json")], testssl_run / "lab.toml",
-                       out) == 0
+    assert (
+        _run_import([str(testssl_run / "pretty" / "sslv3.json")], testssl_run / "lab.toml", out)
+        == 0
+    )
     [info] = History(out).infos("lab")
     data = json.loads(info.path.read_text())
     assert data["schema"] == 2 and data["kind"] == "imported"
@@ -227,17 +250,36 @@ def test_snapshot_schema_2_round_trips_through_history(testssl_run, tmp_path):
     assert any(r.imported is not None for r in snapshot.results)
 
 
-@pytest.mark.parametrize(("finding", "kex", "kex_bits"), [
-    ("TLS 1.2   xc030   ECDHE-RSA-AES256-GCM-SHA384       ECDH 253   AESGCM      256      "
-     "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE", 253),
-    ("TLS 1   x33     DHE-RSA-AES128-SHA                DH 1024    AES         128      "
-     "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", "DHE", 1024),
-    # no size printed: unknown, never the "1" of "TLS 1"
-    ("TLS 1   x33     DHE-RSA-AES128-SHA                DH         AES         128      "
-     "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", "DHE", None),
-    ("SSLv3   x2f     AES128-SHA                        RSA        AES         128      "
-     "TLS_RSA_WITH_AES_128_CBC_SHA", "RSA", None),
-])
+@pytest.mark.parametrize(
+    ("finding", "kex", "kex_bits"),
+    [
+        (
+            "TLS 1.2   xc030   ECDHE-RSA-AES256-GCM-SHA384       ECDH 253   AESGCM      256      "
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            "ECDHE",
+            253,
+        ),
+        (
+            "TLS 1   x33     DHE-RSA-AES128-SHA                DH 1024    AES         128      "
+            "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
+            "DHE",
+            1024,
+        ),
+        # no size printed: unknown, never the "1" of "TLS 1"
+        (
+            "TLS 1   x33     DHE-RSA-AES128-SHA                DH         AES         128      "
+            "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
+            "DHE",
+            None,
+        ),
+        (
+            "SSLv3   x2f     AES128-SHA                        RSA        AES         128      "
+            "TLS_RSA_WITH_AES_128_CBC_SHA",
+            "RSA",
+            None,
+        ),
+    ],
+)
 def test_a_cipher_line_gives_its_key_exchange_and_size(finding, kex, kex_bits):
     from tlsreport.imports.testssl import _cipher
 

@@ -34,9 +34,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # --- helpers ---------------------------------------------------------------------------------
 
+
 def files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def assert_history_intact(root: Path, before: dict[str, bytes], *, may_add: bool) -> None:
@@ -63,12 +65,19 @@ def assert_history_intact(root: Path, before: dict[str, bytes], *, may_add: bool
 def seeded(root: Path, slug: str = "mini") -> dict[str, bytes]:
     """Two snapshots (one recorded, one scan with its raw file) already in the history."""
     store = History(root)
-    store.write(Snapshot(list_slug=slug, title="Mini", taken="2015-03-03T12:00:00Z",
-                         kind="recorded",
-                         results=(TargetResult(TargetRef("ING", "ing.lab.test"),
-                                               recorded=Recorded("A-")),)))
-    store.write(Snapshot(list_slug=slug, title="Mini", taken="2026-01-01T00:00:00Z"),
-                raw={"server_scan_results": [], "note": "x" * 2000})
+    store.write(
+        Snapshot(
+            list_slug=slug,
+            title="Mini",
+            taken="2015-03-03T12:00:00Z",
+            kind="recorded",
+            results=(TargetResult(TargetRef("ING", "ing.lab.test"), recorded=Recorded("A-")),),
+        )
+    )
+    store.write(
+        Snapshot(list_slug=slug, title="Mini", taken="2026-01-01T00:00:00Z"),
+        raw={"server_scan_results": [], "note": "x" * 2000},
+    )
     return files(root)
 
 
@@ -105,24 +114,31 @@ def closed_port() -> int:
 
 
 def target_list(path: Path, port: int, slug: str = "mini") -> Path:
-    path.write_text(f'title = "Mini"\nslug = "{slug}"\nscan = true\n\n[[target]]\n'
-                    f'name = "Loop"\nhost = "loop.lab.test"\naddress = "127.0.0.1"\n'
-                    f"port = {port}\n")
+    path.write_text(
+        f'title = "Mini"\nslug = "{slug}"\nscan = true\n\n[[target]]\n'
+        f'name = "Loop"\nhost = "loop.lab.test"\naddress = "127.0.0.1"\n'
+        f"port = {port}\n"
+    )
     return path
 
 
 def tlsreport(*args: str, preexec: object = None) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "plugins")}
-    return subprocess.Popen([sys.executable, "-m", "tlsreport", *args], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            preexec_fn=preexec)  # type: ignore[arg-type]
+    return subprocess.Popen(
+        [sys.executable, "-m", "tlsreport", *args],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=preexec,
+    )  # type: ignore[arg-type]
 
 
 # --- scans killed at any moment ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("delay", [0.0, 0.3, 0.6, 0.9, 1.2, 1.6])
-def test_scan_killed_at_any_moment_leaves_old_history_intact(tmp_path: Path,
-                                                             delay: float) -> None:
+def test_scan_killed_at_any_moment_leaves_old_history_intact(tmp_path: Path, delay: float) -> None:
     """SIGKILL after a spread of delays: before, during and after the snapshot is written.
 
     A closed port scans in well under a second, so the later kills land in or after the write;
@@ -130,8 +146,14 @@ def test_scan_killed_at_any_moment_leaves_old_history_intact(tmp_path: Path,
     """
     out = tmp_path / "history"
     before = seeded(out)
-    proc = tlsreport("scan", str(target_list(tmp_path / "mini.toml", closed_port())),
-                     "--out", str(out), "--timeout", "2")
+    proc = tlsreport(
+        "scan",
+        str(target_list(tmp_path / "mini.toml", closed_port())),
+        "--out",
+        str(out),
+        "--timeout",
+        "2",
+    )
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=delay)
     proc.kill()
@@ -143,8 +165,14 @@ def test_sigterm_mid_scan_writes_nothing_and_says_so(tmp_path: Path) -> None:
     out = tmp_path / "history"
     before = seeded(out)
     with silent_server() as (port, connected):
-        proc = tlsreport("scan", str(target_list(tmp_path / "mini.toml", port)), "--out",
-                         str(out), "--timeout", "60")
+        proc = tlsreport(
+            "scan",
+            str(target_list(tmp_path / "mini.toml", port)),
+            "--out",
+            str(out),
+            "--timeout",
+            "60",
+        )
         assert connected.wait(timeout=60)  # the probe is waiting on our silent socket
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=60)
@@ -153,6 +181,7 @@ def test_sigterm_mid_scan_writes_nothing_and_says_so(tmp_path: Path) -> None:
 
 
 # --- builds killed ----------------------------------------------------------------------------
+
 
 def _site(tmp_path: Path, port: int) -> Path:
     site = tmp_path / "site"
@@ -166,12 +195,20 @@ def _site(tmp_path: Path, port: int) -> Path:
 def _pelican(site: Path, **overrides: object) -> subprocess.Popen[str]:
     conf = site / "pelicanconf.py"
     conf.write_text("".join(f"{k} = {v!r}\n" for k, v in settings(site, **overrides).items()))
-    return subprocess.Popen([str(PELICAN), "-s", str(conf)], cwd=site, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={"PATH": "/usr/bin:/bin", "TERM": "dumb",
-                                 # matplotlib's font cache lives there; without it every
-                                 # build spends seconds rebuilding it
-                                 "HOME": os.environ.get("HOME", str(site))})
+    return subprocess.Popen(
+        [str(PELICAN), "-s", str(conf)],
+        cwd=site,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "TERM": "dumb",
+            # matplotlib's font cache lives there; without it every
+            # build spends seconds rebuilding it
+            "HOME": os.environ.get("HOME", str(site)),
+        },
+    )
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
@@ -213,18 +250,25 @@ def test_build_killed_at_any_moment_leaves_history_and_next_build_works(
 
 # --- disk full --------------------------------------------------------------------------------
 
+
 def _big_snapshot() -> tuple[Snapshot, dict]:
     """A snapshot whose raw JSON does not compress (random text): it needs real space."""
     noise = os.urandom(96 * 1024).hex()
-    return (Snapshot(list_slug="mini", title="Mini", taken="2026-02-01T00:00:00Z"),
-            {"server_scan_results": [], "noise": noise})
+    return (
+        Snapshot(list_slug="mini", title="Mini", taken="2026-02-01T00:00:00Z"),
+        {"server_scan_results": [], "noise": noise},
+    )
 
 
 @contextlib.contextmanager
 def tmpfs(path: Path, size: str) -> Iterator[Path]:
     path.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         # The file-size-limit test below covers the same code without privileges.
         pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()})")
@@ -250,8 +294,9 @@ def test_disk_full_while_writing_a_snapshot(tmp_path: Path, left_kb: int) -> Non
             os.close(fd)
         snapshot, raw = _big_snapshot()
         if left_kb == 4:  # make the JSON itself bigger than what is left
-            snapshot = Snapshot(list_slug="mini", title="Mini " + "x" * 64 * 1024,
-                                taken="2026-02-01T00:00:00Z")
+            snapshot = Snapshot(
+                list_slug="mini", title="Mini " + "x" * 64 * 1024, taken="2026-02-01T00:00:00Z"
+            )
         with pytest.raises(SnapshotError) as exc:
             History(out).write(snapshot, raw)
         assert "could not be written (No space left on device)" in str(exc.value)
@@ -269,8 +314,15 @@ def test_file_size_limit_makes_scan_exit_1_with_a_clear_error(tmp_path: Path) ->
     """The disk-full path without a tmpfs: the kernel refuses any write past 300 bytes."""
     out = tmp_path / "history"
     before = seeded(out)
-    proc = tlsreport("scan", str(target_list(tmp_path / "mini.toml", closed_port())),
-                     "--out", str(out), "--timeout", "2", preexec=_limit_file_size)
+    proc = tlsreport(
+        "scan",
+        str(target_list(tmp_path / "mini.toml", closed_port())),
+        "--out",
+        str(out),
+        "--timeout",
+        "2",
+        preexec=_limit_file_size,
+    )
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 1, stderr
     assert "could not be written (File too large); nothing was stored" in stderr
@@ -278,6 +330,7 @@ def test_file_size_limit_makes_scan_exit_1_with_a_clear_error(tmp_path: Path) ->
 
 
 # --- two writers of one list --------------------------------------------------------------------
+
 
 @contextlib.contextmanager
 def held_lock(directory: Path) -> Iterator[None]:
@@ -295,7 +348,8 @@ def test_a_second_writer_refuses_while_the_list_is_locked(tmp_path: Path) -> Non
     before = seeded(out)
     with held_lock(out / "mini"), pytest.raises(SnapshotError) as exc:
         History(out, lock_timeout=0.2).write(
-            Snapshot(list_slug="mini", title="Mini", taken="2026-02-01T00:00:00Z"))
+            Snapshot(list_slug="mini", title="Mini", taken="2026-02-01T00:00:00Z")
+        )
     assert "another tlsreport run is writing this list" in str(exc.value)
     assert_history_intact(out, before, may_add=False)
 

@@ -26,8 +26,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def lab(*args: str, directory: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "plugins")}
-    return subprocess.run([sys.executable, "-m", "tlsreport.lab", *args, "--dir",
-                           str(directory)], env=env, capture_output=True, text=True, timeout=90)
+    return subprocess.run(
+        [sys.executable, "-m", "tlsreport.lab", *args, "--dir", str(directory)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
 
 
 def state_of(directory: Path) -> dict[str, Any]:
@@ -46,8 +51,10 @@ def verified_handshake(ca_file: str, port: int) -> None:
     """A handshake that checks the chain against the lab's CA: same root after a restart."""
     ctx = ssl.create_default_context(cafile=ca_file)
     ctx.check_hostname = False
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock, \
-            ctx.wrap_socket(sock, server_hostname="modern.lab.test"):
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=5) as sock,
+        ctx.wrap_socket(sock, server_hostname="modern.lab.test"),
+    ):
         pass
 
 
@@ -114,5 +121,7 @@ def test_a_port_in_use_is_named(tmp_path: Path) -> None:
 
 def test_port_plan_prefers_what_the_lab_had() -> None:
     assert port_plan(["modern", "rc4"], base_port=20000, ports={"rc4": 31000}) == {
-        "modern": 20000, "rc4": 31000}
+        "modern": 20000,
+        "rc4": 31000,
+    }
     assert port_plan(["modern"]) == {"modern": 0}

@@ -43,7 +43,13 @@ def test_profiles_are_unique_lab_test_names_in_a_fixed_order() -> None:
         prof = profile(name)
         assert prof.host == f"{name}.lab.test" and prof.weakness
     assert {PROFILE_TABLE[n].service for n in PROFILES} == {
-        "https", "smtp", "imap", "pop3", "imaps", "pop3s"}
+        "https",
+        "smtp",
+        "imap",
+        "pop3",
+        "imaps",
+        "pop3s",
+    }
 
 
 def test_unknown_profile_names_the_known_ones() -> None:
@@ -52,17 +58,33 @@ def test_unknown_profile_names_the_known_ones() -> None:
 
 
 def test_targets_toml_has_exactly_the_scanner_keys() -> None:
-    targets = [LabTarget("rc4", "Lab rc4", "rc4.lab.test", 40123, "https"),
-               LabTarget("smtp-starttls", "Lab \"smtp\"", "smtp-starttls.lab.test", 25, "smtp")]
-    data = tomllib.loads(targets_toml(targets, Path("/abs/ca.pem"), title="TLS lab",
-                                      slug="lab"))
+    targets = [
+        LabTarget("rc4", "Lab rc4", "rc4.lab.test", 40123, "https"),
+        LabTarget("smtp-starttls", 'Lab "smtp"', "smtp-starttls.lab.test", 25, "smtp"),
+    ]
+    data = tomllib.loads(targets_toml(targets, Path("/abs/ca.pem"), title="TLS lab", slug="lab"))
     assert data == {
-        "title": "TLS lab", "slug": "lab", "scan": True, "ca_file": "/abs/ca.pem",
+        "title": "TLS lab",
+        "slug": "lab",
+        "scan": True,
+        "ca_file": "/abs/ca.pem",
         "target": [
-            {"name": "Lab rc4", "host": "rc4.lab.test", "port": 40123,
-             "address": "127.0.0.1", "service": "https", "path": "/"},
-            {"name": "Lab \"smtp\"", "host": "smtp-starttls.lab.test", "port": 25,
-             "address": "127.0.0.1", "service": "smtp", "path": "/"},
+            {
+                "name": "Lab rc4",
+                "host": "rc4.lab.test",
+                "port": 40123,
+                "address": "127.0.0.1",
+                "service": "https",
+                "path": "/",
+            },
+            {
+                "name": 'Lab "smtp"',
+                "host": "smtp-starttls.lab.test",
+                "port": 25,
+                "address": "127.0.0.1",
+                "service": "smtp",
+                "path": "/",
+            },
         ],
     }
 
@@ -102,15 +124,17 @@ def test_imap_and_pop3_answer_what_scanners_send() -> None:
     assert pop3_reply("RETR 1", tls=False).text.startswith("-ERR")
 
 
-def _hello(version: tuple[int, int], suites: list[int], supported: list | None = None,
-           reneg: bool = True) -> ClientHello:
+def _hello(
+    version: tuple[int, int], suites: list[int], supported: list | None = None, reneg: bool = True
+) -> ClientHello:
     extensions = []
     if supported:
         extensions.append(SupportedVersionsExtension().create(supported))
     if reneg:
         extensions.append(RenegotiationInfoExtension().create(bytearray(0)))
-    return ClientHello().create(version, bytearray(32), bytearray(0), list(suites),
-                                extensions=extensions)
+    return ClientHello().create(
+        version, bytearray(32), bytearray(0), list(suites), extensions=extensions
+    )
 
 
 AEAD = CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
@@ -161,11 +185,13 @@ def test_modern_like_tlslite_settings_change_one_thing_each() -> None:
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory):
-    leaves = {"modern": ("modern.lab.test", "chain"),
-              "sha1-chain": ("sha1-chain.lab.test", "sha1-chain"),
-              "self-signed": ("self-signed.lab.test", "self-signed"),
-              "expired": ("expired.lab.test", "expired"),
-              "wrong-name": ("wrong-name.lab.test", "wrong-name")}
+    leaves = {
+        "modern": ("modern.lab.test", "chain"),
+        "sha1-chain": ("sha1-chain.lab.test", "sha1-chain"),
+        "self-signed": ("self-signed.lab.test", "self-signed"),
+        "expired": ("expired.lab.test", "expired"),
+        "wrong-name": ("wrong-name.lab.test", "wrong-name"),
+    }
     return make_pki(tmp_path_factory.mktemp("pki"), leaves, NOW)
 
 
@@ -179,8 +205,7 @@ def test_leaf_is_rsa2048_sha256_with_a_non_critical_san_under_an_intermediate(pk
     assert leaf.public_key().key_size == 2048
     assert leaf.signature_hash_algorithm.name == "sha256"
     san = leaf.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
-    assert not san.critical and san.value.get_values_for_type(x509.DNSName) == [
-        "modern.lab.test"]
+    assert not san.critical and san.value.get_values_for_type(x509.DNSName) == ["modern.lab.test"]
     assert leaf.not_valid_before_utc < NOW < leaf.not_valid_after_utc
     leaf.verify_directly_issued_by(intermediate)
     intermediate.verify_directly_issued_by(root)
@@ -191,8 +216,12 @@ def test_the_lab_chain_passes_cryptographys_strict_verifier(pki) -> None:
 
     leaf, intermediate = _chain(pki, "modern")
     store = Store([x509.load_pem_x509_certificate(pki.ca_file.read_bytes())])
-    verifier = (PolicyBuilder().store(store).time(NOW)
-                .build_server_verifier(x509.DNSName("modern.lab.test")))
+    verifier = (
+        PolicyBuilder()
+        .store(store)
+        .time(NOW)
+        .build_server_verifier(x509.DNSName("modern.lab.test"))
+    )
     assert len(verifier.verify(leaf, [intermediate])) == 3
 
 
@@ -215,9 +244,23 @@ def test_server_with_an_unreadable_certificate_exits_naming_it(tmp_path: Path) -
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         done = subprocess.run(
-            [sys.executable, "-m", "tlsreport.lab.serve", "rc4", "--listen-fd",
-             str(listener.fileno()), "--chain", str(bad), "--key", str(bad)],
-            pass_fds=(listener.fileno(),), capture_output=True, text=True, timeout=30,
-            env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")})
+            [
+                sys.executable,
+                "-m",
+                "tlsreport.lab.serve",
+                "rc4",
+                "--listen-fd",
+                str(listener.fileno()),
+                "--chain",
+                str(bad),
+                "--key",
+                str(bad),
+            ],
+            pass_fds=(listener.fileno(),),
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")},
+        )
     assert done.returncode != 0
     assert str(bad) in done.stderr

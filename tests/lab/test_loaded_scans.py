@@ -46,8 +46,10 @@ EXPECTED = {
 @pytest.fixture
 def burner() -> Iterator[list[int]]:
     """One CPU-bound process per core for the test's duration; stopped by PID."""
-    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"],
-                              start_new_session=True) for _ in range(os.cpu_count() or 2)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True)
+        for _ in range(os.cpu_count() or 2)
+    ]
     try:
         yield [p.pid for p in procs]
     finally:
@@ -63,23 +65,25 @@ def test_ten_loaded_scans_give_the_same_grades(tmp_path: Path, burner: list[int]
         runs: list[dict[str, str | None]] = []
         for _ in range(RUNS):
             assert all(os.path.exists(f"/proc/{pid}") for pid in burner)  # still loaded
-            snapshot, _raw = scan_list(target_list, network_timeout=5.0, target_timeout=60.0,
-                                       overall_timeout=600.0)
+            snapshot, _raw = scan_list(
+                target_list, network_timeout=5.0, target_timeout=60.0, overall_timeout=600.0
+            )
             grades: dict[str, str | None] = {}
             for r in snapshot.results:
                 g = grade_result(r, TODAY)
                 grades[r.target.host.split(".", 1)[0]] = (
-                    g.letter if g is not None else f"{r.state}: {r.reason}")
+                    g.letter if g is not None else f"{r.state}: {r.reason}"
+                )
             runs.append(grades)
     assert runs == [EXPECTED] * RUNS
 
 
-def test_a_slow_server_that_keeps_answering_gets_the_grade_of_a_fast_one(
-        tmp_path: Path) -> None:
+def test_a_slow_server_that_keeps_answering_gets_the_grade_of_a_fast_one(tmp_path: Path) -> None:
     with Lab(tmp_path / "lab", ["slow-tls13", "modern"]) as lab:
         path = lab.write_targets_toml(tmp_path / "slow.toml", title="Slow", slug="slow")
-        snapshot, raw = scan_list(load_target_list(path), network_timeout=5.0,
-                                  target_timeout=60.0, overall_timeout=600.0)
+        snapshot, raw = scan_list(
+            load_target_list(path), network_timeout=5.0, target_timeout=60.0, overall_timeout=600.0
+        )
     by = {r.target.host.split(".", 1)[0]: r for r in snapshot.results}
     slow = by["slow-tls13"]
     assert slow.state == "ok", slow.reason
@@ -88,6 +92,9 @@ def test_a_slow_server_that_keeps_answering_gets_the_grade_of_a_fast_one(
     g = grade_result(slow, TODAY)
     assert (g.letter, [r.id for r in g.reasons]) == ("A+", [])
     assert grade_result(by["modern"], TODAY).letter == "A+"
-    entry = next(e for e in raw["server_scan_results"]
-                 if e["server_location"]["hostname"].startswith("slow-tls13."))
+    entry = next(
+        e
+        for e in raw["server_scan_results"]
+        if e["server_location"]["hostname"].startswith("slow-tls13.")
+    )
     assert "tls_1_3_cipher_suites" in entry["tlsreport_retried"]

@@ -81,14 +81,18 @@ def _babbling_ehlo(conn: socket.socket) -> None:
             return
 
 
-@pytest.mark.parametrize(("script", "words"), [
-    (_refusing, "greeting 554"),
-    (_overlong, f"longer than {MAX_LINE} bytes"),
-    (_silent, "TimeoutError"),
-    (_closes, "closed the connection"),
-])
-def test_misbehaving_smtp_servers_give_an_error_not_an_exception(script: Script,
-                                                                 words: str) -> None:
+@pytest.mark.parametrize(
+    ("script", "words"),
+    [
+        (_refusing, "greeting 554"),
+        (_overlong, f"longer than {MAX_LINE} bytes"),
+        (_silent, "TimeoutError"),
+        (_closes, "closed the connection"),
+    ],
+)
+def test_misbehaving_smtp_servers_give_an_error_not_an_exception(
+    script: Script, words: str
+) -> None:
     with _server(script) as port:
         policy = probe_mail_policy("submission", "mx.test", "127.0.0.1", port, timeout=1.0)
     assert policy.error is not None and words in policy.error
@@ -102,8 +106,7 @@ def test_server_text_is_kept_cleaned() -> None:
     assert policy.error is None and policy.starttls_offered is False
     assert "AUTH PLAIN ?[31m<script>" in policy.capabilities  # escape char replaced
     assert policy.auth_before_tls == ("PLAIN", "?[31M<SCRIPT>")
-    assert [f.id for f in policy_findings(policy, "smtp")][:2] == ["no-starttls",
-                                                                  "auth-before-tls"]
+    assert [f.id for f in policy_findings(policy, "smtp")][:2] == ["no-starttls", "auth-before-tls"]
 
 
 def test_nothing_listening() -> None:
@@ -120,13 +123,18 @@ def test_dns_that_never_answers_gives_errors_per_check() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as quiet:  # bound, never answers
         quiet.bind(("127.0.0.1", 0))
         port = quiet.getsockname()[1]
-        found = check_mail_domain("example.test", mx_host="mx.example.test",
-                                  nameserver=f"127.0.0.1:{port}", timeout=0.5)
+        found = check_mail_domain(
+            "example.test", mx_host="mx.example.test", nameserver=f"127.0.0.1:{port}", timeout=0.5
+        )
     assert set(found.errors) == {"MX", "MTA-STS TXT", "TLS-RPT TXT", "TLSA"}
     assert all("Timeout" in e or "timed out" in e for e in found.errors.values())
     assert found.tlsa_match is None
     assert {f.id for f in domain_findings(found) if f.level == "warning"} == {
-        "dns-MX", "dns-MTA-STS TXT", "dns-TLS-RPT TXT", "dns-TLSA"}
+        "dns-MX",
+        "dns-MTA-STS TXT",
+        "dns-TLS-RPT TXT",
+        "dns-TLSA",
+    }
 
 
 def test_an_invalid_mta_sts_policy_is_reported(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -140,10 +148,10 @@ def test_an_invalid_mta_sts_policy_is_reported(tmp_path) -> None:  # type: ignor
     cert = make_certificate(tmp_path, dt.datetime.now(dt.UTC))
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     address = f"127.0.0.{32 + (int(worker[2:]) if worker[2:].isdigit() else 0)}"
-    with policy_server(address, cert, policy="version: STSv1\nmode: strict\nmx: a\n"
-                                              "max_age: 1\n"), \
-            dns_server(lab_zone(address, "00" * 32)) as dns:
-        found = check_mail_domain(MAIL_DOMAIN, nameserver=dns, ca_file=cert.ca_file,
-                                  timeout=5)
+    with (
+        policy_server(address, cert, policy="version: STSv1\nmode: strict\nmx: a\nmax_age: 1\n"),
+        dns_server(lab_zone(address, "00" * 32)) as dns,
+    ):
+        found = check_mail_domain(MAIL_DOMAIN, nameserver=dns, ca_file=cert.ca_file, timeout=5)
     assert found.mta_sts_txt is not None
     assert "mode 'strict' is not enforce, testing or none" in (found.mta_sts_error or "")

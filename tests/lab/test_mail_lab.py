@@ -27,6 +27,7 @@ from tlsreport.mailpolicy import certificate_hashes, policy_findings, probe_mail
 
 pytestmark = pytest.mark.lab
 
+
 def _policy_address() -> str:
     """One 127.0.0.x per xdist worker: each worker's policy server binds port 443."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
@@ -56,7 +57,8 @@ def dns_server(mail_lab: MailLab, served: tuple[str, str]) -> Iterator[str]:
     address = _policy_address()
     zone = lab_zone(address, served[1]) + (
         "bad.test. 300 IN MX 10 mail.bad.test.\n"
-        f"_25._tcp.mail.bad.test. 300 IN TLSA 3 1 1 {'00' * 32}\n")
+        f"_25._tcp.mail.bad.test. 300 IN TLSA 3 1 1 {'00' * 32}\n"
+    )
     with policy_server(address, mail_lab.certificate), dns_server_of(zone) as where:
         yield where
 
@@ -68,6 +70,7 @@ def _probe(lab: MailLab, profile: str, service: str) -> facts.MailPolicy:
 
 # --- policy before TLS -------------------------------------------------------------------------
 
+
 def test_careful_postfix(mail_lab: MailLab, served: tuple[str, str]) -> None:
     mx = _probe(mail_lab, "careful", "smtp")
     assert (mx.starttls_offered, mx.auth_before_tls, mx.error) == (True, (), None)
@@ -77,7 +80,10 @@ def test_careful_postfix(mail_lab: MailLab, served: tuple[str, str]) -> None:
     assert submission.mail_before_tls is False  # TLS required: detected
     assert submission.mail_reply.startswith("530")
     assert [f.id for f in policy_findings(submission, "submission")] == [
-        "starttls", "no-auth-before-tls", "submission-tls-required"]
+        "starttls",
+        "no-auth-before-tls",
+        "submission-tls-required",
+    ]
     smtps = _probe(mail_lab, "careful", "smtps")
     assert smtps.implicit_tls and smtps.tls_spki_sha256 == served[1]
 
@@ -91,8 +97,9 @@ def test_careful_courier(mail_lab: MailLab) -> None:
     assert pop3.auth_before_tls == ()
     assert "TLS required" in pop3.mail_reply
     for service in ("imaps", "pop3s"):
-        assert [f.level for f in policy_findings(_probe(mail_lab, "careful", service),
-                                                 service)] == ["good"]
+        assert [
+            f.level for f in policy_findings(_probe(mail_lab, "careful", service), service)
+        ] == ["good"]
 
 
 def test_sloppy_servers(mail_lab: MailLab) -> None:
@@ -113,15 +120,26 @@ def test_sloppy_servers(mail_lab: MailLab) -> None:
 
 # --- the mail domain's DNS ----------------------------------------------------------------------
 
-def test_mta_sts_tlsrpt_and_matching_tlsa(mail_lab: MailLab, served: tuple[str, str],
-                                          dns_server: str) -> None:
-    found = check_mail_domain(MAIL_DOMAIN, mx_host=MAIL_HOST, leaf_sha256=served[0],
-                              spki_sha256=served[1], nameserver=dns_server,
-                              ca_file=mail_lab.ca_file, timeout=5)
+
+def test_mta_sts_tlsrpt_and_matching_tlsa(
+    mail_lab: MailLab, served: tuple[str, str], dns_server: str
+) -> None:
+    found = check_mail_domain(
+        MAIL_DOMAIN,
+        mx_host=MAIL_HOST,
+        leaf_sha256=served[0],
+        spki_sha256=served[1],
+        nameserver=dns_server,
+        ca_file=mail_lab.ca_file,
+        timeout=5,
+    )
     assert found.errors == {} and found.mta_sts_error is None
     assert found.mx == (MAIL_HOST,)
     assert (found.mta_sts_mode, found.mta_sts_mx, found.mta_sts_max_age) == (
-        "enforce", (MAIL_HOST,), 604800)
+        "enforce",
+        (MAIL_HOST,),
+        604800,
+    )
     assert found.tls_rpt is not None and found.tls_rpt.startswith("v=TLSRPTv1")
     assert found.tlsa_name == f"_25._tcp.{MAIL_HOST}" and found.tlsa_match is True
     assert found.dnssec_validated is False
@@ -130,20 +148,28 @@ def test_mta_sts_tlsrpt_and_matching_tlsa(mail_lab: MailLab, served: tuple[str, 
 
 
 def test_mismatching_tlsa_and_no_policy(served: tuple[str, str], dns_server: str) -> None:
-    found = check_mail_domain("bad.test", mx_host="mail.bad.test", leaf_sha256=served[0],
-                              spki_sha256=served[1], nameserver=dns_server, timeout=5)
+    found = check_mail_domain(
+        "bad.test",
+        mx_host="mail.bad.test",
+        leaf_sha256=served[0],
+        spki_sha256=served[1],
+        nameserver=dns_server,
+        timeout=5,
+    )
     assert found.tlsa_match is False and found.mta_sts_txt is None and found.tls_rpt is None
     ids = [f.id for f in domain_findings(found)]
     assert ids[0] == "dane-mismatch"
     assert {"no-mta-sts", "no-tls-rpt"} <= set(ids)
 
 
-def test_mta_sts_policy_needs_a_trusted_certificate(served: tuple[str, str],
-                                                    dns_server: str) -> None:
+def test_mta_sts_policy_needs_a_trusted_certificate(
+    served: tuple[str, str], dns_server: str
+) -> None:
     # Without the lab's CA the policy server's certificate is not trusted: the policy is
     # unusable (RFC 8461 §3.3), and the report says why instead of claiming "enforce".
-    found = check_mail_domain(MAIL_DOMAIN, mx_host=MAIL_HOST, nameserver=dns_server,
-                              ca_file=None, timeout=5)
+    found = check_mail_domain(
+        MAIL_DOMAIN, mx_host=MAIL_HOST, nameserver=dns_server, ca_file=None, timeout=5
+    )
     assert found.mta_sts_txt is not None and found.mta_sts_mode is None
     assert "CERTIFICATE_VERIFY_FAILED" in (found.mta_sts_error or "")
     assert domain_findings(found)[0].id == "mta-sts-broken"
@@ -152,21 +178,30 @@ def test_mta_sts_policy_needs_a_trusted_certificate(served: tuple[str, str],
 
 # --- the whole scan ------------------------------------------------------------------------------
 
+
 def test_scan_of_the_mail_lab(mail_lab: MailLab, dns_server: str, tmp_path: Path) -> None:
     from tlsreport.scan import scan_list
     from tlsreport.targets import load_target_list
 
     path = mail_lab.write_targets_toml(
-        tmp_path / "mail.toml", title="Mail lab", slug="mail",
-        extra=f'mail_domain = "{MAIL_DOMAIN}"\ndns_server = "{dns_server}"')
+        tmp_path / "mail.toml",
+        title="Mail lab",
+        slug="mail",
+        extra=f'mail_domain = "{MAIL_DOMAIN}"\ndns_server = "{dns_server}"',
+    )
     target_list = load_target_list(path)
     assert (target_list.mail_domain, target_list.dns_server) == (MAIL_DOMAIN, dns_server)
-    snapshot, _ = scan_list(target_list, network_timeout=5.0, target_timeout=120.0,
-                            overall_timeout=300.0,
-                            now=lambda: datetime(2026, 12, 5, 9, 0, tzinfo=UTC))
+    snapshot, _ = scan_list(
+        target_list,
+        network_timeout=5.0,
+        target_timeout=120.0,
+        overall_timeout=300.0,
+        now=lambda: datetime(2026, 12, 5, 9, 0, tzinfo=UTC),
+    )
     by_name = {r.target.name: r for r in snapshot.results}
     assert all(r.state == facts.STATE_OK for r in snapshot.results), [
-        (r.target.name, r.reason) for r in snapshot.results if r.state != facts.STATE_OK]
+        (r.target.name, r.reason) for r in snapshot.results if r.state != facts.STATE_OK
+    ]
     for result in snapshot.results:
         assert result.facts is not None and result.facts.mail is not None
         assert result.facts.mail.error is None, result.target.name
@@ -201,7 +236,9 @@ def test_stop_leaves_nothing_running(tmp_path: Path) -> None:
         assert state is not None and state.is_dir()
     finally:
         lab.stop()
-    assert all(not Path(f"/proc/{pid}").exists() or
-               Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
-               for pid in pids)
+    assert all(
+        not Path(f"/proc/{pid}").exists()
+        or Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
+        for pid in pids
+    )
     assert not state.exists()

@@ -28,33 +28,46 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def list_toml(lab: Any, profiles: list[str], path: Path, slug: str = "mini") -> Path:
-    lines = [f'title = "Mini lab"\nslug = "{slug}"\nscan = true\n'
-             f"ca_file = {json.dumps(str(lab.ca_file))}\n"]
+    lines = [
+        f'title = "Mini lab"\nslug = "{slug}"\nscan = true\n'
+        f"ca_file = {json.dumps(str(lab.ca_file))}\n"
+    ]
     for name in profiles:
         t = lab.target(name)
-        lines.append(f'[[target]]\nname = "{t.name}"\nhost = "{t.host}"\nport = {t.port}\n'
-                     f'service = "{t.service}"\naddress = "{t.address}"\n')
+        lines.append(
+            f'[[target]]\nname = "{t.name}"\nhost = "{t.host}"\nport = {t.port}\n'
+            f'service = "{t.service}"\naddress = "{t.address}"\n'
+        )
     path.write_text("\n".join(lines))
     return path
 
 
 def tlsreport(*args: str, stderr: Any = subprocess.PIPE) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "plugins")}
-    return subprocess.Popen([sys.executable, "-m", "tlsreport", *args], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=stderr)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tlsreport", *args],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+    )
 
 
 def tree(root: Path) -> dict[str, bytes | None]:
     """Every entry under root with its bytes (None for directories)."""
-    return {str(p.relative_to(root)): (None if p.is_dir() else p.read_bytes())
-            for p in sorted(root.rglob("*"))}
+    return {
+        str(p.relative_to(root)): (None if p.is_dir() else p.read_bytes())
+        for p in sorted(root.rglob("*"))
+    }
 
 
 def seeded_history(tmp_path: Path) -> Path:
     """A history that already holds one snapshot of the list about to be scanned."""
     out = tmp_path / "history"
-    History(out).write(facts.Snapshot(list_slug="mini", title="Mini lab",
-                                      taken="2026-01-01T00:00:00Z"), raw={"x": 1})
+    History(out).write(
+        facts.Snapshot(list_slug="mini", title="Mini lab", taken="2026-01-01T00:00:00Z"),
+        raw={"x": 1},
+    )
     return out
 
 
@@ -96,7 +109,8 @@ def test_scan_all_scans_only_lists_with_scan_true(lab: Any, tmp_path: Path) -> N
     lists.mkdir()
     list_toml(lab, ["closed"], lists / "live.toml", slug="live")
     (lists / "archive.toml").write_text(
-        'title = "Archive"\nscan = false\n[[target]]\nhost = "www.ing.be"\n')
+        'title = "Archive"\nscan = false\n[[target]]\nhost = "www.ing.be"\n'
+    )
     out = tmp_path / "history"
     proc = tlsreport("scan-all", str(lists), "--out", str(out), "--timeout", "2")
     stdout, stderr = proc.communicate(timeout=120)
@@ -106,8 +120,9 @@ def test_scan_all_scans_only_lists_with_scan_true(lab: Any, tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
-def test_killed_mid_scan_leaves_history_byte_identical(lab: Any, tmp_path: Path,
-                                                       sig: signal.Signals) -> None:
+def test_killed_mid_scan_leaves_history_byte_identical(
+    lab: Any, tmp_path: Path, sig: signal.Signals
+) -> None:
     # silent with a long network timeout keeps the run busy long after the signal
     targets = list_toml(lab, ["silent", "modern", "closed"], tmp_path / "mini.toml")
     out = seeded_history(tmp_path)
@@ -127,16 +142,28 @@ def test_killed_mid_scan_leaves_history_byte_identical(lab: Any, tmp_path: Path,
 
 def test_a_target_past_its_bound_becomes_timeout_and_others_still_finish(lab: Any) -> None:
     """The per-target bound, not the probe, stops a target: the network timeout is larger."""
+
     def target(profile: str) -> Target:
         t = lab.target(profile)
-        return Target(name=t.name, host=t.host, port=t.port, service=t.service,
-                      address=t.address)
+        return Target(name=t.name, host=t.host, port=t.port, service=t.service, address=t.address)
 
-    tl = TargetList(path=Path("mini.toml"), title="Mini", slug="mini", scan=True,
-                    ca_file=lab.ca_file, targets=(target("silent"), target("modern")))
+    tl = TargetList(
+        path=Path("mini.toml"),
+        title="Mini",
+        slug="mini",
+        scan=True,
+        ca_file=lab.ca_file,
+        targets=(target("silent"), target("modern")),
+    )
     seen: list[str] = []
-    snapshot, _ = scan_list(tl, network_timeout=30, target_timeout=8, overall_timeout=60,
-                              concurrency=2, progress=lambda p: seen.append(p.last.target.name))
+    snapshot, _ = scan_list(
+        tl,
+        network_timeout=30,
+        target_timeout=8,
+        overall_timeout=60,
+        concurrency=2,
+        progress=lambda p: seen.append(p.last.target.name),
+    )
     silent, modern = snapshot.results  # list order, whatever the finishing order
     assert silent.state == "timeout" and silent.reason is not None
     assert "per-target bound of 8 s" in silent.reason
@@ -148,12 +175,15 @@ def test_overall_bound_records_unstarted_targets(lab: Any) -> None:
     t = lab.target("silent")
     silent = Target(name=t.name, host=t.host, port=t.port, address=t.address)
     closed_t = lab.target("closed")
-    closed = Target(name=closed_t.name, host=closed_t.host, port=closed_t.port,
-                    address=closed_t.address)
-    tl = TargetList(path=Path("x.toml"), title="X", slug="x", scan=True, ca_file=None,
-                    targets=(silent, closed))
-    snapshot, _ = scan_list(tl, network_timeout=30, target_timeout=30, overall_timeout=2,
-                            concurrency=1)
+    closed = Target(
+        name=closed_t.name, host=closed_t.host, port=closed_t.port, address=closed_t.address
+    )
+    tl = TargetList(
+        path=Path("x.toml"), title="X", slug="x", scan=True, ca_file=None, targets=(silent, closed)
+    )
+    snapshot, _ = scan_list(
+        tl, network_timeout=30, target_timeout=30, overall_timeout=2, concurrency=1
+    )
     first, second = snapshot.results
     assert first.state == "timeout" and "overall bound of 2 s" in (first.reason or "")
     assert second.state == "timeout" and "not started" in (second.reason or "")
@@ -162,8 +192,7 @@ def test_overall_bound_records_unstarted_targets(lab: Any) -> None:
 def test_lab_list_written_by_the_lab_loads(lab: Any, tmp_path: Path) -> None:
     tl = load_target_list(lab.write_targets_toml(tmp_path / "lab.toml", slug="lab"))
     assert tl.scan and tl.ca_file == lab.ca_file.resolve() and len(tl.targets) == 22
-    assert {t.service for t in tl.targets} == {"https", "smtp", "imap", "pop3", "imaps",
-                                               "pop3s"}
+    assert {t.service for t in tl.targets} == {"https", "smtp", "imap", "pop3", "imaps", "pop3s"}
 
 
 def test_hsts_is_read_on_the_targets_own_path(lab: Any) -> None:
@@ -199,8 +228,7 @@ def test_progress_bar_on_a_terminal_only(lab: Any, tmp_path: Path) -> None:
     assert stderr.splitlines() == ["tlsreport: scanning 2 targets of 'mini'"]
 
 
-def test_two_concurrent_scans_of_one_list_do_not_corrupt_history(lab: Any, tmp_path: Path
-                                                                 ) -> None:
+def test_two_concurrent_scans_of_one_list_do_not_corrupt_history(lab: Any, tmp_path: Path) -> None:
     targets = list_toml(lab, ["closed"], tmp_path / "mini.toml")
     out = tmp_path / "history"
     procs = [tlsreport("scan", str(targets), "--out", str(out)) for _ in range(3)]
@@ -212,19 +240,30 @@ def test_two_concurrent_scans_of_one_list_do_not_corrupt_history(lab: Any, tmp_p
     snapshots, errors = History(out).load_all("mini")
     assert errors == [] and len(snapshots) == codes.count(0)
     names = {p.name for p in (out / "mini").iterdir()}
-    assert names == {".lock"} | {f"{i.path.stem}{ext}" for i in History(out).infos("mini")
-                                 for ext in (".json", ".sslyze.json.gz")}
+    assert names == {".lock"} | {
+        f"{i.path.stem}{ext}"
+        for i in History(out).infos("mini")
+        for ext in (".json", ".sslyze.json.gz")
+    }
 
 
-def test_show_prints_names_and_reasons_literally(tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_show_prints_names_and_reasons_literally(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from tlsreport.cli import main
 
     snapshot = facts.Snapshot(
-        list_slug="mini", title="[red]Mini[/red]", taken="2015-03-03T12:00:00Z",
+        list_slug="mini",
+        title="[red]Mini[/red]",
+        taken="2015-03-03T12:00:00Z",
         kind="recorded",
-        results=(facts.TargetResult(facts.TargetRef("[bold]ING[/bold]", "ing.lab.test"),
-                                    recorded=facts.Recorded("B", ("RC4 [insecure]",))),))
+        results=(
+            facts.TargetResult(
+                facts.TargetRef("[bold]ING[/bold]", "ing.lab.test"),
+                recorded=facts.Recorded("B", ("RC4 [insecure]",)),
+            ),
+        ),
+    )
     path = History(tmp_path).write(snapshot)
     assert main(["show", str(path)]) == 0
     shown = capsys.readouterr().out

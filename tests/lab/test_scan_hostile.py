@@ -29,23 +29,28 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, fact
     yield {r.target.host.removesuffix(".lab.test"): r for r in snapshot.results}
 
 
-@pytest.mark.parametrize(("profile", "state", "words"), [
-    ("reset-after-hello", "handshake-failure", "reset"),
-    ("garbage", "no-tls", "not in TLS"),
-    ("tls-garbage", "handshake-failure", "unexpected message"),
-    ("alert", "handshake-failure", "could not find a TLS version"),
-    ("drip", "timeout", "byte(s) of a TLS record"),
-    ("starttls-refused", "starttls-refused", "STARTTLS rejected"),
-])
-def test_unusable_servers_get_a_state_and_reason(hostile: dict[str, facts.TargetResult],
-                                                 profile: str, state: str, words: str) -> None:
+@pytest.mark.parametrize(
+    ("profile", "state", "words"),
+    [
+        ("reset-after-hello", "handshake-failure", "reset"),
+        ("garbage", "no-tls", "not in TLS"),
+        ("tls-garbage", "handshake-failure", "unexpected message"),
+        ("alert", "handshake-failure", "could not find a TLS version"),
+        ("drip", "timeout", "byte(s) of a TLS record"),
+        ("starttls-refused", "starttls-refused", "STARTTLS rejected"),
+    ],
+)
+def test_unusable_servers_get_a_state_and_reason(
+    hostile: dict[str, facts.TargetResult], profile: str, state: str, words: str
+) -> None:
     r = hostile[profile]
     assert (r.state, r.facts) == (state, None)
     assert r.reason is not None and words in r.reason
 
 
-def test_markup_in_certificate_names_is_kept_verbatim(hostile: dict[str, facts.TargetResult]
-                                                      ) -> None:
+def test_markup_in_certificate_names_is_kept_verbatim(
+    hostile: dict[str, facts.TargetResult],
+) -> None:
     """Facts hold what the server sent; escaping is the renderer's job, not the scanner's."""
     r = hostile["hostile-names"]
     assert r.state == "ok" and r.facts is not None and r.facts.certificate is not None
@@ -67,8 +72,9 @@ def test_a_100_certificate_chain_is_read_whole(hostile: dict[str, facts.TargetRe
 
 
 @pytest.mark.parametrize("profile", ["hsts-repeated", "hsts-huge"])
-def test_pathological_hsts_never_reads_as_no_hsts(hostile: dict[str, facts.TargetResult],
-                                                  profile: str) -> None:
+def test_pathological_hsts_never_reads_as_no_hsts(
+    hostile: dict[str, facts.TargetResult], profile: str
+) -> None:
     r = hostile[profile]
     assert r.state == "ok" and r.facts is not None
     assert r.facts.offered("TLSv1.3") is True  # the rest of the scan still counts

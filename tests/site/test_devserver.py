@@ -34,10 +34,23 @@ def test_regenerate_builds_once_per_change_and_never_loops(tmp_path: Path) -> No
     log = tmp_path / "pelican.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [str(PELICAN), "-r", str(content), "-o", str(tmp_path / "output"),
-             "-s", str(ROOT / "pelican.conf.py"), "--fatal", "errors",
-             "-e", f'CACHE_PATH="{tmp_path / "cache"}"', 'TLSREPORT_SCAN="never"'],
-            stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path,
+            [
+                str(PELICAN),
+                "-r",
+                str(content),
+                "-o",
+                str(tmp_path / "output"),
+                "-s",
+                str(ROOT / "pelican.conf.py"),
+                "--fatal",
+                "errors",
+                "-e",
+                f'CACHE_PATH="{tmp_path / "cache"}"',
+                'TLSREPORT_SCAN="never"',
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
         )
     try:
         _wait_for_builds(log, 1)
@@ -46,8 +59,7 @@ def test_regenerate_builds_once_per_change_and_never_loops(tmp_path: Path) -> No
         time.sleep(4)
         assert _builds(log) == 1, "rebuilt without any change:\n" + log.read_text()
         post = next(content.glob("posts/*part-4.md"))
-        post.write_text(post.read_text(encoding="utf-8") + "\nOne more line.\n",
-                        encoding="utf-8")
+        post.write_text(post.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
         _wait_for_builds(log, 2)
         time.sleep(4)
         assert _builds(log) == 2, log.read_text()

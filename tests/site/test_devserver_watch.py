@@ -63,17 +63,35 @@ def _start(tmp_path: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     shutil.copytree(ROOT / "content", tmp_path / "content")
     shutil.copytree(ROOT / "data" / "history", tmp_path / "history")
     shutil.copytree(ROOT / "data" / "targets", tmp_path / "targets")
-    overrides = {"CACHE_PATH": str(tmp_path / "cache"), "TLSREPORT_SCAN": "never",
-                 "TLSREPORT_HISTORY_DIR": str(tmp_path / "history"),
-                 "TLSREPORT_TARGETS_DIR": str(tmp_path / "targets")}
-    command = [sys.executable, "-m", "tlsreport.devserver", str(tmp_path / "content"),
-               "-o", str(tmp_path / "output"), "-s", str(ROOT / "pelican.conf.py"),
-               "--fatal", "errors", "-b", "127.0.0.1", "-p", str(port),
-               "-e", *[f"{k}={json.dumps(v)}" for k, v in overrides.items()]]
+    overrides = {
+        "CACHE_PATH": str(tmp_path / "cache"),
+        "TLSREPORT_SCAN": "never",
+        "TLSREPORT_HISTORY_DIR": str(tmp_path / "history"),
+        "TLSREPORT_TARGETS_DIR": str(tmp_path / "targets"),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "tlsreport.devserver",
+        str(tmp_path / "content"),
+        "-o",
+        str(tmp_path / "output"),
+        "-s",
+        str(ROOT / "pelican.conf.py"),
+        "--fatal",
+        "errors",
+        "-b",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-e",
+        *[f"{k}={json.dumps(v)}" for k, v in overrides.items()],
+    ]
     env = {**os.environ, "PYTHONPATH": str(ROOT / "plugins")}
     with log.open("w") as out:
-        return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path,
-                                env=env)
+        return subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path, env=env
+        )
 
 
 def test_history_and_targets_are_watched_and_stopping_stops_the_server(tmp_path: Path) -> None:
@@ -92,9 +110,15 @@ def test_history_and_targets_are_watched_and_stopping_stops_the_server(tmp_path:
         # A new scan lands in the history: rebuild once.
         history = History(tmp_path / "history")
         newest = history.load(history.infos("mail-servers")[-1])
-        History(tmp_path / "history").write(Snapshot(
-            list_slug=newest.list_slug, title=newest.title, taken="2026-11-27T09:00:00Z",
-            kind=newest.kind, results=newest.results))
+        History(tmp_path / "history").write(
+            Snapshot(
+                list_slug=newest.list_slug,
+                title=newest.title,
+                taken="2026-11-27T09:00:00Z",
+                kind=newest.kind,
+                results=newest.results,
+            )
+        )
         assert _wait(lambda: _builds(log) == 2), log.read_text()
 
         # An edited target list: rebuild once more.

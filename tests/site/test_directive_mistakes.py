@@ -13,8 +13,12 @@ import pytest
 from sitekit import PELICAN, build, post, recorded, run_pelican, snapshot, soup, write_history
 from tlsreport.pelican_glue.fill import DirectiveBuildError
 
-HISTORY = [snapshot("2015-03-05T08:00:00Z", [recorded("ING", "A", group=("bank",)),
-                                             recorded("Proximus", "B", group=("telecom",))])]
+HISTORY = [
+    snapshot(
+        "2015-03-05T08:00:00Z",
+        [recorded("ING", "A", group=("bank",)), recorded("Proximus", "B", group=("telecom",))],
+    )
+]
 
 
 @pytest.fixture
@@ -23,7 +27,9 @@ def site(tmp_path: Path) -> Path:
     (tmp_path / "targets").mkdir()
     (tmp_path / "targets" / "new-lab.toml").write_text(
         'title = "New lab"\nslug = "new-lab"\nscan = true\n\n'
-        '[[target]]\nname = "weak"\nhost = "127.0.0.1"\nport = 4433\n', encoding="utf-8")
+        '[[target]]\nname = "weak"\nhost = "127.0.0.1"\nport = 4433\n',
+        encoding="utf-8",
+    )
     return tmp_path
 
 
@@ -67,23 +73,26 @@ def test_the_traceback_is_there_when_asked_for(site: Path) -> None:
     post(site, "bad", "[tlsreport grades list=banks group=bnk]\n", Date="2015-03-05")
     run_pelican(site)  # writes pelicanconf.py
     proc = subprocess.run(
-        [str(PELICAN), "-D", "-s", str(site / "pelicanconf.py")], cwd=site,
-        capture_output=True, text=True, timeout=120,
+        [str(PELICAN), "-D", "-s", str(site / "pelicanconf.py")],
+        cwd=site,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={"PATH": "/usr/bin:/bin", "COLUMNS": "400", "TERM": "dumb"},
     )
     assert proc.returncode != 0
     assert "Traceback" in proc.stdout + proc.stderr
 
 
-def test_a_line_that_only_starts_like_a_directive_is_never_published_as_text(
-    site: Path
-) -> None:
+def test_a_line_that_only_starts_like_a_directive_is_never_published_as_text(site: Path) -> None:
     post(site, "bad", MISTAKES, Date="2015-03-05")
     out = build(site, TLSREPORT_ERRORS="warn")
     page = soup(out / "bad.html")
     for p in page.select("p"):
-        assert "[tlsreport" not in p.get_text().lower() or p.find_parent(
-            class_="tlsreport-error") is not None, p
+        assert (
+            "[tlsreport" not in p.get_text().lower()
+            or p.find_parent(class_="tlsreport-error") is not None
+        ), p
     assert len(page.select(".tlsreport-error")) == 4
 
 

@@ -65,12 +65,23 @@ NOT_RECORDED_PART4 = {"Delta Lloyd", "Deutsche Bank", "Moneyou", "Binck", "Isabe
 # Fortuneo joined on 02-18 (at C, the grade its 03-02 change started from) and reached B on
 # 03-02, exactly as the original post listed it.
 PART4_CHANGES = {
-    "2015-02-16": {"Keytrade": ("B", "A"), "Hello Bank!": ("C", "A"), "ING": ("F", "A-"),
-                   "Record Bank": ("F", "A-")},
+    "2015-02-16": {
+        "Keytrade": ("B", "A"),
+        "Hello Bank!": ("C", "A"),
+        "ING": ("F", "A-"),
+        "Record Bank": ("F", "A-"),
+    },
     "2015-02-17": {"ABK": ("F", "B"), "Bank Van Breda": ("C", "B")},
-    "2015-02-18": {"MeDirect": ("F", "A"), "Delta Lloyd": None, "Deutsche Bank": None,
-                   "Moneyou": None, "Fortuneo": None, "BKCP": None, "Binck": None,
-                   "Isabel": None},
+    "2015-02-18": {
+        "MeDirect": ("F", "A"),
+        "Delta Lloyd": None,
+        "Deutsche Bank": None,
+        "Moneyou": None,
+        "Fortuneo": None,
+        "BKCP": None,
+        "Binck": None,
+        "Isabel": None,
+    },
     "2015-02-27": {"Ogone": ("C", "A-")},
     "2015-03-02": {"Fortuneo": ("C", "B")},
     "2015-03-03": {"Crelan": ("B", "A")},
@@ -78,6 +89,7 @@ PART4_CHANGES = {
 
 
 # --- the data itself ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", sorted(HISTORY.glob("*/*.json")), ids=lambda p: p.name)
 def test_every_history_file_loads_and_is_named_by_its_time(path: Path) -> None:
@@ -93,19 +105,28 @@ def test_recorded_bank_history_never_invents_a_part5_grade() -> None:
     """End of 2015: only the C list, Hello Bank!, Optima and AXA were recorded."""
     data = json.loads((HISTORY / "belgian-banks" / "2015-12-30T120000Z.json").read_text())
     snapshot = facts.from_json(facts.Snapshot, data)
-    graded = {r.target.name: r.recorded.grade for r in snapshot.results
-              if r.recorded and r.recorded.grade}
-    assert graded == {"PSA Bank": "C", "beobank": "C", "BKCP": "C", "Hello Bank!": "B",
-                      "Optima Bank": "A-", "AXA": "A+"}
+    graded = {
+        r.target.name: r.recorded.grade for r in snapshot.results if r.recorded and r.recorded.grade
+    }
+    assert graded == {
+        "PSA Bank": "C",
+        "beobank": "C",
+        "BKCP": "C",
+        "Hello Bank!": "B",
+        "Optima Bank": "A-",
+        "AXA": "A+",
+    }
     assert "F" not in graded.values()
 
 
 # --- the built site -----------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    out = build_example_site(tmp_path_factory.mktemp("example-site"),
-                             tmp_path_factory.mktemp("example-cache"))
+    out = build_example_site(
+        tmp_path_factory.mktemp("example-site"), tmp_path_factory.mktemp("example-cache")
+    )
     yield out
 
 
@@ -194,11 +215,9 @@ def test_part4_says_no_d_or_e_in_one_line(site: Path) -> None:
     assert sections["D"].get_text(strip=True) == "no D or E"
 
 
-def test_part4_lists_untestable_banks_as_not_tested_and_unrecorded_ones_apart(site: Path
-                                                                              ) -> None:
+def test_part4_lists_untestable_banks_as_not_tested_and_unrecorded_ones_apart(site: Path) -> None:
     sections = _grade_sections(_soup(site / "belgian-banks-ssl-part-4.html"))
-    for heading, banks in (("not tested", NOT_TESTED_PART4),
-                           ("not recorded", NOT_RECORDED_PART4)):
+    for heading, banks in (("not tested", NOT_TESTED_PART4), ("not recorded", NOT_RECORDED_PART4)):
         found = [k for k in sections if k.lower().startswith(heading)]
         assert len(found) == 1, heading
         items = sections[found[0]].find_all("li")
@@ -240,8 +259,11 @@ def test_part5_marks_the_changes_only_stricter_rules_caused(site: Path) -> None:
         assert letters[:2] == ["B", "C"], bank
         marker = li.select_one("span.tls-cause-rules")
         assert marker is not None and marker.get_text() == "the rules changed, not the bank"
-    for bank, move in {"Hello Bank!": ["A", "B"], "Optima Bank": ["F", "A-"],
-                       "AXA": ["B", "A+"]}.items():
+    for bank, move in {
+        "Hello Bank!": ["A", "B"],
+        "Optima Bank": ["F", "A-"],
+        "AXA": ["B", "A+"],
+    }.items():
         li = _entry(items, bank)
         letters = [b.get_text(strip=True) for b in li.select("span.tls-grade")]
         assert letters[:2] == move, bank
@@ -250,8 +272,11 @@ def test_part5_marks_the_changes_only_stricter_rules_caused(site: Path) -> None:
 
 def test_part5_dates_the_january_update(site: Path) -> None:
     block = _soup(site / "belgian-banks-ssl-part-5.html").select_one("div.tlsreport-changes")
-    jan = [s for s in block.select("section.tlsreport-changes-date")
-           if s.select_one("h4 time")["datetime"].startswith("2016-01-11")]
+    jan = [
+        s
+        for s in block.select("section.tlsreport-changes-date")
+        if s.select_one("h4 time")["datetime"].startswith("2016-01-11")
+    ]
     assert len(jan) == 1
     items = jan[0].select("ul.tlsreport-changes > li")
     for bank in ("ABK", "Bank Van Breda"):
@@ -307,10 +332,15 @@ def test_every_directive_rendered_and_no_script_anywhere(site: Path) -> None:
         assert "[tlsreport " not in html.get_text(), page
 
 
-MAIL_TARGETS = {"SMTP (MX, STARTTLS)": "smtp", "Submission (STARTTLS required)": "submission",
-                "SMTPS (implicit TLS)": "smtps", "IMAP with STARTTLS": "imap",
-                "IMAPS (implicit TLS)": "imaps", "POP3 with STLS": "pop3",
-                "POP3S (implicit TLS)": "pop3s"}
+MAIL_TARGETS = {
+    "SMTP (MX, STARTTLS)": "smtp",
+    "Submission (STARTTLS required)": "submission",
+    "SMTPS (implicit TLS)": "smtps",
+    "IMAP with STARTTLS": "imap",
+    "IMAPS (implicit TLS)": "imaps",
+    "POP3 with STLS": "pop3",
+    "POP3S (implicit TLS)": "pop3s",
+}
 
 
 def test_mail_history_is_one_real_scan_of_the_mail_lab_on_loopback() -> None:
@@ -394,11 +424,15 @@ def test_mail_tables_and_target_pages_say_days_left(site: Path) -> None:
 
 
 def test_list_and_target_pages_announce_their_feeds(site: Path) -> None:
-    for page in (site / "tlsreport" / "mail-servers" / "index.html",
-                 site / "tlsreport" / "mail-servers" / "imaps-implicit-tls.html"):
+    for page in (
+        site / "tlsreport" / "mail-servers" / "index.html",
+        site / "tlsreport" / "mail-servers" / "imaps-implicit-tls.html",
+    ):
         doc = _soup(page)
-        link = doc.select_one('head link[rel="alternate"][type="application/atom+xml"]'
-                              '[href$=".atom.xml"][href*="mail-servers"]')
+        link = doc.select_one(
+            'head link[rel="alternate"][type="application/atom+xml"]'
+            '[href$=".atom.xml"][href*="mail-servers"]'
+        )
         assert link is not None, page.name
         assert (page.parent / link["href"]).resolve().is_file(), link["href"]
         visible = doc.select_one("p.tlsreport-feed a")

@@ -35,9 +35,12 @@ MAIL = "mail-server-tls-postfix-courier.html"
 
 # --- the record -----------------------------------------------------------------------------
 
+
 def _history(folder: Path = BANKS) -> list[facts.Snapshot]:
-    snaps = [facts.from_json(facts.Snapshot, json.loads(p.read_text()), str(p))
-             for p in sorted(folder.glob("*.json"))]
+    snaps = [
+        facts.from_json(facts.Snapshot, json.loads(p.read_text()), str(p))
+        for p in sorted(folder.glob("*.json"))
+    ]
     return sorted(snaps, key=lambda s: s.taken_at)
 
 
@@ -62,10 +65,12 @@ def _record_before(name: str, day: str) -> facts.TargetResult | None:
 
 # --- the built site -------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    yield build_example_site(tmp_path_factory.mktemp("truth-site"),
-                             tmp_path_factory.mktemp("truth-cache"))
+    yield build_example_site(
+        tmp_path_factory.mktemp("truth-site"), tmp_path_factory.mktemp("truth-cache")
+    )
 
 
 def _soup(path: Path) -> BeautifulSoup:
@@ -116,14 +121,19 @@ def _change_lines(page: Path) -> list[dict]:
                 for word in ("no longer:", "first recorded:", "new:"):
                     if word in str(node):
                         current = word.rstrip(":")
-            out.append({
-                "day": day, "name": _li_name(li), "li": li,
-                "text": li.get_text(" ", strip=True),
-                "grades": [b.get_text(strip=True) for b in li.select("span.tls-grade")],
-                "new": marks.get("new", []), "first": marks.get("first recorded", []),
-                "lost": marks.get("no longer", []),
-                "rules_only": li.select_one("span.tls-cause-rules") is not None,
-            })
+            out.append(
+                {
+                    "day": day,
+                    "name": _li_name(li),
+                    "li": li,
+                    "text": li.get_text(" ", strip=True),
+                    "grades": [b.get_text(strip=True) for b in li.select("span.tls-grade")],
+                    "new": marks.get("new", []),
+                    "first": marks.get("first recorded", []),
+                    "lost": marks.get("no longer", []),
+                    "rules_only": li.select_one("span.tls-cause-rules") is not None,
+                }
+            )
     return out
 
 
@@ -142,14 +152,24 @@ def _grade_sections(page: Path) -> dict[str, list[Tag]]:
 # --- 1. part 5's prose follows its change list ----------------------------------------------
 
 _COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
-_DROP = re.compile(r"\b(one|two|three|four|five|six|\d+) (?:banks? )?(?:dropped|fell|went|moved|"
-                   r"slipped)\b[^.]*?\bto (?:an? )?C\b", re.I)
+_DROP = re.compile(
+    r"\b(one|two|three|four|five|six|\d+) (?:banks? )?(?:dropped|fell|went|moved|"
+    r"slipped)\b[^.]*?\bto (?:an? )?C\b",
+    re.I,
+)
 
 
 def test_part5_b_to_c_moves_are_the_ones_the_record_holds(site: Path) -> None:
     old, new = _by_name(BY_DAY["2015-03-03"]), _by_name(BY_DAY["2015-12-30"])
-    recorded = {n for n, r in new.items() if r.recorded and r.recorded.grade == "C"
-                and n in old and old[n].recorded and old[n].recorded.grade == "B"}
+    recorded = {
+        n
+        for n, r in new.items()
+        if r.recorded
+        and r.recorded.grade == "C"
+        and n in old
+        and old[n].recorded
+        and old[n].recorded.grade == "B"
+    }
     assert recorded == {"beobank", "BKCP"}
     shown = {c["name"] for c in _change_lines(site / PART5) if c["grades"][:2] == ["B", "C"]}
     assert shown == recorded
@@ -159,23 +179,30 @@ def test_part5_b_to_c_moves_are_the_ones_the_record_holds(site: Path) -> None:
 
 def test_part5_never_counts_more_banks_down_to_c_than_its_change_list(site: Path) -> None:
     moved = sum(1 for c in _change_lines(site / PART5) if c["grades"][:2] == ["B", "C"])
-    texts = [_article_text(site / PART5), _text(site / "index.html"),
-             (site / "feeds" / "all.atom.xml").read_text(encoding="utf-8")]
+    texts = [
+        _article_text(site / PART5),
+        _text(site / "index.html"),
+        (site / "feeds" / "all.atom.xml").read_text(encoding="utf-8"),
+    ]
     for text in texts:
         for m in _DROP.finditer(text):
             word = m.group(1).lower()
             assert _COUNTS.get(word, int(word) if word.isdigit() else -1) == moved, m.group(0)
 
 
-def test_part5_does_not_say_banks_changed_nothing_when_its_list_shows_they_did(site: Path
-                                                                               ) -> None:
+def test_part5_does_not_say_banks_changed_nothing_when_its_list_shows_they_did(site: Path) -> None:
     lines = [c for c in _change_lines(site / PART5) if c["rules_only"]]
     assert lines, "part 5 marks the moves the rules alone explain"
     touched = [c["name"] for c in lines if c["new"] or c["lost"]]
     assert "beobank" in touched  # its list shows it lost SHA-1 and gained weak DH
     text = " ".join([_article_text(site / PART5), _text(site / "index.html")]).lower()
-    for claim in ("without touching", "without changing anything", "did not change anything",
-                  "without changing their", "changed nothing"):
+    for claim in (
+        "without touching",
+        "without changing anything",
+        "did not change anything",
+        "without changing their",
+        "changed nothing",
+    ):
         assert claim not in text, claim
     for name in touched:  # the prose names what they changed
         assert name.lower() in _article_text(site / PART5).split("The C list")[-1].lower()
@@ -188,8 +215,8 @@ _ASKED = re.compile(r"asked[^.;]{0,40}?not to (?:be )?(?:scan|scanned|test|teste
 
 def _guess_only(text: str, where: str) -> None:
     for m in _ASKED.finditer(text):
-        window = text[max(0, m.start() - 80):m.end()].lower()
-        assert "guess" in window, f"{where}: {text[max(0, m.start() - 80):m.end() + 20]!r}"
+        window = text[max(0, m.start() - 80) : m.end()].lower()
+        assert "guess" in window, f"{where}: {text[max(0, m.start() - 80) : m.end() + 20]!r}"
 
 
 def test_europabank_asking_not_to_be_scanned_is_only_ever_said_as_a_guess(site: Path) -> None:
@@ -213,9 +240,17 @@ def test_europabank_is_recorded_as_untestable_with_the_guess_marked() -> None:
 
 # --- 3. Triodos: not in part 4; its recorded change in part 5's list ------------------------
 
+
 def test_part4_never_names_triodos_because_its_record_does_not(site: Path) -> None:
-    for day in ("2015-02-15", "2015-02-16", "2015-02-17", "2015-02-18", "2015-02-27",
-                "2015-03-02", "2015-03-03"):
+    for day in (
+        "2015-02-15",
+        "2015-02-16",
+        "2015-02-17",
+        "2015-02-18",
+        "2015-02-27",
+        "2015-03-02",
+        "2015-03-03",
+    ):
         assert "Triodos" not in _by_name(BY_DAY[day]), day
     assert "Triodos" not in _article_text(site / PART4)
     shown = {_li_name(li) for items in _grade_sections(site / PART4).values() for li in items}
@@ -240,6 +275,7 @@ def test_part5_change_list_carries_every_change_its_record_names(site: Path) -> 
 
 # --- 4. "first recorded" is not "new"; inferred grades marked --------------------------------
 
+
 def test_no_reason_is_new_unless_the_record_before_it_was_written_down(site: Path) -> None:
     checked = 0
     for page in (PART4, PART5):
@@ -252,14 +288,19 @@ def test_no_reason_is_new_unless_the_record_before_it_was_written_down(site: Pat
             for reason in c["new"]:
                 checked += 1
                 assert reason in declared or (before is not None and before.recorded.reasons), (
-                    page, c["text"])
+                    page,
+                    c["text"],
+                )
     assert checked >= 3  # beobank, BKCP, Triodos
 
 
 def test_reasons_never_written_down_before_are_first_recorded(site: Path) -> None:
     lines = {(c["day"], c["name"]): c for c in _change_lines(site / PART4)}
-    for key in (("2015-02-17", "ABK"), ("2015-02-17", "Bank Van Breda"),
-                ("2015-03-02", "Fortuneo")):
+    for key in (
+        ("2015-02-17", "ABK"),
+        ("2015-02-17", "Bank Van Breda"),
+        ("2015-03-02", "Fortuneo"),
+    ):
         c = lines[key]
         before = _record_before(key[1], key[0])
         assert before is not None and before.recorded.reasons == ()  # not written down
@@ -269,11 +310,17 @@ def test_reasons_never_written_down_before_are_first_recorded(site: Path) -> Non
     assert hello["new"] == [] and hello["first"] == ["weak DH"]
 
 
-def test_added_grades_are_marked_inferred_exactly_where_the_record_infers_them(site: Path
-                                                                               ) -> None:
+def test_added_grades_are_marked_inferred_exactly_where_the_record_infers_them(site: Path) -> None:
     added = [c for c in _change_lines(site / PART4) if "added to the list" in c["text"]]
-    assert {c["name"] for c in added} == {"Delta Lloyd", "Deutsche Bank", "Moneyou",
-                                          "Fortuneo", "BKCP", "Binck", "Isabel"}
+    assert {c["name"] for c in added} == {
+        "Delta Lloyd",
+        "Deutsche Bank",
+        "Moneyou",
+        "Fortuneo",
+        "BKCP",
+        "Binck",
+        "Isabel",
+    }
     for c in added:
         arrival = _by_name(BY_DAY[c["day"]])[c["name"]].recorded
         assert arrival is not None
@@ -283,6 +330,7 @@ def test_added_grades_are_marked_inferred_exactly_where_the_record_infers_them(s
 
 # --- 5. the data files carry what the tables show, and where it came from --------------------
 
+
 def test_post_data_rows_carry_the_table_reasons_and_their_source(site: Path) -> None:
     for page, day in ((PART4, "2015-03-03"), (PART5, "2016-01-11")):
         stem = page.removesuffix(".html")
@@ -291,8 +339,7 @@ def test_post_data_rows_carry_the_table_reasons_and_their_source(site: Path) -> 
         table = {}
         for items in _grade_sections(site / page).values():
             for li in items:
-                table[_li_name(li)] = [s.get_text(strip=True)
-                                       for s in li.select("span.tls-reason")]
+                table[_li_name(li)] = [s.get_text(strip=True) for s in li.select("span.tls-reason")]
         rows = [r for r in doc["rows"] if r["list"] == "belgian-banks"]
         assert rows
         for row in rows:
@@ -303,26 +350,33 @@ def test_post_data_rows_carry_the_table_reasons_and_their_source(site: Path) -> 
             assert row["reasons"] == table[row["target"]], row
         csv_head = (site / "tlsreport" / "data" / f"{stem}.csv").read_text().splitlines()[0]
         assert csv_head.split(",")[-1] == "source"
-    mail = json.loads((site / "tlsreport" / "data" / "mail-server-tls-postfix-courier.json"
-                       ).read_text())
+    mail = json.loads(
+        (site / "tlsreport" / "data" / "mail-server-tls-postfix-courier.json").read_text()
+    )
     assert {r["source"] for r in mail["rows"]} == {"scanned"}
 
 
 # --- 6. "not recorded" is not "not tested", in numbers and in looks --------------------------
+
 
 def _charts(page: Path) -> list[Tag]:
     return _soup(page).select("figure.tlsreport-chart")
 
 
 def _table(figure: Tag) -> list[list[str]]:
-    return [[c.get_text(strip=True) for c in tr.find_all(["th", "td"])]
-            for tr in figure.select("table tr")]
+    return [
+        [c.get_text(strip=True) for c in tr.find_all(["th", "td"])]
+        for tr in figure.select("table tr")
+    ]
 
 
 def test_distribution_counts_not_recorded_apart_from_not_tested(site: Path) -> None:
     latest = HISTORY[-1]
-    gaps = sum(1 for r in latest.results if r.state == "ok" and r.recorded is not None
-               and r.recorded.grade is None)
+    gaps = sum(
+        1
+        for r in latest.results
+        if r.state == "ok" and r.recorded is not None and r.recorded.grade is None
+    )
     untested = sum(1 for r in latest.results if r.state != "ok")
     page = site / "tlsreport" / "belgian-banks" / "index.html"
     figure = next(f for f in _charts(page) if "bar chart of" in f.find("img")["alt"])
@@ -339,16 +393,21 @@ def test_history_chart_of_part5_has_both_states_with_their_own_counts(site: Path
     head, body = rows[0], {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
     assert "not recorded" in head and "not tested" in head
     snap = BY_DAY["2015-12-30"]
-    gaps = sum(1 for r in snap.results if r.state == "ok" and r.recorded is not None
-               and r.recorded.grade is None)
+    gaps = sum(
+        1
+        for r in snap.results
+        if r.state == "ok" and r.recorded is not None and r.recorded.grade is None
+    )
     assert int(body["2015-12-30"]["not recorded"]) == gaps
     assert int(body["2015-12-30"]["not tested"]) == 1
 
 
-@pytest.mark.parametrize("name,slug", [("ABK", "abk"), ("Triodos", "triodos"),
-                                       ("Europabank", "europabank")])
-def test_timelines_show_not_recorded_only_where_nothing_was_recorded(site: Path, name: str,
-                                                                     slug: str) -> None:
+@pytest.mark.parametrize(
+    "name,slug", [("ABK", "abk"), ("Triodos", "triodos"), ("Europabank", "europabank")]
+)
+def test_timelines_show_not_recorded_only_where_nothing_was_recorded(
+    site: Path, name: str, slug: str
+) -> None:
     figure = _charts(site / "tlsreport" / "belgian-banks" / f"{slug}.html")[0]
     shown = {r[0]: r[1] for r in _table(figure)[1:]}
     for snap in HISTORY:
@@ -367,11 +426,17 @@ def test_timelines_show_not_recorded_only_where_nothing_was_recorded(site: Path,
 
 # --- 7. the list page says what its data is, and its date -----------------------------------
 
-@pytest.mark.parametrize("slug,folder,word", [
-    ("belgian-banks", BANKS, "recorded"),
-    ("mail-servers", ROOT / "data" / "history" / "mail-servers", "scan")])
-def test_list_page_heading_names_the_data_and_its_date(site: Path, slug: str, folder: Path,
-                                                       word: str) -> None:
+
+@pytest.mark.parametrize(
+    "slug,folder,word",
+    [
+        ("belgian-banks", BANKS, "recorded"),
+        ("mail-servers", ROOT / "data" / "history" / "mail-servers", "scan"),
+    ],
+)
+def test_list_page_heading_names_the_data_and_its_date(
+    site: Path, slug: str, folder: Path, word: str
+) -> None:
     latest = _history(folder)[-1]
     heading = _soup(site / "tlsreport" / slug / "index.html").select_one("h2#grades")
     text = heading.get_text(" ", strip=True)
@@ -381,13 +446,24 @@ def test_list_page_heading_names_the_data_and_its_date(site: Path, slug: str, fo
 
 # --- 8. nothing derived is shown as recorded -------------------------------------------------
 
+
 def test_no_size_or_number_of_bits_the_record_does_not_hold(site: Path) -> None:
     recorded = " ".join(
-        " ".join([*(r.recorded.reasons if r.recorded else ()), r.reason or "",
-                  r.recorded.source if r.recorded else ""])
-        for s in HISTORY for r in s.results)
-    pages = [site / PART4, site / PART5,
-             *sorted((site / "tlsreport" / "belgian-banks").glob("*.html"))]
+        " ".join(
+            [
+                *(r.recorded.reasons if r.recorded else ()),
+                r.reason or "",
+                r.recorded.source if r.recorded else "",
+            ]
+        )
+        for s in HISTORY
+        for r in s.results
+    )
+    pages = [
+        site / PART4,
+        site / PART5,
+        *sorted((site / "tlsreport" / "belgian-banks").glob("*.html")),
+    ]
     for page in pages:
         for m in re.finditer(r"\b(\d{3,5})[- ]?bits?\b", _text(page)):
             assert m.group(1) in recorded, (page.name, m.group(0))
@@ -396,6 +472,7 @@ def test_no_size_or_number_of_bits_the_record_does_not_hold(site: Path) -> None:
 
 
 # --- 9. each example post says plainly what its data is ---------------------------------------
+
 
 def _byline(page: Path) -> str:
     meta = _soup(page).select_one(".post-meta")

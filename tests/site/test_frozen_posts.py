@@ -15,8 +15,9 @@ from sitekit import build, post, recorded, snapshot, soup, write_history
 from tlsreport.pelican_glue.fill import DirectiveBuildError
 
 MORNING = snapshot("2015-03-05T08:00:00Z", [recorded("ING", "A"), recorded("KBC", "B")])
-AFTERNOON = snapshot("2015-03-05T14:00:00Z", [recorded("ING", "F", "SSL3 (insecure)"),
-                                              recorded("KBC", "B")])
+AFTERNOON = snapshot(
+    "2015-03-05T14:00:00Z", [recorded("ING", "F", "SSL3 (insecure)"), recorded("KBC", "B")]
+)
 
 
 def grade_of(page: Path, name: str) -> str:
@@ -39,19 +40,23 @@ def site(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("cache", [False, True])
-def test_a_second_scan_the_same_day_leaves_a_published_post_alone(
-    site: Path, cache: bool
-) -> None:
+def test_a_second_scan_the_same_day_leaves_a_published_post_alone(site: Path, cache: bool) -> None:
     opts = {"CACHE_CONTENT": cache, "LOAD_CONTENT_CACHE": cache}
     post(site, "part-1", "[tlsreport grades list=banks]\n", Date="2015-03-05")
     out = build(site, **opts)
     assert grade_of(out / "part-1.html", "ING") == "A"
     assert lock_of(site)["posts"]["posts/part-1.md"]["banks"]["snapshot"] == (
-        "2015-03-05T08:00:00Z")
+        "2015-03-05T08:00:00Z"
+    )
 
     write_history(site / "history", [AFTERNOON])  # the same day, later
-    post(site, "part-2", "[tlsreport changes list=banks]\n\n[tlsreport grades list=banks]\n",
-         Date="2015-03-05", Title="Part 2")
+    post(
+        site,
+        "part-2",
+        "[tlsreport changes list=banks]\n\n[tlsreport grades list=banks]\n",
+        Date="2015-03-05",
+        Title="Part 2",
+    )
     out = build(site, **opts)
     assert grade_of(out / "part-1.html", "ING") == "A", "part 1 moved"
     assert grade_of(out / "part-2.html", "ING") == "F"
@@ -74,8 +79,10 @@ def test_without_the_lock_entry_the_post_takes_the_newest_of_its_day(site: Path)
 def test_a_new_modified_date_chooses_again(site: Path) -> None:
     post(site, "p", "[tlsreport grades list=banks]\n", Date="2015-03-05")
     build(site)
-    write_history(site / "history", [snapshot("2015-03-09T08:00:00Z",
-                                              [recorded("ING", "C"), recorded("KBC", "B")])])
+    write_history(
+        site / "history",
+        [snapshot("2015-03-09T08:00:00Z", [recorded("ING", "C"), recorded("KBC", "B")])],
+    )
     out = build(site)
     assert grade_of(out / "p.html", "ING") == "A"
     post(site, "p", "[tlsreport grades list=banks]\n", Date="2015-03-05", Modified="2015-03-09")
@@ -100,12 +107,12 @@ def test_a_date_with_a_time_of_day_shows_what_was_known_then(site: Path) -> None
     assert grade_of(out / "daily.html", "ING") == "F"
 
 
-@pytest.mark.parametrize("pin", ["2015-03-05T080000Z", "2015-03-05T080000Z.json",
-                                 "2015-03-05T08:00:00Z"])
+@pytest.mark.parametrize(
+    "pin", ["2015-03-05T080000Z", "2015-03-05T080000Z.json", "2015-03-05T08:00:00Z"]
+)
 def test_a_pin_may_be_written_as_the_snapshot_file_name(site: Path, pin: str) -> None:
     write_history(site / "history", [AFTERNOON])
-    post(site, "p", "[tlsreport grades list=banks]\n", Date="2015-03-06",
-         Tlsreport_snapshot=pin)
+    post(site, "p", "[tlsreport grades list=banks]\n", Date="2015-03-06", Tlsreport_snapshot=pin)
     out = build(site)
     assert grade_of(out / "p.html", "ING") == "A"
     assert not (site / "tlsreport-lock.json").exists(), "a pinned post needs no lock entry"
@@ -113,8 +120,13 @@ def test_a_pin_may_be_written_as_the_snapshot_file_name(site: Path, pin: str) ->
 
 def test_a_near_miss_lists_that_days_snapshots_and_the_line_to_write(site: Path) -> None:
     write_history(site / "history", [AFTERNOON])
-    post(site, "p", "[tlsreport grades list=banks]\n", Date="2015-03-06",
-         Tlsreport_snapshot="2015-03-05T08:00:01Z")
+    post(
+        site,
+        "p",
+        "[tlsreport grades list=banks]\n",
+        Date="2015-03-06",
+        Tlsreport_snapshot="2015-03-05T08:00:01Z",
+    )
     with pytest.raises(DirectiveBuildError) as exc:
         build(site)
     message = str(exc.value)

@@ -61,8 +61,10 @@ class Run:
 
 def _ok(proc: object, what: str, server: Sshd) -> str:
     rc, out, err = proc.returncode, proc.stdout, proc.stderr  # type: ignore[attr-defined]
-    assert rc == 0, (f"{what} exited {rc}\n--- stdout\n{out[-3000:]}\n--- stderr\n{err[-3000:]}"
-                     f"\n--- sshd log\n{server.log.read_text()[-2000:]}")
+    assert rc == 0, (
+        f"{what} exited {rc}\n--- stdout\n{out[-3000:]}\n--- stderr\n{err[-3000:]}"
+        f"\n--- sshd log\n{server.log.read_text()[-2000:]}"
+    )
     return str(out)
 
 
@@ -70,8 +72,11 @@ def _ok(proc: object, what: str, server: Sshd) -> str:
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     missing = missing_tools()
     if missing:
-        pytest.fail("the publish tests need " + ", ".join(missing)
-                    + " — install them with apt-get (.ci/run does this)")
+        pytest.fail(
+            "the publish tests need "
+            + ", ".join(missing)
+            + " — install them with apt-get (.ci/run does this)"
+        )
     tmp = tmp_path_factory.mktemp("publish")
     repo = copy_repo(tmp / "repo")
     output, data = repo / "output", repo / "data"
@@ -79,16 +84,22 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     remote.parent.mkdir(parents=True)
     result = Run(data_before=tree_bytes(data))
     with sshd(tmp / "sshd") as server:
-        common = {"SSH_HOST": "127.0.0.1", "SSH_PORT": str(server.port),
-                  "SSH_USER": server.user, "SSH_OPTS": server.ssh_opts}
+        common = {
+            "SSH_HOST": "127.0.0.1",
+            "SSH_PORT": str(server.port),
+            "SSH_USER": server.user,
+            "SSH_OPTS": server.ssh_opts,
+        }
 
         proc = make(repo, "rsync_upload", SSH_TARGET_DIR=str(remote), **common)
         result.rsync1_stdout = _ok(proc, "make rsync_upload (first)", server)
         result.output1, result.remote1 = tree_bytes(output), tree_bytes(remote)
 
         post = repo / EDITED_POST
-        post.write_text(post.read_text(encoding="utf-8")
-                        + "\n\nUpdate: one sentence added after publishing.\n", encoding="utf-8")
+        post.write_text(
+            post.read_text(encoding="utf-8") + "\n\nUpdate: one sentence added after publishing.\n",
+            encoding="utf-8",
+        )
         proc = make(repo, "rsync_upload", SSH_TARGET_DIR=str(remote), **common)
         result.rsync2_stdout = _ok(proc, "make rsync_upload (second)", server)
         result.output2, result.remote2 = tree_bytes(output), tree_bytes(remote)
@@ -127,7 +138,8 @@ def test_second_rsync_upload_sends_only_the_files_that_changed(run: Run) -> None
     assert "tlsreport/belgian-banks/ing.html" not in changed
     assert run.rsync2_transferred == changed, (
         f"sent but unchanged: {sorted(run.rsync2_transferred - changed)}; "
-        f"changed but not sent: {sorted(changed - run.rsync2_transferred)}")
+        f"changed but not sent: {sorted(changed - run.rsync2_transferred)}"
+    )
     assert len(changed) < len(run.output2) / 3, sorted(changed)
     assert rsync_sent_bytes(run.rsync2_stdout) < rsync_sent_bytes(run.rsync1_stdout) / 2
     assert run.remote2 == run.output2

@@ -19,9 +19,24 @@ PELICAN = ROOT / ".venv" / "bin" / "pelican"
 
 def build(out: Path, conf: str) -> str:
     run = subprocess.run(
-        [str(PELICAN), str(ROOT / "content"), "-o", str(out), "-s", str(ROOT / conf),
-         "--fatal", "errors", "-e", f'CACHE_PATH="{out.parent / "cache"}"'],
-        cwd=ROOT, capture_output=True, text=True, timeout=600, check=True)
+        [
+            str(PELICAN),
+            str(ROOT / "content"),
+            "-o",
+            str(out),
+            "-s",
+            str(ROOT / conf),
+            "--fatal",
+            "errors",
+            "-e",
+            f'CACHE_PATH="{out.parent / "cache"}"',
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
     return run.stdout + run.stderr
 
 
@@ -37,16 +52,20 @@ def test_the_sitemap_lists_every_page_with_the_production_address(published: Pat
     pages = sorted(p.relative_to(published).as_posix() for p in published.rglob("*.html"))
     assert pages, "the build wrote no pages"
     for page in pages:
-        url = "https://tlsreport.example/" + (page[: -len("index.html")]
-                                              if page.endswith("index.html") else page)
+        url = "https://tlsreport.example/" + (
+            page[: -len("index.html")] if page.endswith("index.html") else page
+        )
         assert url in urls, page
     assert any("/tlsreport/belgian-banks/" in u for u in urls)  # the generated target pages
 
 
 def test_every_text_file_has_gzip_and_brotli_copies_of_the_same_bytes(published: Path) -> None:
-    texts = [p for p in published.rglob("*")
-             if p.suffix in (".html", ".css", ".xml", ".svg", ".json", ".csv", ".atom")
-             and p.stat().st_size >= 100]
+    texts = [
+        p
+        for p in published.rglob("*")
+        if p.suffix in (".html", ".css", ".xml", ".svg", ".json", ".csv", ".atom")
+        and p.stat().st_size >= 100
+    ]
     assert texts
     for path in texts:
         data = path.read_bytes()
@@ -60,8 +79,7 @@ def test_a_second_publish_build_gives_the_same_bytes(published: Path, tmp_path: 
     be uploaded on every publish."""
     again = tmp_path / "output"
     build(again, "publish.conf.py")
-    first = {p.relative_to(published): p.read_bytes() for p in published.rglob("*")
-             if p.is_file()}
+    first = {p.relative_to(published): p.read_bytes() for p in published.rglob("*") if p.is_file()}
     second = {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()}
     assert first.keys() == second.keys()
     assert [k for k in first if first[k] != second[k]] == []

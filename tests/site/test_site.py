@@ -27,13 +27,17 @@ from tlsreport.pelican_glue.fill import DirectiveBuildError
 from tlsreport.pelican_glue.settings import SettingsError
 
 FEB = [
-    snapshot("2015-02-15T12:00:00Z", [recorded("ING", "F", "SSL3 (insecure)"),
-                                      recorded("KBC", "B", "RC4 (insecure)")]),
-    snapshot("2015-02-16T12:00:00Z", [recorded("ING", "A-"),
-                                      recorded("KBC", "B", "RC4 (insecure)")]),
-    snapshot("2015-03-03T12:00:00Z", [recorded("ING", "A-"),
-                                      recorded("KBC", "B", "RC4 (insecure)"),
-                                      recorded("Crelan", "A")]),
+    snapshot(
+        "2015-02-15T12:00:00Z",
+        [recorded("ING", "F", "SSL3 (insecure)"), recorded("KBC", "B", "RC4 (insecure)")],
+    ),
+    snapshot(
+        "2015-02-16T12:00:00Z", [recorded("ING", "A-"), recorded("KBC", "B", "RC4 (insecure)")]
+    ),
+    snapshot(
+        "2015-03-03T12:00:00Z",
+        [recorded("ING", "A-"), recorded("KBC", "B", "RC4 (insecure)"), recorded("Crelan", "A")],
+    ),
 ]
 
 
@@ -56,7 +60,10 @@ def grades_of(page: Path) -> dict[str, list[str]]:
 
 
 def test_directive_in_code_stays_text_and_the_real_one_renders(site: Path) -> None:
-    post(site, "code", """
+    post(
+        site,
+        "code",
+        """
         Inline `[tlsreport grades list=banks]` is code.
 
         ```
@@ -66,7 +73,9 @@ def test_directive_in_code_stays_text_and_the_real_one_renders(site: Path) -> No
             [tlsreport grades list=banks]
 
         [tlsreport grades list=banks]
-        """, Date="2015-02-16")
+        """,
+        Date="2015-02-16",
+    )
     out = build(site)
     page = soup(out / "code.html")
     assert len(page.select("div.tlsreport-grades")) == 1
@@ -78,10 +87,20 @@ def test_directive_in_code_stays_text_and_the_real_one_renders(site: Path) -> No
 def test_post_shows_the_snapshot_of_its_own_date(site: Path) -> None:
     post(site, "feb15", "[tlsreport grades list=banks]\n", Date="2015-02-15 23:00")
     post(site, "feb16", "[tlsreport grades list=banks]\n", Date="2015-02-16 14:00")
-    post(site, "mod", "[tlsreport grades list=banks]\n", Date="2015-02-15",
-         Modified="2015-03-03 21:00")
-    post(site, "named", "[tlsreport grades list=banks]\n", Date="2015-03-10",
-         Tlsreport_snapshot="2015-02-16T12:00:00Z")
+    post(
+        site,
+        "mod",
+        "[tlsreport grades list=banks]\n",
+        Date="2015-02-15",
+        Modified="2015-03-03 21:00",
+    )
+    post(
+        site,
+        "named",
+        "[tlsreport grades list=banks]\n",
+        Date="2015-03-10",
+        Tlsreport_snapshot="2015-02-16T12:00:00Z",
+    )
     out = build(site)
     # Dated the 15th: ING still F. The 16th (any hour of that day): A-.
     assert grades_of(out / "feb15.html")["F"] == ["ING"]
@@ -95,10 +114,13 @@ def test_post_shows_the_snapshot_of_its_own_date(site: Path) -> None:
 
 def test_end_of_day_is_in_the_site_time_zone(tmp_path: Path) -> None:
     # 23:30 UTC on the 15th is already the 16th in Brussels: a post of the 15th must not show it.
-    write_history(tmp_path / "history", [
-        snapshot("2015-02-14T12:00:00Z", [recorded("ING", "F")]),
-        snapshot("2015-02-15T23:30:00Z", [recorded("ING", "A-")]),
-    ])
+    write_history(
+        tmp_path / "history",
+        [
+            snapshot("2015-02-14T12:00:00Z", [recorded("ING", "F")]),
+            snapshot("2015-02-15T23:30:00Z", [recorded("ING", "A-")]),
+        ],
+    )
     post(tmp_path, "p", "[tlsreport grades list=banks]\n", Date="2015-02-15 10:00")
     out = build(tmp_path)
     assert grades_of(out / "p.html")["F"] == ["ING"]
@@ -116,11 +138,16 @@ def test_changes_since_the_previous_post_on_the_same_list(site: Path) -> None:
 
 
 def test_unknown_list_stops_the_pelican_command_with_file_and_line(site: Path) -> None:
-    post(site, "bad", """
+    post(
+        site,
+        "bad",
+        """
         Some text.
 
         [tlsreport grades list=bankz]
-        """, Date="2015-03-03")
+        """,
+        Date="2015-03-03",
+    )
     proc = run_pelican(site)
     assert proc.returncode != 0
     log = proc.stdout + proc.stderr
@@ -133,8 +160,11 @@ def test_unknown_list_stops_the_pelican_command_with_file_and_line(site: Path) -
     [
         ("Intro.\n\n[tlsreport grades lst=banks]\n", 6, "unknown option 'lst'"),
         ("[tlsreport charts list=banks]\n", 4, "unknown view 'charts'"),
-        ("x\n\n\n[tlsreport grades list=banks\n  as_of=2014-01-01]\n", 7,
-         "no snapshot of 'banks' on or before 2014-01-01"),
+        (
+            "x\n\n\n[tlsreport grades list=banks\n  as_of=2014-01-01]\n",
+            7,
+            "no snapshot of 'banks' on or before 2014-01-01",
+        ),
         ("[tlsreport target list=banks target=Nobody]\n", 4, "no target 'Nobody'"),
     ],
 )
@@ -150,16 +180,23 @@ def test_bad_directive_fails_the_build_naming_file_and_line(
 
 def test_a_post_dated_before_any_snapshot_fails(site: Path) -> None:
     post(site, "early", "[tlsreport grades list=banks]\n", Date="2014-12-31")
-    with pytest.raises(DirectiveBuildError, match=r"early\.md:4: no snapshot of 'banks' on or "
-                                                  r"before 2014-12-31"):
+    with pytest.raises(
+        DirectiveBuildError,
+        match=r"early\.md:4: no snapshot of 'banks' on or "
+        r"before 2014-12-31",
+    ):
         build(site)
 
 
 def test_warn_mode_renders_a_visible_box_and_builds_the_rest(
     site: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    post(site, "warn", "[tlsreport grades list=bankz]\n\n[tlsreport grades list=banks]\n",
-         Date="2015-03-03")
+    post(
+        site,
+        "warn",
+        "[tlsreport grades list=bankz]\n\n[tlsreport grades list=banks]\n",
+        Date="2015-03-03",
+    )
     out = build(site, TLSREPORT_ERRORS="warn")
     page = soup(out / "warn.html")
     box = page.select_one(".tlsreport-error[role=alert]")
@@ -190,7 +227,10 @@ def test_bad_setting_makes_the_pelican_command_fail(site: Path) -> None:
 
 
 def test_two_builds_give_byte_identical_output(site: Path, tmp_path: Path) -> None:
-    post(site, "all", """
+    post(
+        site,
+        "all",
+        """
         [tlsreport grades list=banks]
 
         [tlsreport grades list=banks compact=yes]
@@ -204,7 +244,9 @@ def test_two_builds_give_byte_identical_output(site: Path, tmp_path: Path) -> No
         [tlsreport chart list=banks kind=distribution]
 
         ING today: [tlsreport target list=banks target=ING]
-        """, Date="2015-03-03")
+        """,
+        Date="2015-03-03",
+    )
     first = tree_bytes(build(site, OUTPUT_PATH=str(tmp_path / "one")))
     second = tree_bytes(build(site, OUTPUT_PATH=str(tmp_path / "two")))
     assert first.keys() == second.keys()
@@ -213,8 +255,15 @@ def test_two_builds_give_byte_identical_output(site: Path, tmp_path: Path) -> No
 
 
 def test_charts_are_files_named_by_hash_and_linked_relative(site: Path) -> None:
-    post(site, "c", "[tlsreport chart list=banks kind=history]\n", Date="2015-03-03",
-         Slug="c", Save_as="2015/c.html", URL="2015/c.html")
+    post(
+        site,
+        "c",
+        "[tlsreport chart list=banks kind=history]\n",
+        Date="2015-03-03",
+        Slug="c",
+        Save_as="2015/c.html",
+        URL="2015/c.html",
+    )
     out = build(site)
     fig = soup(out / "2015" / "c.html").select_one("figure.tlsreport-chart")
     src = fig.img["src"]
@@ -251,8 +300,15 @@ def test_list_and_target_pages_and_post_data(site: Path) -> None:
 
 def test_series_navigation_from_metadata(site: Path) -> None:
     for i, day in ((1, "2015-02-15"), (2, "2015-02-16"), (3, "2015-03-03")):
-        post(site, f"part-{i}", "Text.\n", Date=day, Series="Banks", Series_index=str(i),
-             Title=f"Part {i}")
+        post(
+            site,
+            f"part-{i}",
+            "Text.\n",
+            Date=day,
+            Series="Banks",
+            Series_index=str(i),
+            Title=f"Part {i}",
+        )
     out = build(site)
     nav = soup(out / "part-2.html").select_one(".series-nav")
     assert "Part 2 of the series" in nav.get_text(" ", strip=True)
@@ -262,25 +318,43 @@ def test_series_navigation_from_metadata(site: Path) -> None:
 
 def _hostile_snapshot() -> Snapshot:
     evil = "<script>alert(1)</script>"
-    cert = Certificate(subject=f"CN={evil}", issuer=f"CN={evil}", sans=(evil,),
-                       signature_hash="sha256", key_type="RSA", key_bits=2048,
-                       not_before="2026-01-01T00:00:00Z", not_after="2027-01-01T00:00:00Z")
+    cert = Certificate(
+        subject=f"CN={evil}",
+        issuer=f"CN={evil}",
+        sans=(evil,),
+        signature_hash="sha256",
+        key_type="RSA",
+        key_bits=2048,
+        not_before="2026-01-01T00:00:00Z",
+        not_after="2027-01-01T00:00:00Z",
+    )
     facts = Facts(
-        certificate=CertificateFacts(chain=(cert,), trust=(TrustResult("Mozilla", False,
-                                                                        error=evil),),
-                                     hostname=evil, hostname_matches=False,
-                                     problem="mismatch"),
+        certificate=CertificateFacts(
+            chain=(cert,),
+            trust=(TrustResult("Mozilla", False, error=evil),),
+            hostname=evil,
+            hostname_matches=False,
+            problem="mismatch",
+        ),
         hsts=Hsts(present=True, max_age=1),
         http_error=evil,
     )
     ref = TargetRef(name=f"Evil {evil}", host="evil.lab.test", note=evil)
-    return Snapshot(list_slug="banks", title=f"Banks {evil}", taken="2015-03-04T12:00:00Z",
-                    kind="scan", results=(TargetResult(target=ref, facts=facts),))
+    return Snapshot(
+        list_slug="banks",
+        title=f"Banks {evil}",
+        taken="2015-03-04T12:00:00Z",
+        kind="scan",
+        results=(TargetResult(target=ref, facts=facts),),
+    )
 
 
 def test_server_supplied_text_is_escaped_everywhere(site: Path) -> None:
     write_history(site / "history", [_hostile_snapshot()])
-    post(site, "x", """
+    post(
+        site,
+        "x",
+        """
         [tlsreport grades list=banks]
 
         [tlsreport grades list=banks compact=yes]
@@ -290,7 +364,9 @@ def test_server_supplied_text_is_escaped_everywhere(site: Path) -> None:
         [tlsreport chart list=banks]
 
         [tlsreport target list=banks target=evil.lab.test]
-        """, Date="2015-03-04")
+        """,
+        Date="2015-03-04",
+    )
     out = build(site)
     for page in sorted(out.rglob("*.html")):
         assert soup(page).find("script") is None, page
@@ -304,8 +380,14 @@ def test_server_supplied_text_is_escaped_everywhere(site: Path) -> None:
 
 def test_drafts_and_pages_are_not_listed_as_posts_that_mention_a_target(site: Path) -> None:
     post(site, "published", "[tlsreport grades list=banks]\n", Date="2015-02-16", Slug="pub")
-    post(site, "draft", "[tlsreport grades list=banks]\n", Date="2015-03-01", Slug="drf",
-         Status="draft")
+    post(
+        site,
+        "draft",
+        "[tlsreport grades list=banks]\n",
+        Date="2015-03-01",
+        Slug="drf",
+        Status="draft",
+    )
     page = site / "content" / "pages" / "about.md"
     page.parent.mkdir(parents=True)
     page.write_text("Title: About\n\n[tlsreport grades list=banks compact=yes]\n")
@@ -330,8 +412,13 @@ def test_a_broken_snapshot_is_named_and_the_others_still_build(site: Path) -> No
 
 
 def test_bad_snapshot_metadata_names_its_line(site: Path) -> None:
-    post(site, "meta", "[tlsreport grades list=banks]\n", Date="2015-03-04",
-         Tlsreport_snapshot="last week")
+    post(
+        site,
+        "meta",
+        "[tlsreport grades list=banks]\n",
+        Date="2015-03-04",
+        Tlsreport_snapshot="last week",
+    )
     with pytest.raises(DirectiveBuildError, match=r"meta\.md:2: Tlsreport_snapshot: expected"):
         build(site)
 
@@ -342,14 +429,21 @@ def test_a_later_build_without_the_plugin_is_left_alone(site: Path, tmp_path: Pa
     out = build(site, PLUGINS=[], OUTPUT_PATH=str(tmp_path / "plain"))
     assert not (out / "tlsreport").exists()
     assert soup(out / "p.html").select_one(".post-content").get_text(strip=True) == (
-        "[tlsreport grades list=banks]")
+        "[tlsreport grades list=banks]"
+    )
 
 
 def test_output_dir_and_absolute_urls_are_honoured(site: Path) -> None:
-    post(site, "p", "[tlsreport chart list=banks kind=history]\n\n[tlsreport grades list=banks]\n",
-         Date="2015-03-03", Slug="p")
-    out = build(site, TLSREPORT_OUTPUT_DIR="reports", RELATIVE_URLS=False,
-                SITEURL="https://blog.example")
+    post(
+        site,
+        "p",
+        "[tlsreport chart list=banks kind=history]\n\n[tlsreport grades list=banks]\n",
+        Date="2015-03-03",
+        Slug="p",
+    )
+    out = build(
+        site, TLSREPORT_OUTPUT_DIR="reports", RELATIVE_URLS=False, SITEURL="https://blog.example"
+    )
     img = soup(out / "p.html").select_one("figure.tlsreport-chart img")["src"]
     assert img.startswith("https://blog.example/reports/charts/")
     assert (out / img.removeprefix("https://blog.example/")).is_file()
@@ -367,18 +461,28 @@ def test_changes_between_posts_over_a_scanned_history(tmp_path: Path) -> None:
     from tlsreport.facts import Hsts
 
     def scan(taken: str, **servers: Facts) -> Snapshot:
-        return Snapshot(list_slug="banks", title="Banks", taken=taken, kind="scan", results=tuple(
-            TargetResult(target=TargetRef(name=n, host=f"{n.lower()}.example"), facts=f)
-            for n, f in servers.items()))
+        return Snapshot(
+            list_slug="banks",
+            title="Banks",
+            taken=taken,
+            kind="scan",
+            results=tuple(
+                TargetResult(target=TargetRef(name=n, host=f"{n.lower()}.example"), facts=f)
+                for n, f in servers.items()
+            ),
+        )
 
     good, rc4 = make_facts(), make_facts(add={"TLSv1.2": (RC4,)})
     no_hsts = make_facts(hsts=Hsts(present=False))
-    write_history(tmp_path / "history", [
-        scan("2026-01-05T06:00:00Z", ING=rc4, KBC=good),
-        scan("2026-01-12T06:00:00Z", ING=rc4, KBC=no_hsts),  # KBC loses HSTS here ...
-        scan("2026-01-19T06:00:00Z", ING=good, KBC=no_hsts),  # ... and ING drops RC4 here
-        scan("2026-01-26T06:00:00Z", ING=good, KBC=no_hsts),
-    ])
+    write_history(
+        tmp_path / "history",
+        [
+            scan("2026-01-05T06:00:00Z", ING=rc4, KBC=good),
+            scan("2026-01-12T06:00:00Z", ING=rc4, KBC=no_hsts),  # KBC loses HSTS here ...
+            scan("2026-01-19T06:00:00Z", ING=good, KBC=no_hsts),  # ... and ING drops RC4 here
+            scan("2026-01-26T06:00:00Z", ING=good, KBC=no_hsts),
+        ],
+    )
     post(tmp_path, "a", "[tlsreport grades list=banks]\n", Date="2026-01-05 12:00")
     post(tmp_path, "b", "[tlsreport changes list=banks]\n", Date="2026-01-13 12:00")
     post(tmp_path, "c", "[tlsreport changes list=banks]\n", Date="2026-01-27 12:00")
@@ -386,8 +490,11 @@ def test_changes_between_posts_over_a_scanned_history(tmp_path: Path) -> None:
 
     def changed(name: str) -> dict[str, str]:
         section = soup(out / name).select(".tlsreport-changes-date")
-        return {li.get_text(" ", strip=True).split(":")[0].strip(): s.time["datetime"]
-                for s in section for li in s.select("li")}
+        return {
+            li.get_text(" ", strip=True).split(":")[0].strip(): s.time["datetime"]
+            for s in section
+            for li in s.select("li")
+        }
 
     assert changed("b.html") == {"KBC": "2026-01-12"}
     assert changed("c.html") == {"ING": "2026-01-19"}  # only since post b's snapshot
@@ -396,8 +503,12 @@ def test_changes_between_posts_over_a_scanned_history(tmp_path: Path) -> None:
 def test_post_links_its_data_files_and_the_latest_page(site: Path) -> None:
     post(site, "p", "[tlsreport grades list=banks]\n", Date="2015-02-16", Slug="p")
     out = build(site)
-    links = {a.get_text(strip=True): a["href"] for a in soup(out / "p.html").select(
-        ".tlsreport-data a")}
-    assert links == {"JSON": "./tlsreport/data/p.json", "CSV": "./tlsreport/data/p.csv",
-                     "latest Banks": "./tlsreport/banks/index.html"}
+    links = {
+        a.get_text(strip=True): a["href"] for a in soup(out / "p.html").select(".tlsreport-data a")
+    }
+    assert links == {
+        "JSON": "./tlsreport/data/p.json",
+        "CSV": "./tlsreport/data/p.csv",
+        "latest Banks": "./tlsreport/banks/index.html",
+    }
     assert all((out / href).is_file() for href in links.values())

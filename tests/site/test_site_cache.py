@@ -17,25 +17,35 @@ from sitekit import build, post, recorded, snapshot, soup, write_history
 def test_new_snapshot_reaches_latest_page_and_old_post_stays_frozen(
     tmp_path: Path, layer: str
 ) -> None:
-    write_history(tmp_path / "history", [
-        snapshot("2015-02-15T12:00:00Z", [recorded("ING", "F", "SSL3 (insecure)")]),
-    ])
-    post(tmp_path, "old", """
+    write_history(
+        tmp_path / "history",
+        [
+            snapshot("2015-02-15T12:00:00Z", [recorded("ING", "F", "SSL3 (insecure)")]),
+        ],
+    )
+    post(
+        tmp_path,
+        "old",
+        """
         [tlsreport grades list=banks]
 
         [tlsreport chart list=banks kind=history]
-        """, Date="2015-02-15 20:00")
-    cached = {"CACHE_CONTENT": True, "LOAD_CONTENT_CACHE": True,
-              "CONTENT_CACHING_LAYER": layer}
+        """,
+        Date="2015-02-15 20:00",
+    )
+    cached = {"CACHE_CONTENT": True, "LOAD_CONTENT_CACHE": True, "CONTENT_CACHING_LAYER": layer}
     out = build(tmp_path, **cached)
     old_before = (out / "old.html").read_bytes()
     latest = out / "tlsreport" / "banks" / "index.html"
     assert "ING" in soup(latest).select_one(".tlsreport-table").get_text()
     assert list((tmp_path / "cache").iterdir()), "the first build must have written a cache"
 
-    write_history(tmp_path / "history", [
-        snapshot("2015-03-03T12:00:00Z", [recorded("ING", "A-"), recorded("Crelan", "A")]),
-    ])
+    write_history(
+        tmp_path / "history",
+        [
+            snapshot("2015-03-03T12:00:00Z", [recorded("ING", "A-"), recorded("Crelan", "A")]),
+        ],
+    )
     out = build(tmp_path, **cached)
 
     assert (out / "old.html").read_bytes() == old_before

@@ -13,8 +13,7 @@ from sitekit import build, post, soup, write_history
 from tlsreport.facts import Endpoint, Snapshot, TargetRef, TargetResult
 
 GOOD = make_facts()
-TLS10 = make_facts(protocols={"TLSv1.0": GOOD.protocols["TLSv1.2"], "TLSv1.2": (),
-                              "TLSv1.3": ()})
+TLS10 = make_facts(protocols={"TLSv1.0": GOOD.protocols["TLSv1.2"], "TLSv1.2": (), "TLSv1.3": ()})
 
 
 def _bank(*endpoints: tuple[str, object]) -> TargetResult:
@@ -26,18 +25,24 @@ def _bank(*endpoints: tuple[str, object]) -> TargetResult:
 
 
 def _scan(taken: str, result: TargetResult) -> Snapshot:
-    return Snapshot(list_slug="banks", title="Banks", taken=taken, kind="scan",
-                    results=(result,))
+    return Snapshot(list_slug="banks", title="Banks", taken=taken, kind="scan", results=(result,))
 
 
 def test_endpoints_show_in_tables_target_pages_and_change_lists(tmp_path: Path) -> None:
-    write_history(tmp_path / "history", [
-        _scan("2026-01-05T06:00:00Z", _bank(("192.0.2.1", GOOD))),
-        _scan("2026-01-12T06:00:00Z", _bank(("192.0.2.1", GOOD), ("192.0.2.2", TLS10))),
-    ])
+    write_history(
+        tmp_path / "history",
+        [
+            _scan("2026-01-05T06:00:00Z", _bank(("192.0.2.1", GOOD))),
+            _scan("2026-01-12T06:00:00Z", _bank(("192.0.2.1", GOOD), ("192.0.2.2", TLS10))),
+        ],
+    )
     post(tmp_path, "a", "[tlsreport grades list=banks]\n", Date="2026-01-05 12:00")
-    post(tmp_path, "b", "[tlsreport grades list=banks]\n\n[tlsreport changes list=banks]\n",
-         Date="2026-01-13 12:00")
+    post(
+        tmp_path,
+        "b",
+        "[tlsreport grades list=banks]\n\n[tlsreport changes list=banks]\n",
+        Date="2026-01-13 12:00",
+    )
     out = build(tmp_path)
 
     b = soup(out / "b.html")
@@ -56,8 +61,10 @@ def test_endpoints_show_in_tables_target_pages_and_change_lists(tmp_path: Path) 
     assert "addresses" not in a.select_one(".tlsreport-grades").get_text()
 
     page = soup(out / "tlsreport" / "banks" / "bank.html")
-    rows = [[c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])]
-            for tr in page.select(".tlsreport-endpoints tbody tr")]
+    rows = [
+        [c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])]
+        for tr in page.select(".tlsreport-endpoints tbody tr")
+    ]
     assert [r[:2] for r in rows] == [["192.0.2.1", "A+"], ["192.0.2.2", "C"]]
     assert "no TLS 1.2" in rows[1][2]
     assert page.select_one("#endpoints") is not None

@@ -34,8 +34,11 @@ def _list(site: Path, *, scan: bool = True) -> None:
 
 
 def _settings(site: Path, **kw: object) -> dict[str, object]:
-    s: dict[str, object] = {"TLSREPORT_HISTORY_DIR": str(site / "history"),
-                            "TLSREPORT_TARGETS_DIR": str(site / "targets"), **kw}
+    s: dict[str, object] = {
+        "TLSREPORT_HISTORY_DIR": str(site / "history"),
+        "TLSREPORT_TARGETS_DIR": str(site / "targets"),
+        **kw,
+    }
     apply_defaults(s)
     return s
 
@@ -69,9 +72,12 @@ def test_archive_lists_are_never_scanned(tmp_path: Path) -> None:
 
 def test_always_scans_during_the_build_and_the_latest_page_shows_it(tmp_path: Path) -> None:
     _list(tmp_path)
-    write_history(tmp_path / "history", [
-        snapshot("2015-02-15T12:00:00Z", [recorded("Closed port", "A")], slug="closed"),
-    ])
+    write_history(
+        tmp_path / "history",
+        [
+            snapshot("2015-02-15T12:00:00Z", [recorded("Closed port", "A")], slug="closed"),
+        ],
+    )
     out = build(tmp_path, TLSREPORT_SCAN="always")
     infos = History(tmp_path / "history").infos("closed")
     assert len(infos) == 2
@@ -86,8 +92,9 @@ def test_bad_max_age_names_the_setting(tmp_path: Path, value: object) -> None:
         _settings(tmp_path, TLSREPORT_MAX_AGE=value)
 
 
-def test_history_inside_content_is_warned_about(tmp_path: Path,
-                                                caplog: pytest.LogCaptureFixture) -> None:
+def test_history_inside_content_is_warned_about(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     build(tmp_path, TLSREPORT_HISTORY_DIR=str(tmp_path / "content" / "history"))
     assert any("inside the content folder" in r.getMessage() for r in caplog.records)
 
@@ -95,10 +102,10 @@ def test_history_inside_content_is_warned_about(tmp_path: Path,
 def test_a_build_time_scan_says_what_it_scans_why_and_how_long(tmp_path: Path) -> None:
     _list(tmp_path)
     said: list[str] = []
-    written = scan_due_lists(_settings(tmp_path, TLSREPORT_SCAN="auto"), now=NOW,
-                             say=said.append)
+    written = scan_due_lists(_settings(tmp_path, TLSREPORT_SCAN="auto"), now=NOW, say=said.append)
     assert len(written) == 1
-    assert said[0] == ("scanning 'closed' (1 target: Closed port) because it has no snapshot "
-                       "yet ...")
+    assert said[0] == (
+        "scanning 'closed' (1 target: Closed port) because it has no snapshot yet ..."
+    )
     assert said[1].startswith("scanned 'closed' in ")
     assert said[1].endswith(f"0 of 1 reachable; wrote {written[0]}")

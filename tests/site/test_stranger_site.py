@@ -55,16 +55,31 @@ host = "www.closed-bank.example"
 """
 
 SNAPSHOT = {
-    "list_slug": "my-banks", "title": "My banks", "taken": "2026-12-01T09:00:00Z",
-    "kind": "recorded", "schema": 2, "versions": {}, "note": "",
+    "list_slug": "my-banks",
+    "title": "My banks",
+    "taken": "2026-12-01T09:00:00Z",
+    "kind": "recorded",
+    "schema": 2,
+    "versions": {},
+    "note": "",
     "results": [
-        {"target": {"name": "Example Bank", "host": "www.bank.example"},
-         "recorded": {"grade": "A+", "reasons": [], "source": "SSL Labs, 1 December 2026"}},
-        {"target": {"name": "Old Bank", "host": "www.old-bank.example"},
-         "recorded": {"grade": "C", "reasons": ["RC4 (insecure)", "no Forward Secrecy"],
-                      "source": "SSL Labs, 1 December 2026"}},
-        {"target": {"name": "Closed Bank", "host": "www.closed-bank.example"},
-         "state": "untestable", "reason": "SSL Labs could not test it"},
+        {
+            "target": {"name": "Example Bank", "host": "www.bank.example"},
+            "recorded": {"grade": "A+", "reasons": [], "source": "SSL Labs, 1 December 2026"},
+        },
+        {
+            "target": {"name": "Old Bank", "host": "www.old-bank.example"},
+            "recorded": {
+                "grade": "C",
+                "reasons": ["RC4 (insecure)", "no Forward Secrecy"],
+                "source": "SSL Labs, 1 December 2026",
+            },
+        },
+        {
+            "target": {"name": "Closed Bank", "host": "www.closed-bank.example"},
+            "state": "untestable",
+            "reason": "SSL Labs could not test it",
+        },
     ],
 }
 
@@ -117,16 +132,19 @@ class Timings:
         done = subprocess.run(cmd, capture_output=True, text=True, env=_clean_env(), **kwargs)
         self.seconds[label] = round(time.monotonic() - start, 1)
         assert done.returncode == 0, (
-            f"{label} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+            f"{label} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+        )
         return done
 
 
 def _clean_env() -> dict[str, str]:
     """The environment without this checkout's virtualenv: the stranger has only their own."""
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH",
-                                                            "PYTHONHOME")}
-    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
-                                  if not p.startswith(str(ROOT)))
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")
+    }
+    env["PATH"] = os.pathsep.join(
+        p for p in env.get("PATH", "").split(os.pathsep) if not p.startswith(str(ROOT))
+    )
     return env
 
 
@@ -135,10 +153,14 @@ def _check_distribution(dist: Path) -> Path:
     (wheel,) = dist.glob("pelican_tlsreport-*.whl")
     (sdist,) = dist.glob("pelican_tlsreport-*.tar.gz")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for needed in ("pelican/plugins/tlsreport/__init__.py", "tlsreport/__init__.py",
-                   "tlsreport/static/tlsreport.css", "tlsreport/lab/demo_post.md",
-                   "tlsreport/templates/tlsreport/grades.html",
-                   "tlsreport/templates/tlsreport_list.html"):
+    for needed in (
+        "pelican/plugins/tlsreport/__init__.py",
+        "tlsreport/__init__.py",
+        "tlsreport/static/tlsreport.css",
+        "tlsreport/lab/demo_post.md",
+        "tlsreport/templates/tlsreport/grades.html",
+        "tlsreport/templates/tlsreport_list.html",
+    ):
         assert needed in names, f"{needed} is not in {wheel.name}"
     # Namespace packages: an __init__.py here would replace Pelican's own package.
     assert "pelican/__init__.py" not in names
@@ -146,8 +168,12 @@ def _check_distribution(dist: Path) -> Path:
     assert not [n for n in names if "__pycache__" in n]
     with tarfile.open(sdist) as tar:
         members = {m.name.split("/", 1)[1] for m in tar.getmembers() if "/" in m.name}
-    assert {"pyproject.toml", "README.md", "LICENSE",
-            "plugins/tlsreport/static/tlsreport.css"} <= members
+    assert {
+        "pyproject.toml",
+        "README.md",
+        "LICENSE",
+        "plugins/tlsreport/static/tlsreport.css",
+    } <= members
     return wheel
 
 
@@ -158,29 +184,60 @@ def _check_command(venv: Path, timings: Timings) -> None:
     assert version.stdout.strip().startswith("tlsreport ")
     helped = timings.run("tlsreport --help", [str(venv / "bin" / "tlsreport"), "--help"])
     assert "usage: tlsreport" in helped.stdout and "scan" in helped.stdout
-    where = timings.run("where", [str(venv / "bin" / "python"), "-c",
-                                  "import tlsreport, pelican.plugins.tlsreport as p; "
-                                  "print(tlsreport.__file__); print(p.__file__)"])
+    where = timings.run(
+        "where",
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "import tlsreport, pelican.plugins.tlsreport as p; "
+            "print(tlsreport.__file__); print(p.__file__)",
+        ],
+    )
     for line in where.stdout.split():
         assert line.startswith(str(venv)), f"{line} is not inside the fresh virtualenv"
     plugins = timings.run("pelican-plugins", [str(venv / "bin" / "pelican-plugins")])
     assert "pelican.plugins.tlsreport" in plugins.stdout + plugins.stderr
     # Without the `traffic` extra the traffic verb says what to install (no traceback).
     log = venv.parent / "access.log"
-    log.write_text('127.0.0.1 - - [01/Dec/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 512 "-" '
-                   '"Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"\n', encoding="utf-8")
-    traffic = subprocess.run([str(venv / "bin" / "tlsreport"), "traffic", str(log), "--out",
-                              str(venv.parent / "t.json")], capture_output=True, text=True,
-                             env=_clean_env())
+    log.write_text(
+        '127.0.0.1 - - [01/Dec/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 512 "-" '
+        '"Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"\n',
+        encoding="utf-8",
+    )
+    traffic = subprocess.run(
+        [
+            str(venv / "bin" / "tlsreport"),
+            "traffic",
+            str(log),
+            "--out",
+            str(venv.parent / "t.json"),
+        ],
+        capture_output=True,
+        text=True,
+        env=_clean_env(),
+    )
     assert traffic.returncode == 2, traffic.stderr
     assert "pelican-tlsreport[traffic]" in traffic.stderr and "Traceback" not in traffic.stderr
 
 
 def _make_site(venv: Path, site: Path, timings: Timings) -> None:
     site.mkdir()
-    timings.run("pelican-quickstart",
-                [str(venv / "bin" / "pelican-quickstart"), "-p", ".", "-t", "A stranger's blog",
-                 "-a", "Stranger", "-l", "en"], cwd=site, input=QUICKSTART_ANSWERS)
+    timings.run(
+        "pelican-quickstart",
+        [
+            str(venv / "bin" / "pelican-quickstart"),
+            "-p",
+            ".",
+            "-t",
+            "A stranger's blog",
+            "-a",
+            "Stranger",
+            "-l",
+            "en",
+        ],
+        cwd=site,
+        input=QUICKSTART_ANSWERS,
+    )
     conf = site / "pelicanconf.py"
     text = conf.read_text(encoding="utf-8")
     assert "PLUGIN" not in text and "THEME" not in text  # quickstart's own: the stock theme
@@ -189,8 +246,9 @@ def _make_site(venv: Path, site: Path, timings: Timings) -> None:
     (site / "data" / "targets" / "my-banks.toml").write_text(TARGETS, encoding="utf-8")
     history = site / "data" / "history" / "my-banks"
     history.mkdir(parents=True)
-    (history / "2026-12-01T090000Z.json").write_text(json.dumps(SNAPSHOT, indent=2),
-                                                      encoding="utf-8")
+    (history / "2026-12-01T090000Z.json").write_text(
+        json.dumps(SNAPSHOT, indent=2), encoding="utf-8"
+    )
     (site / "content" / "my-banks.md").write_text(POST, encoding="utf-8")
 
 
@@ -208,8 +266,11 @@ def _check_html(out: Path) -> None:
     assert img["src"].startswith("/tlsreport/charts/") and img["src"].endswith(".svg")
     svg = out / img["src"].lstrip("/")
     assert svg.is_file() and svg.read_bytes().lstrip().startswith((b"<?xml", b"<svg"))
-    links = [link["href"] for link in soup.find_all("link", rel="stylesheet")
-             if "tlsreport" in link["href"]]
+    links = [
+        link["href"]
+        for link in soup.find_all("link", rel="stylesheet")
+        if "tlsreport" in link["href"]
+    ]
     assert links == ["/tlsreport/tlsreport.css"]
     css = (out / "tlsreport" / "tlsreport.css").read_text(encoding="utf-8")
     assert ".tls-grade-a-plus" in css and ".tlsreport-stack" in css
@@ -217,11 +278,13 @@ def _check_html(out: Path) -> None:
     for fragment in soup.select(".tlsreport"):
         assert not fragment.find_all(style=True) and not fragment.find_all(["style", "script"])
     # The list's "latest" page renders in a theme that has no tlsreport templates.
-    latest = BeautifulSoup((out / "tlsreport" / "my-banks" / "index.html").read_text(
-        encoding="utf-8"), "html.parser")
+    latest = BeautifulSoup(
+        (out / "tlsreport" / "my-banks" / "index.html").read_text(encoding="utf-8"), "html.parser"
+    )
     assert "Latest: My banks" in latest.get_text()
-    assert latest.find("link", rel="stylesheet", href="../../tlsreport/tlsreport.css") or \
-        latest.find("link", rel="stylesheet", href="/tlsreport/tlsreport.css")
+    assert latest.find(
+        "link", rel="stylesheet", href="../../tlsreport/tlsreport.css"
+    ) or latest.find("link", rel="stylesheet", href="/tlsreport/tlsreport.css")
     assert (out / "tlsreport" / "my-banks" / "example-bank.html").is_file()
 
 
@@ -245,8 +308,9 @@ def _check_in_chromium(out: Path) -> dict[str, object]:
             assert layout["badges"], "no badge on the page"
             for badge in layout["badges"]:
                 assert badge["background"] not in ("rgba(0, 0, 0, 0)", "transparent"), badge
-            assert any(b["text"] == "A+" and b["background"] == "rgb(20, 83, 45)"
-                       for b in layout["badges"]), layout["badges"]
+            assert any(
+                b["text"] == "A+" and b["background"] == "rgb(20, 83, 45)" for b in layout["badges"]
+            ), layout["badges"]
             # The compact grades table and the chart's data table (its <details> opened).
             assert len(layout["tables"]) == 2, layout["tables"]
             for table in layout["tables"]:
@@ -259,23 +323,38 @@ def _check_in_chromium(out: Path) -> dict[str, object]:
 def test_a_stranger_installs_the_wheel_and_builds_a_site(tmp_path: Path) -> None:
     timings = Timings()
     dist = tmp_path / "dist"
-    timings.run("python -m build (sdist, then the wheel from it)",
-                [sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)])
+    timings.run(
+        "python -m build (sdist, then the wheel from it)",
+        [sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)],
+    )
     wheel = _check_distribution(dist)
 
     venv = tmp_path / "venv"
     timings.run("python -m venv", [sys.executable, "-m", "venv", str(venv)])
     cfg = (venv / "pyvenv.cfg").read_text(encoding="utf-8")
     assert "include-system-site-packages = false" in cfg
-    timings.run("pip install the wheel", [str(venv / "bin" / "python"), "-m", "pip", "install",
-                                          "--quiet", str(wheel)])
+    timings.run(
+        "pip install the wheel",
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)],
+    )
     _check_command(venv, timings)
 
     site = tmp_path / "site"
     _make_site(venv, site, timings)
-    built = timings.run("pelican (stock theme)",
-                        [str(venv / "bin" / "pelican"), "content", "-s", "pelicanconf.py",
-                         "-o", "output", "--fatal", "errors"], cwd=site)
+    built = timings.run(
+        "pelican (stock theme)",
+        [
+            str(venv / "bin" / "pelican"),
+            "content",
+            "-s",
+            "pelicanconf.py",
+            "-o",
+            "output",
+            "--fatal",
+            "errors",
+        ],
+        cwd=site,
+    )
     assert "Processed 1 article" in built.stdout + built.stderr
     out = site / "output"
     assert (out / "theme" / "css" / "main.css").is_file()  # notmyidea's, not ours
@@ -283,5 +362,6 @@ def test_a_stranger_installs_the_wheel_and_builds_a_site(tmp_path: Path) -> None
     layout = _check_in_chromium(out)
     (ARTIFACTS / "stranger-site.json").write_text(
         json.dumps({"seconds": timings.seconds, "layout": layout}, indent=2) + "\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     print(textwrap.indent(json.dumps(timings.seconds, indent=2), "  "))

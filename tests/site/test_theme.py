@@ -34,13 +34,23 @@ BADGE_SLUGS = ("a-plus", "a", "a-minus", "b", "c", "d", "e", "f", "t", "m", "na"
 # Templates Pelican 4.12 renders with the default settings plus period archives, and the
 # partials they include. The two tlsreport_*.html pages belong to the plugin's own tests.
 PELICAN_TEMPLATES = (
-    "index", "tags", "categories", "authors", "archives",  # DIRECT_TEMPLATES
-    "article", "page", "category", "tag", "author", "period_archives",
+    "index",
+    "tags",
+    "categories",
+    "authors",
+    "archives",  # DIRECT_TEMPLATES
+    "article",
+    "page",
+    "category",
+    "tag",
+    "author",
+    "period_archives",
 )
 PARTIALS = ("base", "_macros", "series", "pagination", "translations")
 
 
 # --- pure helpers ----------------------------------------------------------------------
+
 
 def relative_luminance(hex_colour: str) -> float:
     """WCAG 2.x relative luminance of an sRGB colour written #rrggbb."""
@@ -87,6 +97,7 @@ def test_declaration_does_not_confuse_color_with_background_color() -> None:
 
 
 # --- the stylesheet and the template sources ----------------------------------------------
+
 
 def test_every_template_pelican_renders_is_in_the_theme() -> None:
     missing = [n for n in PELICAN_TEMPLATES + PARTIALS if not (TEMPLATES / f"{n}.html").is_file()]
@@ -172,7 +183,9 @@ def _post(path: Path, text: str) -> None:
 
 def _build(tmp: Path, *, plugins: list[str], extra: dict | None = None) -> Path:
     content, output = tmp / "content", tmp / "output"
-    _post(content / "posts" / "one.md", """
+    _post(
+        content / "posts" / "one.md",
+        """
         Title: Part one <em>of</em> two
         Date: 2024-01-10 10:00
         Category: Security
@@ -185,8 +198,11 @@ def _build(tmp: Path, *, plugins: list[str], extra: dict | None = None) -> Path:
         | a | b |
         |---|---|
         | 1 | 2 |
-        """)
-    _post(content / "posts" / "two.md", """
+        """,
+    )
+    _post(
+        content / "posts" / "two.md",
+        """
         Title: Part two
         Date: 2024-02-10 10:00
         Modified: 2024-02-11 10:00
@@ -197,8 +213,11 @@ def _build(tmp: Path, *, plugins: list[str], extra: dict | None = None) -> Path:
         Series_index: 2
 
         Second post.
-        """)
-    _post(content / "posts" / "three.md", """
+        """,
+    )
+    _post(
+        content / "posts" / "three.md",
+        """
         Title: Unrelated
         Date: 2023-05-01 10:00
         Category: Mail
@@ -206,8 +225,11 @@ def _build(tmp: Path, *, plugins: list[str], extra: dict | None = None) -> Path:
         Lang: en
 
         Third post.
-        """)
-    _post(content / "posts" / "three-fr.md", """
+        """,
+    )
+    _post(
+        content / "posts" / "three-fr.md",
+        """
         Title: Sans rapport
         Date: 2023-05-01 10:00
         Category: Mail
@@ -215,13 +237,17 @@ def _build(tmp: Path, *, plugins: list[str], extra: dict | None = None) -> Path:
         Lang: fr
 
         Troisième article.
-        """)
-    _post(content / "pages" / "about.md", """
+        """,
+    )
+    _post(
+        content / "pages" / "about.md",
+        """
         Title: About the grades
         Modified: 2024-03-01
 
         How grades work.
-        """)
+        """,
+    )
     settings = {
         "PATH": str(content),
         "OUTPUT_PATH": str(output),
@@ -261,8 +287,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             extra={
                 "THEME_TEST_SERIES": True,
                 "TLSREPORT_LISTS": [
-                    {"title": "Belgian banks", "slug": "belgian-banks",
-                     "url": "tlsreport/belgian-banks/index.html"},
+                    {
+                        "title": "Belgian banks",
+                        "slug": "belgian-banks",
+                        "url": "tlsreport/belgian-banks/index.html",
+                    },
                 ],
             },
         )

@@ -53,20 +53,36 @@ http {{
 """
 
 WIN = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
-MAC = ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 "
-       "(KHTML, like Gecko) Version/17.0 Safari/605.1.15")
-IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
-          "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
-IPAD = ("Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-        'Version/17.0 Mobile/15E148 Safari/604.1 "quoted"')  # nginx writes \x22
-HUMANS = {WIN: ("Windows", "desktop"), MAC: ("Mac OS X", "desktop"), IPHONE: ("iOS", "phone"),
-          IPAD: ("iOS", "tablet")}
-BOTS = {"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)": "Googlebot",
-        "curl/8.5.0": "curl"}
+MAC = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.0 Safari/605.1.15"
+)
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+)
+IPAD = (
+    "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    'Version/17.0 Mobile/15E148 Safari/604.1 "quoted"'
+)  # nginx writes \x22
+HUMANS = {
+    WIN: ("Windows", "desktop"),
+    MAC: ("Mac OS X", "desktop"),
+    IPHONE: ("iOS", "phone"),
+    IPAD: ("iOS", "tablet"),
+}
+BOTS = {
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)": "Googlebot",
+    "curl/8.5.0": "curl",
+}
 PAGES = ("/", "/a.html", "/b/", "/b/index.html?utm_source=secret-campaign")
 ASSETS = ("/style.css", "/chart.svg")
-REFERRERS = (None, "https://news.example/story?id=secret-id", "https://www.paper.example/x",
-             "https://site.test/a.html")
+REFERRERS = (
+    None,
+    "https://news.example/story?id=secret-id",
+    "https://www.paper.example/x",
+    "https://site.test/a.html",
+)
 READERS = 6  # source addresses 127.0.0.10 .. 127.0.0.15
 ROUNDS = 40
 
@@ -109,11 +125,14 @@ def nginx_log(tmp_path: Path) -> tuple[Path, list[tuple[str, str, str, str, str 
         (tmp_path / name).mkdir()
     port = _free_port()
     conf = tmp_path / "nginx.conf"
-    conf.write_text(CONF.format(tmp=tmp_path, port=port,
-                                user="user root;" if os.geteuid() == 0 else ""))
-    proc = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp_path), "-e",
-                             str(tmp_path / "error.log")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    conf.write_text(
+        CONF.format(tmp=tmp_path, port=port, user="user root;" if os.geteuid() == 0 else "")
+    )
+    proc = subprocess.Popen(
+        [NGINX, "-c", str(conf), "-p", str(tmp_path), "-e", str(tmp_path / "error.log")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     plan = _plan()
     try:
         deadline = time.monotonic() + 15
@@ -127,8 +146,7 @@ def nginx_log(tmp_path: Path) -> tuple[Path, list[tuple[str, str, str, str, str 
                     pytest.fail(f"nginx did not start on 127.0.0.1:{port}: {err}")
                 time.sleep(0.05)
         for ip, method, path, ua, ref in plan:  # bounded: len(plan) requests, 5 s each
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5,
-                                              source_address=(ip, 0))
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5, source_address=(ip, 0))
             headers = {"User-Agent": ua, **({"Referer": ref} if ref else {})}
             conn.request(method, path, headers=headers)
             conn.getresponse().read()
@@ -145,8 +163,8 @@ def nginx_log(tmp_path: Path) -> tuple[Path, list[tuple[str, str, str, str, str 
 
 
 def test_report_counts_exactly_what_the_client_sent(
-        nginx_log: tuple[Path, list[tuple[str, str, str, str, str | None]]],
-        tmp_path: Path) -> None:
+    nginx_log: tuple[Path, list[tuple[str, str, str, str, str | None]]], tmp_path: Path
+) -> None:
     log, plan = nginx_log
     lines = log.read_bytes().splitlines(keepends=True)
     assert len(lines) == len(plan)
@@ -155,32 +173,65 @@ def test_report_counts_exactly_what_the_client_sent(
     half = len(lines) // 2
     rotated = tmp_path / "access.log.1.gz"
     rotated.write_bytes(gzip.compress(b"".join(lines[:half])))
-    log.write_bytes(b"".join([
-        *lines[half:half + 5],
-        b"\x00\x00\x00\x00\x17\xff\xfe garbage from a bad disk block\n",
-        b'127.0.0.1 - - [01/Jan/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 5\n',  # common log
-        b"Jan  1 00:00:00 host sshd[1]: a syslog line in the wrong file\n",
-        *lines[half + 5:],
-        lines[-1][:50],  # the last line again, cut by a crash (no newline)
-    ]))
+    log.write_bytes(
+        b"".join(
+            [
+                *lines[half : half + 5],
+                b"\x00\x00\x00\x00\x17\xff\xfe garbage from a bad disk block\n",
+                # the common log format, without referrer and user agent:
+                b'127.0.0.1 - - [01/Jan/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 5\n',
+                b"Jan  1 00:00:00 host sshd[1]: a syslog line in the wrong file\n",
+                *lines[half + 5 :],
+                lines[-1][:50],  # the last line again, cut by a crash (no newline)
+            ]
+        )
+    )
     out = tmp_path / "data" / "traffic" / "nginx-test.json"
     done = subprocess.run(
-        [sys.executable, "-m", "tlsreport", "traffic", str(log), str(rotated),
-         "--out", str(out), "--site", "site.test"],
-        capture_output=True, text=True, timeout=120,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")})
+        [
+            sys.executable,
+            "-m",
+            "tlsreport",
+            "traffic",
+            str(log),
+            str(rotated),
+            "--out",
+            str(out),
+            "--site",
+            "site.test",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")},
+    )
     assert done.returncode == 0, done.stderr
     assert "unreadable (binary): 1" in done.stdout
     report = json.loads(out.read_text())
 
     # What was sent, counted here from the plan (not with the module's own helpers).
-    views = [p for p in plan if p[1] == "GET" and p[3] in HUMANS and p[2] != "/missing.html"
-             and not p[2].startswith(ASSETS)]
+    views = [
+        p
+        for p in plan
+        if p[1] == "GET"
+        and p[3] in HUMANS
+        and p[2] != "/missing.html"
+        and not p[2].startswith(ASSETS)
+    ]
     assert report["page_views"] == len(views) == ROUNDS
-    assert report["requests"] == {"total": len(plan), "page_views": ROUNDS, "assets": ROUNDS,
-                                  "other": 2 * (ROUNDS // 10), "bots": ROUNDS // 10}
+    assert report["requests"] == {
+        "total": len(plan),
+        "page_views": ROUNDS,
+        "assets": ROUNDS,
+        "other": 2 * (ROUNDS // 10),
+        "bots": ROUNDS // 10,
+    }
     assert report["lines"]["unreadable_by_kind"] == {
-        "truncated": 1, "binary": 1, "other_format": 2, "bad_time": 0}
+        "truncated": 1,
+        "binary": 1,
+        "other_format": 2,
+        "bad_time": 0,
+    }
     assert report["lines"]["total"] == len(plan) + 4
     pages = Counter(p[2].split("?")[0].removesuffix("index.html") for p in views)
     assert {p["path"]: p["views"] for p in report["pages"]} == dict(pages)
@@ -189,7 +240,8 @@ def test_report_counts_exactly_what_the_client_sent(
     assert report["referrers"]["internal"] == refs["https://site.test/a.html"]
     assert {d["domain"]: d["views"] for d in report["referrers"]["domains"]} == {
         "news.example": refs["https://news.example/story?id=secret-id"],
-        "paper.example": refs["https://www.paper.example/x"]}
+        "paper.example": refs["https://www.paper.example/x"],
+    }
     pairs = {(p[0], p[3]) for p in views}
     if len(report["daily"]) == 1:  # a run across midnight counts a reader on both days
         assert report["visitors"] == len(pairs)
@@ -200,10 +252,19 @@ def test_report_counts_exactly_what_the_client_sent(
         assert {d["name"]: d["visitors"] for d in report["systems"]["devices"]} == dict(devices)
     assert {o["name"] for o in report["systems"]["os"]} == {os_ for os_, _ in HUMANS.values()}
     assert {b["name"]: b["requests"] for b in report["bots"]["top"]} == {
-        "Googlebot": ROUNDS // 20, "curl": ROUNDS // 20}
+        "Googlebot": ROUNDS // 20,
+        "curl": ROUNDS // 20,
+    }
     assert report["networks"] is None
     # Only aggregates: no address, no user agent, no query string.
     text = out.read_text()
-    for leak in ("127.0.0.", "Mozilla", "curl/8.5.0", "secret-campaign", "secret-id",
-                 "utm_source", "quoted"):
+    for leak in (
+        "127.0.0.",
+        "Mozilla",
+        "curl/8.5.0",
+        "secret-campaign",
+        "secret-id",
+        "utm_source",
+        "quoted",
+    ):
         assert leak not in text, leak

@@ -22,7 +22,13 @@ def lint(plugins: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(plugins)}
     return subprocess.run(
         [str(LINT), "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
-        cwd=plugins, env=env, capture_output=True, text=True, timeout=120, check=False)
+        cwd=plugins,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_the_repository_keeps_every_contract() -> None:
@@ -31,18 +37,25 @@ def test_the_repository_keeps_every_contract() -> None:
     assert "0 broken" in run.stdout
 
 
-@pytest.mark.parametrize(("module", "line", "contract"), [
-    ("render.py", "from .grading import grade_result", "never grade or scan"),
-    ("chartmaker.py", "from .scan import scan_list", "never grade or scan"),
-    ("facts.py", "from . import diff", "Layers"),
-    ("grading/labels.py", "from . import result", "No import cycles"),
-    ("history.py", "from . import lab", "import the lab"),
-    ("diff.py", "from .pelican_glue import build", "Layers"),
-])
-def test_a_forbidden_import_breaks_a_contract(tmp_path: Path, module: str, line: str,
-                                              contract: str) -> None:
-    shutil.copytree(ROOT / "plugins" / "tlsreport", tmp_path / "tlsreport",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+@pytest.mark.parametrize(
+    ("module", "line", "contract"),
+    [
+        ("render.py", "from .grading import grade_result", "never grade or scan"),
+        ("chartmaker.py", "from .scan import scan_list", "never grade or scan"),
+        ("facts.py", "from . import diff", "Layers"),
+        ("grading/labels.py", "from . import result", "No import cycles"),
+        ("history.py", "from . import lab", "import the lab"),
+        ("diff.py", "from .pelican_glue import build", "Layers"),
+    ],
+)
+def test_a_forbidden_import_breaks_a_contract(
+    tmp_path: Path, module: str, line: str, contract: str
+) -> None:
+    shutil.copytree(
+        ROOT / "plugins" / "tlsreport",
+        tmp_path / "tlsreport",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     path = tmp_path / "tlsreport" / module
     path.write_text(path.read_text(encoding="utf-8") + f"\n{line}  # noqa\n", encoding="utf-8")
     run = lint(tmp_path)

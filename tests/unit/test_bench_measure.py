@@ -123,8 +123,7 @@ def test_run_measured_reports_the_tree_peak_not_the_largest_process(tmp_path: Pa
 
 
 def test_run_measured_kills_a_command_past_its_timeout() -> None:
-    measured = run_measured([sys.executable, "-c", "import time; time.sleep(600)"],
-                            timeout=0.5)
+    measured = run_measured([sys.executable, "-c", "import time; time.sleep(600)"], timeout=0.5)
     assert measured.returncode == -9
 
 
@@ -139,6 +138,5 @@ def test_baseline_worktree_checks_out_rev_and_leaves_nothing_behind() -> None:
 
 
 def test_baseline_worktree_refuses_an_unknown_rev() -> None:
-    with pytest.raises(subprocess.CalledProcessError), \
-            baseline_worktree("no-such-rev-anywhere"):
+    with pytest.raises(subprocess.CalledProcessError), baseline_worktree("no-such-rev-anywhere"):
         pass

@@ -29,22 +29,32 @@ def _cert(name: str = "Test CA") -> x509.Certificate:
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    return (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
-            .public_key(key.public_key()).serial_number(7)
-            .not_valid_before(now).not_valid_after(now + dt.timedelta(days=30))
-            .sign(key, hashes.SHA256()))
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(7)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
 
 
 CERT = _cert()
 PEM = CERT.public_bytes(serialization.Encoding.PEM)
 
 
-@pytest.mark.parametrize("body", [
-    CERT.public_bytes(serialization.Encoding.DER),
-    PEM,
-    pkcs7.serialize_certificates([CERT], serialization.Encoding.DER),
-    pkcs7.serialize_certificates([CERT], serialization.Encoding.PEM),
-], ids=["der", "pem", "pkcs7-der", "pkcs7-pem"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        CERT.public_bytes(serialization.Encoding.DER),
+        PEM,
+        pkcs7.serialize_certificates([CERT], serialization.Encoding.DER),
+        pkcs7.serialize_certificates([CERT], serialization.Encoding.PEM),
+    ],
+    ids=["der", "pem", "pkcs7-der", "pkcs7-pem"],
+)
 def test_what_a_ca_issuers_url_serves_is_read(body: bytes) -> None:
     assert parse_certificates(body) == [CERT]
 
@@ -91,8 +101,7 @@ def test_a_download_is_bounded_in_size_and_made_once(http_server) -> None:
     assert pems == () and "larger than 65536 bytes" in error
     pems, error = fetcher.fetch(base + "/missing")
     assert pems == () and "404" in error
-    assert ChainFetcher(enabled=False).fetch(base + "/ok.der")[1].endswith(
-        "(aia_fetch = false)")
+    assert ChainFetcher(enabled=False).fetch(base + "/ok.der")[1].endswith("(aia_fetch = false)")
 
 
 def _incomplete() -> CertificateFacts:
@@ -100,8 +109,12 @@ def _incomplete() -> CertificateFacts:
 
 
 def test_completed_and_trusted_is_the_b_cap_dated_december_2014() -> None:
-    record = {"urls": ["http://x/i.der"], "fetched_pem": [PEM.decode()], "error": None,
-              "trust": [{"store": "Mozilla", "trusted": True, "error": None}]}
+    record = {
+        "urls": ["http://x/i.der"],
+        "fetched_pem": [PEM.decode()],
+        "error": None,
+        "trust": [{"store": "Mozilla", "trusted": True, "error": None}],
+    }
     cert = apply_completion(_incomplete(), record, None)
     assert cert.problem == "incomplete-chain"
     assert cert.fetched == (certificate_from_pem(PEM.decode()),)
@@ -113,28 +126,42 @@ def test_completed_and_trusted_is_the_b_cap_dated_december_2014() -> None:
 
 
 def test_nothing_fetched_is_t_saying_the_issuer_could_not_be_found() -> None:
-    record = {"urls": [], "fetched_pem": [], "trust": [],
-              "error": "the leaf certificate names no caIssuers URL (AIA)"}
+    record = {
+        "urls": [],
+        "fetched_pem": [],
+        "trust": [],
+        "error": "the leaf certificate names no caIssuers URL (AIA)",
+    }
     cert = apply_completion(_incomplete(), record, None)
     assert cert.problem == "issuer-not-found" and "caIssuers" in cert.fetch_error
     g = grade_facts(make_facts(certificate=cert), dt.date(2026, 11, 26))
-    assert (g.letter, [r.label for r in g.reasons]) == (
-        "T", ["incomplete chain: issuer not found"])
+    assert (g.letter, [r.label for r in g.reasons]) == ("T", ["incomplete chain: issuer not found"])
 
 
 def test_fetched_but_still_untrusted_stays_untrusted() -> None:
-    record = {"urls": ["http://x/i.der"], "fetched_pem": [PEM.decode()], "error": None,
-              "trust": [{"store": "Mozilla", "trusted": False,
-                         "error": "candidates exhausted: unable to find issuer"}]}
+    record = {
+        "urls": ["http://x/i.der"],
+        "fetched_pem": [PEM.decode()],
+        "error": None,
+        "trust": [
+            {
+                "store": "Mozilla",
+                "trusted": False,
+                "error": "candidates exhausted: unable to find issuer",
+            }
+        ],
+    }
     cert = apply_completion(_incomplete(), record, None)
     assert cert.problem == "untrusted"
     assert grade_facts(make_facts(certificate=cert), dt.date(2026, 11, 26)).letter == "T"
 
 
 def test_a_sha1_intermediate_fetched_through_aia_counts_like_a_sent_one() -> None:
-    fetched = replace(certificate_from_pem(PEM.decode()), signature_hash="sha1",
-                      issuer="CN=Lab Root")
-    cert = replace(certificate(problem="incomplete-chain"), chain=certificate().chain[:1],
-                   fetched=(fetched,))
+    fetched = replace(
+        certificate_from_pem(PEM.decode()), signature_hash="sha1", issuer="CN=Lab Root"
+    )
+    cert = replace(
+        certificate(problem="incomplete-chain"), chain=certificate().chain[:1], fetched=(fetched,)
+    )
     g = grade_facts(make_facts(certificate=cert), dt.date(2026, 11, 26))
     assert "sha1-chain" in [r.id for r in g.reasons]

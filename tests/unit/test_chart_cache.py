@@ -9,8 +9,9 @@ from tlsreport import charts
 from tlsreport.chartmaker import ChartMaker
 from tlsreport.pelican_glue.build import BuildGrades
 
-SNAP = snapshot("2015-02-16T12:00:00Z", [recorded("ING", "A-"), recorded("KBC", "B"),
-                                         recorded("Isabel", None)])
+SNAP = snapshot(
+    "2015-02-16T12:00:00Z", [recorded("ING", "A-"), recorded("KBC", "B"), recorded("Isabel", None)]
+)
 
 
 def test_counts_put_targets_without_a_grade_under_the_pages_word() -> None:
@@ -20,8 +21,7 @@ def test_counts_put_targets_without_a_grade_under_the_pages_word() -> None:
     assert counts == {"A-": 1, "B": 1, charts.NOT_RECORDED: 1}
 
 
-def test_a_cached_chart_is_the_same_chart_and_is_not_redrawn(tmp_path: Path,
-                                                              monkeypatch) -> None:
+def test_a_cached_chart_is_the_same_chart_and_is_not_redrawn(tmp_path: Path, monkeypatch) -> None:
     first = ChartMaker(tmp_path, BuildGrades().letter).distribution(SNAP)
     assert len(list(tmp_path.glob("*.json"))) == 1
 
@@ -41,8 +41,10 @@ def test_a_damaged_cache_entry_is_drawn_again(tmp_path: Path) -> None:
 
 
 def test_targets_with_the_same_history_share_one_timeline_file() -> None:
-    snaps = [snapshot("2015-02-15T12:00:00Z", [recorded("ING", "F"), recorded("KBC", "F")]),
-             snapshot("2015-02-16T12:00:00Z", [recorded("ING", "A-"), recorded("KBC", "A-")])]
+    snaps = [
+        snapshot("2015-02-15T12:00:00Z", [recorded("ING", "F"), recorded("KBC", "F")]),
+        snapshot("2015-02-16T12:00:00Z", [recorded("ING", "A-"), recorded("KBC", "A-")]),
+    ]
     maker = ChartMaker(None, BuildGrades().letter)
     ing, kbc = maker.timeline(snaps, "ING"), maker.timeline(snaps, "KBC")
     assert ing.svg == kbc.svg and ing.name() == kbc.name()
@@ -55,8 +57,9 @@ def test_each_result_is_graded_once_per_date(monkeypatch) -> None:
 
     calls = []
     real = grade.grade_result
-    monkeypatch.setattr(grade, "grade_result",
-                        lambda r, on, taken=None: calls.append(r) or real(r, on, taken=taken))
+    monkeypatch.setattr(
+        grade, "grade_result", lambda r, on, taken=None: calls.append(r) or real(r, on, taken=taken)
+    )
     maker = ChartMaker(None, BuildGrades().letter)
     for _ in range(3):
         maker.counts(SNAP)
@@ -65,9 +68,13 @@ def test_each_result_is_graded_once_per_date(monkeypatch) -> None:
 
 def test_timelines_drawn_by_a_process_pool_are_the_same_bytes() -> None:
     grades = ("A", "B", "C", "F", "T", "M")
-    snaps = [snapshot(f"2015-02-{day:02d}T12:00:00Z",
-                      [recorded(f"T{i}", grades[(i * day) % len(grades)]) for i in range(5)])
-             for day in (1, 2, 3)]
+    snaps = [
+        snapshot(
+            f"2015-02-{day:02d}T12:00:00Z",
+            [recorded(f"T{i}", grades[(i * day) % len(grades)]) for i in range(5)],
+        )
+        for day in (1, 2, 3)
+    ]
     names = [f"T{i}" for i in range(5)]
     pooled = ChartMaker(None, BuildGrades().letter)
     assert pooled.prepare_timelines(snaps, names, workers=2) == 5

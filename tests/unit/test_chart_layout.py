@@ -15,20 +15,25 @@ from tlsreport import charts
 
 SHAPES = {
     "two days": [(date(2015, 2, 15), "F"), (date(2015, 2, 16), "A-")],
-    "a year, not tested": [(date(2015, 2, 15), "F"), (date(2015, 3, 3), "A-"),
-                           (date(2015, 12, 30), None), (date(2016, 1, 11), "A")],
-    "two years weekly": [(date(2015, 1, 1) + timedelta(days=7 * i), "ABF"[i % 3])
-                         for i in range(104)],
-    "trust grades": [(date(2015, 1, 1) + timedelta(days=30 * i), ("A", "T", "M")[i % 3])
-                     for i in range(10)],
+    "a year, not tested": [
+        (date(2015, 2, 15), "F"),
+        (date(2015, 3, 3), "A-"),
+        (date(2015, 12, 30), None),
+        (date(2016, 1, 11), "A"),
+    ],
+    "two years weekly": [
+        (date(2015, 1, 1) + timedelta(days=7 * i), "ABF"[i % 3]) for i in range(104)
+    ],
+    "trust grades": [
+        (date(2015, 1, 1) + timedelta(days=30 * i), ("A", "T", "M")[i % 3]) for i in range(10)
+    ],
     "one point": [(date(2015, 1, 1), "A")],
     "nothing": [],
 }
 
 
 @pytest.mark.parametrize("shape", sorted(SHAPES))
-def test_the_probe_box_is_where_constrained_layout_puts_the_plot(shape: str,
-                                                                 monkeypatch) -> None:
+def test_the_probe_box_is_where_constrained_layout_puts_the_plot(shape: str, monkeypatch) -> None:
     points = SHAPES[shape]
     labels = [g if g is not None else charts.NOT_TESTED for _, g in points]
     levels = [c for c in charts.ORDER if c in labels or c in charts.ORDER[:8]]

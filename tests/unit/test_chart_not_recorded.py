@@ -1,4 +1,4 @@
-""""Not recorded" and "not tested" are two states and look different (issue 15, point 6).
+""" "Not recorded" and "not tested" are two states and look different (issue 15, point 6).
 
 A recorded list's target whose grade nobody wrote down is a gap in the record; an untestable
 or unreachable server is a test that could not be made. The charts count them apart, give them
@@ -16,13 +16,17 @@ from tlsreport.vocabulary import state_word as category
 
 
 def _rec(name: str, grade: str | None) -> TargetResult:
-    return TargetResult(target=TargetRef(name=name, host=f"{name.lower()}.example"),
-                        recorded=Recorded(grade=grade))
+    return TargetResult(
+        target=TargetRef(name=name, host=f"{name.lower()}.example"), recorded=Recorded(grade=grade)
+    )
 
 
 def _untestable(name: str) -> TargetResult:
-    return TargetResult(target=TargetRef(name=name, host=f"{name.lower()}.example"),
-                        state="untestable", reason="could not be tested")
+    return TargetResult(
+        target=TargetRef(name=name, host=f"{name.lower()}.example"),
+        state="untestable",
+        reason="could not be tested",
+    )
 
 
 def _letter(result: TargetResult, on: date) -> str | None:
@@ -30,12 +34,14 @@ def _letter(result: TargetResult, on: date) -> str | None:
 
 
 def _snap(day: str, *results: TargetResult) -> Snapshot:
-    return Snapshot(list_slug="l", title="L", taken=f"{day}T12:00:00Z", kind="recorded",
-                    results=results)
+    return Snapshot(
+        list_slug="l", title="L", taken=f"{day}T12:00:00Z", kind="recorded", results=results
+    )
 
 
-SNAP = _snap("2015-12-30", _rec("A1", "A"), _rec("Gap1", None), _rec("Gap2", None),
-             _untestable("Closed"))
+SNAP = _snap(
+    "2015-12-30", _rec("A1", "A"), _rec("Gap1", None), _rec("Gap2", None), _untestable("Closed")
+)
 
 
 def test_category_tells_a_gap_in_the_record_from_a_test_not_made() -> None:
@@ -59,8 +65,9 @@ def test_distribution_has_a_hatched_not_recorded_bar_of_its_own() -> None:
 
 
 def test_history_chart_stacks_not_recorded_as_its_own_category() -> None:
-    other = _snap("2015-03-03", _rec("A1", "B"), _rec("Gap1", "C"), _rec("Gap2", None),
-                  _untestable("Closed"))
+    other = _snap(
+        "2015-03-03", _rec("A1", "B"), _rec("Gap1", "C"), _rec("Gap2", None), _untestable("Closed")
+    )
     chart = ChartMaker(None, _letter).history([other, SNAP])
     assert charts.NOT_RECORDED in chart.table_head and charts.NOT_TESTED in chart.table_head
     last = dict(zip(chart.table_head, chart.table_rows[-1], strict=True))
@@ -69,9 +76,11 @@ def test_history_chart_stacks_not_recorded_as_its_own_category() -> None:
 
 
 def test_timeline_shows_not_recorded_where_nothing_was_recorded() -> None:
-    history = [_snap("2015-02-15", _rec("Gap1", "F"), _untestable("Closed")),
-               _snap("2015-12-30", _rec("Gap1", None), _untestable("Closed")),
-               _snap("2016-01-11", _rec("Gap1", "A"), _untestable("Closed"))]
+    history = [
+        _snap("2015-02-15", _rec("Gap1", "F"), _untestable("Closed")),
+        _snap("2015-12-30", _rec("Gap1", None), _untestable("Closed")),
+        _snap("2016-01-11", _rec("Gap1", "A"), _untestable("Closed")),
+    ]
     maker = ChartMaker(None, _letter)
     gap = maker.timeline(history, "Gap1")
     assert [g for _, g in gap.table_rows] == ["F", charts.NOT_RECORDED, "A"]

@@ -20,8 +20,13 @@ HISTORY = [
     (date(2015, 2, 16), {"A": 2, "A-": 2, "B": 9, "C": 3, "F": 3, "not tested": 2}),
     (date(2015, 3, 3), {"A": 4, "A-": 3, "B": 12, "C": 1, "F": 1, "not tested": 7}),
 ]
-TIMELINE = [(date(2015, 2, 15), "F"), (date(2015, 2, 16), "A-"), (date(2015, 3, 3), "A-"),
-            (date(2015, 12, 30), None), (date(2016, 1, 11), "A")]
+TIMELINE = [
+    (date(2015, 2, 15), "F"),
+    (date(2015, 2, 16), "A-"),
+    (date(2015, 3, 3), "A-"),
+    (date(2015, 12, 30), None),
+    (date(2016, 1, 11), "A"),
+]
 COUNTS = {"A": 4, "A-": 3, "B": 12, "C": 1, "F": 1, "not tested": 7}
 
 
@@ -52,8 +57,14 @@ def test_svg_bytes_do_not_depend_on_the_process() -> None:
         "import hashlib, test_charts as t;"
         "print(' '.join(hashlib.sha256(c.svg).hexdigest() for c in t._all()))"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, check=True, env={"PYTHONHASHSEED": "12345"}).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONHASHSEED": "12345"},
+    ).stdout.split()
     assert out == [hashlib.sha256(c.svg).hexdigest() for c in _all()]
 
 
@@ -101,8 +112,10 @@ def test_history_alt_text_and_table_carry_the_numbers(rendered: list[Chart]) -> 
 
 def test_timeline_alt_text_lists_each_grade_change_once(rendered: list[Chart]) -> None:
     chart = rendered[1]
-    assert chart.alt == ("ING: grade over time. F from 2015-02-15; A- from 2015-02-16; "
-                         "not tested from 2015-12-30; A from 2016-01-11.")
+    assert chart.alt == (
+        "ING: grade over time. F from 2015-02-15; A- from 2015-02-16; "
+        "not tested from 2015-12-30; A from 2016-01-11."
+    )
     assert chart.table_head == ("Date", "Grade")
     assert chart.table_rows[3] == ("2015-12-30", "not tested")
 
@@ -121,7 +134,10 @@ def test_every_grade_has_its_own_colour() -> None:
 
 
 def test_empty_data_still_gives_a_chart() -> None:
-    for chart in (history_chart([], title="x"), timeline_chart([], title="x"),
-                  distribution_chart({}, title="x")):
+    for chart in (
+        history_chart([], title="x"),
+        timeline_chart([], title="x"),
+        distribution_chart({}, title="x"),
+    ):
         assert chart.svg.startswith(b"<?xml")
         assert chart.alt

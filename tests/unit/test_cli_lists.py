@@ -27,8 +27,11 @@ def history(tmp_path: Path) -> Path:
 def test_show_takes_a_list_name_a_folder_or_a_file(
     history: Path, how: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    arg = {"name": "banks", "folder": str(history / "banks"),
-           "file": str(history / "banks" / "2015-03-03T120000Z.json")}[how]
+    arg = {
+        "name": "banks",
+        "folder": str(history / "banks"),
+        "file": str(history / "banks" / "2015-03-03T120000Z.json"),
+    }[how]
     assert main(["show", arg, "--history", str(history)]) == 0
     out = capsys.readouterr().out
     assert "2015-03-03T12:00:00Z" in out  # the newest snapshot
@@ -55,8 +58,9 @@ def test_an_unknown_name_says_which_lists_exist_and_how_to_scan(
 def test_a_history_root_of_several_lists_asks_for_one(
     history: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write_history(history, [snapshot("2015-03-03T12:00:00Z", [recorded("X", "A")],
-                                     slug="mail", title="Mail")])
+    write_history(
+        history, [snapshot("2015-03-03T12:00:00Z", [recorded("X", "A")], slug="mail", title="Mail")]
+    )
     assert main(["grade", str(history)]) == 2
     assert "several lists (banks, mail)" in capsys.readouterr().err
 

@@ -62,7 +62,10 @@ def result(name: str, entry: Entry) -> TargetResult:
 
 def snap(day: str, targets: dict[str, Entry]) -> Snapshot:
     return Snapshot(
-        list_slug="banks", title="Banks", taken=f"{day}T12:00:00Z", kind="recorded",
+        list_slug="banks",
+        title="Banks",
+        taken=f"{day}T12:00:00Z",
+        kind="recorded",
         results=tuple(result(n, e) for n, e in targets.items()),
     )
 
@@ -74,19 +77,41 @@ def summary(changes: list[Change]) -> list[tuple[str, str, str, str | None, str 
 # --- part 4: every change under the date it was first seen ---------------------------------
 
 PART3 = {
-    "ABK": "F", "Bank Van Breda": "C", "Crelan": "B", "Hello Bank!": "C", "ING": "F",
-    "Keytrade": "B", "MeDirect": "F", "Ogone": "C", "Record Bank": "F",
-    "Argenta": ("B", (SSL3, SHA1, RC4, NOFS)), "Triodos": None, "Europabank": "!untestable",
+    "ABK": "F",
+    "Bank Van Breda": "C",
+    "Crelan": "B",
+    "Hello Bank!": "C",
+    "ING": "F",
+    "Keytrade": "B",
+    "MeDirect": "F",
+    "Ogone": "C",
+    "Record Bank": "F",
+    "Argenta": ("B", (SSL3, SHA1, RC4, NOFS)),
+    "Triodos": None,
+    "Europabank": "!untestable",
 }
 
 
 def part4_history() -> list[Snapshot]:
     days: list[tuple[str, dict[str, Entry]]] = [
         ("2015-02-16", {"Keytrade": "A", "Hello Bank!": "A", "ING": "A-", "Record Bank": "A-"}),
-        ("2015-02-17", {"ABK": ("B", (SHA1, NO12, NOFS, RENEG)),
-                        "Bank Van Breda": ("B", (SHA1, NO12, NOFS, RENEG))}),
-        ("2015-02-18", {"MeDirect": "A", "Delta Lloyd": None, "Binck": None,
-                        "BKCP": ("B", (SHA1, NO12, RC4, NOFS)), "Fortuneo": "C"}),
+        (
+            "2015-02-17",
+            {
+                "ABK": ("B", (SHA1, NO12, NOFS, RENEG)),
+                "Bank Van Breda": ("B", (SHA1, NO12, NOFS, RENEG)),
+            },
+        ),
+        (
+            "2015-02-18",
+            {
+                "MeDirect": "A",
+                "Delta Lloyd": None,
+                "Binck": None,
+                "BKCP": ("B", (SHA1, NO12, RC4, NOFS)),
+                "Fortuneo": "C",
+            },
+        ),
         ("2015-02-27", {"Ogone": "A-"}),
         ("2015-03-02", {"Fortuneo": ("B", (SHA1, NO12, NOFS))}),
         ("2015-03-03", {"Crelan": "A"}),
@@ -168,23 +193,30 @@ def test_changes_are_sorted_by_date_then_name_case_insensitively() -> None:
 
 # --- part 5: the rules changed, not the bank -----------------------------------------------
 
+
 def part5() -> tuple[Snapshot, Snapshot]:
-    before = snap("2015-03-03", {
-        "PSA Bank": ("C", (SHA1, NO12, RC4, NOFS)),
-        "beobank": ("B", (SHA1, NO12, RC4, NOFS)),
-        "KBC": ("B", (SHA1, NO12, NOFS)),
-        "Hello Bank!": "A",
-        "Optima Bank": ("F", ("vulnerable to POODLE (SSL3 and TLS)", SHA1, "RC4", NOFS)),
-        "ABK": ("B", (SHA1, NO12, NOFS, RENEG)),
-    })
-    after = snap("2015-12-30", {
-        "PSA Bank": ("C", (SHA1, NO12, NOFS)),
-        "beobank": ("C", (WEAKDH, NO12, RC4, NOFS, RENEG)),
-        "KBC": ("C", (SHA1, NO12, NOFS)),
-        "Hello Bank!": ("B", (WEAKDH,)),
-        "Optima Bank": "A-",
-        "ABK": None,
-    })
+    before = snap(
+        "2015-03-03",
+        {
+            "PSA Bank": ("C", (SHA1, NO12, RC4, NOFS)),
+            "beobank": ("B", (SHA1, NO12, RC4, NOFS)),
+            "KBC": ("B", (SHA1, NO12, NOFS)),
+            "Hello Bank!": "A",
+            "Optima Bank": ("F", ("vulnerable to POODLE (SSL3 and TLS)", SHA1, "RC4", NOFS)),
+            "ABK": ("B", (SHA1, NO12, NOFS, RENEG)),
+        },
+    )
+    after = snap(
+        "2015-12-30",
+        {
+            "PSA Bank": ("C", (SHA1, NO12, NOFS)),
+            "beobank": ("C", (WEAKDH, NO12, RC4, NOFS, RENEG)),
+            "KBC": ("C", (SHA1, NO12, NOFS)),
+            "Hello Bank!": ("B", (WEAKDH,)),
+            "Optima Bank": "A-",
+            "ABK": None,
+        },
+    )
     return before, after
 
 
@@ -216,8 +248,7 @@ def test_a_server_that_changed_is_not_blamed_on_the_rules() -> None:
 def test_same_grade_with_a_reason_fixed_is_a_server_change() -> None:
     before, after = part5()
     psa = {c.name: c for c in changes_between([before, after], before, after)}["PSA Bank"]
-    assert (psa.old_grade, psa.new_grade, psa.kind, psa.cause) == ("C", "C", CHANGED,
-                                                                   CAUSE_SERVER)
+    assert (psa.old_grade, psa.new_grade, psa.kind, psa.cause) == ("C", "C", CHANGED, CAUSE_SERVER)
     assert [r.label for r in psa.lost] == [RC4]
 
 
@@ -250,18 +281,27 @@ def test_graded_uses_the_snapshots_own_rules_unless_told_otherwise() -> None:
 
 # --- dating, flukes, removals, reachability ------------------------------------------------
 
+
 def test_a_fluke_that_came_and_went_is_not_a_change() -> None:
-    history = [snap("2026-01-01", {"X": "B"}), snap("2026-01-08", {"X": "A"}),
-               snap("2026-01-15", {"X": "B"})]
+    history = [
+        snap("2026-01-01", {"X": "B"}),
+        snap("2026-01-08", {"X": "A"}),
+        snap("2026-01-15", {"X": "B"}),
+    ]
     assert changes_between(history, history[0], history[-1]) == []
 
 
 def test_a_change_is_dated_by_the_start_of_the_run_that_lasted() -> None:
-    history = [snap("2026-01-01", {"X": "B"}), snap("2026-01-08", {"X": "A"}),
-               snap("2026-01-15", {"X": "B"}), snap("2026-01-22", {"X": "A"}),
-               snap("2026-01-29", {"X": "A"})]
+    history = [
+        snap("2026-01-01", {"X": "B"}),
+        snap("2026-01-08", {"X": "A"}),
+        snap("2026-01-15", {"X": "B"}),
+        snap("2026-01-22", {"X": "A"}),
+        snap("2026-01-29", {"X": "A"}),
+    ]
     assert summary(changes_between(history, history[0], history[-1])) == [
-        ("2026-01-22", "X", CHANGED, "B", "A")]
+        ("2026-01-22", "X", CHANGED, "B", "A")
+    ]
 
 
 def test_removed_target_is_listed_with_its_last_grade() -> None:
@@ -279,7 +319,11 @@ def test_becoming_unreachable_is_a_state_change_not_a_grade() -> None:
     back = [*history, snap("2026-01-15", {"X": "A"})]
     (change,) = changes_between(back, history[1], back[-1])
     assert (change.kind, change.old_state, change.new_state, change.new_grade) == (
-        STATE, "refused", "ok", "A")
+        STATE,
+        "refused",
+        "ok",
+        "A",
+    )
 
 
 def test_since_after_until_gives_no_changes() -> None:
@@ -295,28 +339,56 @@ def test_snapshot_with_a_bad_date_names_the_field() -> None:
 
 # --- scanned facts: the same server under the rules of three dates ------------------------
 
+
 def tls10_only_server() -> TargetResult:
     """A trusted server that offers TLS 1.0 only (a typical 2015 'no TLS 1.2' bank)."""
-    suite = CipherSuite(name="TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", bits=128, kex="ECDHE",
-                        kex_bits=256, curve="prime256v1", forward_secrecy=True, cbc=True)
-    leaf = Certificate(subject="CN=bank.example", issuer="CN=CA", sans=("bank.example",),
-                       signature_hash="sha256", key_type="RSA", key_bits=2048,
-                       not_after="2030-01-01T00:00:00Z")
+    suite = CipherSuite(
+        name="TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+        bits=128,
+        kex="ECDHE",
+        kex_bits=256,
+        curve="prime256v1",
+        forward_secrecy=True,
+        cbc=True,
+    )
+    leaf = Certificate(
+        subject="CN=bank.example",
+        issuer="CN=CA",
+        sans=("bank.example",),
+        signature_hash="sha256",
+        key_type="RSA",
+        key_bits=2048,
+        not_after="2030-01-01T00:00:00Z",
+    )
     facts = Facts(
-        protocols={"SSLv2": (), "SSLv3": (), "TLSv1.0": (suite,), "TLSv1.1": (),
-                   "TLSv1.2": (), "TLSv1.3": ()},
-        certificate=CertificateFacts(chain=(leaf,), trust=(TrustResult("Mozilla", True),),
-                                     hostname="bank.example", hostname_matches=True),
-        renegotiation=Renegotiation(secure=True, client_initiated=False), compression=False,
-        fallback_scsv=True, heartbleed=False, ccs_injection=False,
+        protocols={
+            "SSLv2": (),
+            "SSLv3": (),
+            "TLSv1.0": (suite,),
+            "TLSv1.1": (),
+            "TLSv1.2": (),
+            "TLSv1.3": (),
+        },
+        certificate=CertificateFacts(
+            chain=(leaf,),
+            trust=(TrustResult("Mozilla", True),),
+            hostname="bank.example",
+            hostname_matches=True,
+        ),
+        renegotiation=Renegotiation(secure=True, client_initiated=False),
+        compression=False,
+        fallback_scsv=True,
+        heartbleed=False,
+        ccs_injection=False,
         robot="NOT_VULNERABLE_NO_ORACLE",
     )
     return TargetResult(target=TargetRef(name="Bank", host="bank.example"), facts=facts)
 
 
 def scan(day: str) -> Snapshot:
-    return Snapshot(list_slug="banks", title="Banks", taken=f"{day}T12:00:00Z",
-                    results=(tls10_only_server(),))
+    return Snapshot(
+        list_slug="banks", title="Banks", taken=f"{day}T12:00:00Z", results=(tls10_only_server(),)
+    )
 
 
 def test_identical_scans_b_in_february_c_in_december_2015_is_the_rules() -> None:

@@ -125,12 +125,18 @@ def test_directive_lines_find_inline_targets_but_not_code_spans() -> None:
 @pytest.mark.parametrize(
     ("text", "message", "fix"),
     [
-        ("[tlsreport grades list = my-lab]", "no spaces around '='",
-         "[tlsreport grades list=my-lab]"),
+        (
+            "[tlsreport grades list = my-lab]",
+            "no spaces around '='",
+            "[tlsreport grades list=my-lab]",
+        ),
         ("[Tlsreport grades list=x]", "in lower case", "[tlsreport grades list=x]"),
         ("[tlsreport grades list=x", "not closed with ']'", "[tlsreport grades list=x]"),
-        ("[tlsreport grades list=x] and text", "alone in its paragraph",
-         "[tlsreport grades list=x]"),
+        (
+            "[tlsreport grades list=x] and text",
+            "alone in its paragraph",
+            "[tlsreport grades list=x]",
+        ),
         ("[tlsreport grades lst=x]", "unknown option 'lst'", "[tlsreport grades list=x]"),
         ("[tlsreport grade list=x]", "unknown view 'grade'", "[tlsreport grades list=x]"),
     ],

@@ -49,11 +49,16 @@ def test_recorded_rows_carry_the_published_reasons_in_their_order() -> None:
 def test_rows_of_a_scan_say_scanned_and_of_another_kind_imported() -> None:
     snap = snapshot("2026-11-26T12:00:00Z", [recorded("Lab", "B", "RC4 (insecure)")])
     assert source_of(snap) == "recorded"
-    scanned = Snapshot(list_slug=snap.list_slug, title=snap.title, taken=snap.taken,
-                       kind="scan", results=tuple(
-                           r.__class__(target=r.target,
-                                       facts=facts_from_reasons(["RC4 (insecure)"])[0])
-                           for r in snap.results))
+    scanned = Snapshot(
+        list_slug=snap.list_slug,
+        title=snap.title,
+        taken=snap.taken,
+        kind="scan",
+        results=tuple(
+            r.__class__(target=r.target, facts=facts_from_reasons(["RC4 (insecure)"])[0])
+            for r in snap.results
+        ),
+    )
     assert source_of(scanned) == "scanned"
     (row,) = _rows(scanned)
     assert row["source"] == "scanned" and row["reasons"]

@@ -29,8 +29,9 @@ TLS10 = replace(make_facts(protocols={"TLSv1.0": (), "TLSv1.2": (), "TLSv1.3": (
 
 def _list(tmp_path: Path, address: str) -> Path:
     path = tmp_path / "l.toml"
-    path.write_text(f'title = "L"\n\n[[target]]\nname = "Bank"\nhost = "bank.example"\n'
-                    f"address = {address}\n")
+    path.write_text(
+        f'title = "L"\n\n[[target]]\nname = "Bank"\nhost = "bank.example"\naddress = {address}\n'
+    )
     return path
 
 
@@ -42,13 +43,17 @@ def test_address_pins_one_or_several(tmp_path: Path) -> None:
     assert two.ref().addresses == ("192.0.2.1", "2001:db8::1")
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("[]", "an empty list pins no address"),
-    ('["192.0.2.1", "nope"]', "'nope' is not an IP address"),
-    ('["192.0.2.1", "192.0.2.1"]', "192.0.2.1 is listed twice"),
-])
-def test_a_bad_address_list_names_file_line_and_field(tmp_path: Path, value: str,
-                                                      message: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("[]", "an empty list pins no address"),
+        ('["192.0.2.1", "nope"]', "'nope' is not an IP address"),
+        ('["192.0.2.1", "192.0.2.1"]', "192.0.2.1 is listed twice"),
+    ],
+)
+def test_a_bad_address_list_names_file_line_and_field(
+    tmp_path: Path, value: str, message: str
+) -> None:
     with pytest.raises(TargetListError) as err:
         load_target_list(_list(tmp_path, value))
     text = str(err.value)
@@ -61,16 +66,19 @@ def _two(second: facts.Endpoint) -> facts.TargetResult:
     return facts.TargetResult(target=ref, facts=first.facts, endpoints=(first, second))
 
 
-C_SERVER = facts.Endpoint(address="127.0.0.2", facts=make_facts(
-    protocols={"TLSv1.0": make_facts().protocols["TLSv1.2"], "TLSv1.2": (), "TLSv1.3": ()},
-    ip="127.0.0.2"))
+C_SERVER = facts.Endpoint(
+    address="127.0.0.2",
+    facts=make_facts(
+        protocols={"TLSv1.0": make_facts().protocols["TLSv1.2"], "TLSv1.2": (), "TLSv1.3": ()},
+        ip="127.0.0.2",
+    ),
+)
 
 
 def test_the_target_gets_the_worst_endpoints_grade_and_says_the_endpoints_differ() -> None:
     g = grade_result(_two(C_SERVER), TODAY)
     assert g is not None and g.letter == "C"
-    assert [(e.address, e.letter) for e in g.endpoints] == [("127.0.0.1", "A+"),
-                                                          ("127.0.0.2", "C")]
+    assert [(e.address, e.letter) for e in g.endpoints] == [("127.0.0.1", "A+"), ("127.0.0.2", "C")]
     assert g.endpoints_note == "1 of 2 addresses; the other A+"
     result = _two(C_SERVER)
     assert reasons_of(result, g)[0] == "1 of 2 addresses; the other A+"
@@ -93,8 +101,18 @@ def test_an_unreachable_endpoint_is_its_own_state_not_the_targets() -> None:
 
 def test_the_endpoints_table_escapes_and_is_empty_for_one_address() -> None:
     env = environment()
-    assert endpoints_table(env, grade_result(facts.TargetResult(
-        target=facts.TargetRef(name="x", host="good.lab.test"), facts=CLEAN), TODAY)) == ""
+    assert (
+        endpoints_table(
+            env,
+            grade_result(
+                facts.TargetResult(
+                    target=facts.TargetRef(name="x", host="good.lab.test"), facts=CLEAN
+                ),
+                TODAY,
+            ),
+        )
+        == ""
+    )
     down = facts.Endpoint(address="127.0.0.2", state="error", reason="<script>x</script>")
     html = endpoints_table(env, grade_result(_two(down), TODAY))
     assert "<script>x" not in html and "&lt;script&gt;x" in html
@@ -106,8 +124,9 @@ def _snapshot(taken: str, *results: facts.TargetResult) -> facts.Snapshot:
 
 def test_a_changed_set_of_addresses_is_a_change_even_with_the_same_grade() -> None:
     ref = facts.TargetRef(name="Bank", host="good.lab.test")
-    before = _snapshot("2026-11-01T00:00:00Z",
-                       facts.TargetResult(target=ref, facts=replace(CLEAN, ip="127.0.0.1")))
+    before = _snapshot(
+        "2026-11-01T00:00:00Z", facts.TargetResult(target=ref, facts=replace(CLEAN, ip="127.0.0.1"))
+    )
     same = facts.Endpoint(address="127.0.0.2", facts=replace(CLEAN, ip="127.0.0.2"))
     after = _snapshot("2026-11-20T00:00:00Z", _two(same))
     [change] = changes_between([before, after], before, after)
@@ -122,9 +141,12 @@ def test_a_changed_set_of_addresses_is_a_change_even_with_the_same_grade() -> No
 
 
 def test_a_version_1_snapshot_loads_as_one_endpoint_and_grade_json_lists_it(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    snap = _snapshot("2026-11-20T00:00:00Z", facts.TargetResult(
-        target=facts.TargetRef(name="Bank", host="good.lab.test"), facts=CLEAN))
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snap = _snapshot(
+        "2026-11-20T00:00:00Z",
+        facts.TargetResult(target=facts.TargetRef(name="Bank", host="good.lab.test"), facts=CLEAN),
+    )
     data = facts.to_json(snap)
     data["schema"] = 1
     for r in data["results"]:  # what tlsreport wrote before endpoints
@@ -140,13 +162,22 @@ def test_a_version_1_snapshot_loads_as_one_endpoint_and_grade_json_lists_it(
     assert main(["grade", "--json", str(path)]) == 0
     [target] = json.loads(capsys.readouterr().out)["targets"]
     assert target["grade"] == "A+"
-    assert target["endpoints"] == [{
-        "address": "192.0.2.1", "state": "ok", "reason": None, "grade": "A+",
-        "grade_if_trusted": "A+", "reasons": [], "reason_ids": []}]
+    assert target["endpoints"] == [
+        {
+            "address": "192.0.2.1",
+            "state": "ok",
+            "reason": None,
+            "grade": "A+",
+            "grade_if_trusted": "A+",
+            "reasons": [],
+            "reason_ids": [],
+        }
+    ]
 
 
 def test_grade_json_lists_every_endpoint_beside_the_targets_grade(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     history = History(tmp_path / "history")
     path = history.write(_snapshot("2026-11-20T00:00:00Z", _two(C_SERVER)))
     assert main(["grade", "--json", str(path)]) == 0
@@ -154,5 +185,7 @@ def test_grade_json_lists_every_endpoint_beside_the_targets_grade(
     assert target["grade"] == "C"
     assert target["endpoints_note"] == "1 of 2 addresses; the other A+"
     assert [(e["address"], e["state"], e["grade"]) for e in target["endpoints"]] == [
-        ("127.0.0.1", "ok", "A+"), ("127.0.0.2", "ok", "C")]
+        ("127.0.0.1", "ok", "A+"),
+        ("127.0.0.2", "ok", "C"),
+    ]
     assert "no-tls12" in target["endpoints"][1]["reason_ids"]

@@ -27,14 +27,16 @@ def _with(**tests: bool) -> Facts:
     return replace(base, other_tests={**base.other_tests, **tests})
 
 
-@pytest.mark.parametrize(("finding", "day_before", "day_of"), [
-    ("drown", "2016-03-03", "2016-03-04"),
-    ("poodle-tls", "2014-12-07", "2014-12-08"),
-    ("cbc-oracles-2019", "2019-05-06", "2019-05-07"),
-    ("cve-2016-2107", "2016-05-02", "2016-05-03"),
-])
-def test_an_imported_finding_is_f_from_the_day_its_rule_took_effect(finding, day_before,
-                                                                    day_of):
+@pytest.mark.parametrize(
+    ("finding", "day_before", "day_of"),
+    [
+        ("drown", "2016-03-03", "2016-03-04"),
+        ("poodle-tls", "2014-12-07", "2014-12-08"),
+        ("cbc-oracles-2019", "2019-05-06", "2019-05-07"),
+        ("cve-2016-2107", "2016-05-02", "2016-05-03"),
+    ],
+)
+def test_an_imported_finding_is_f_from_the_day_its_rule_took_effect(finding, day_before, day_of):
     facts = _with(**{finding: True})
     before = grade_facts(facts, date.fromisoformat(day_before))
     after = grade_facts(facts, date.fromisoformat(day_of))
@@ -58,11 +60,15 @@ def test_drown_tested_and_absent_is_not_a_finding_and_not_untested():
 
 @pytest.mark.parametrize("finding", ["poodle-tls", "cbc-oracles-2019", "cve-2016-2107"])
 def test_an_imported_oracle_tested_absent_leaves_it_out_of_not_tested(finding):
-    names = {"poodle-tls": "POODLE (TLS)", "cbc-oracles-2019": "Zombie POODLE/GOLDENDOODLE",
-             "cve-2016-2107": "OpenSSL padding oracle (CVE-2016-2107)"}
+    names = {
+        "poodle-tls": "POODLE (TLS)",
+        "cbc-oracles-2019": "Zombie POODLE/GOLDENDOODLE",
+        "cve-2016-2107": "OpenSSL padding oracle (CVE-2016-2107)",
+    }
     absent = grade_facts(_with(**{finding: False}), date(2026, 11, 26))
     assert names[finding] not in absent.not_tested
     unknown = _clean()
-    unknown = replace(unknown, other_tests={k: v for k, v in unknown.other_tests.items()
-                                            if k != finding})
+    unknown = replace(
+        unknown, other_tests={k: v for k, v in unknown.other_tests.items() if k != finding}
+    )
     assert names[finding] in grade_facts(unknown, date(2026, 11, 26)).not_tested

@@ -20,14 +20,14 @@ from tlsreport.grading import GradeMemo, grade_result
 from tlsreport.pelican_glue.build import BuildGrades
 
 # TLS 1.0 only: a B in February 2015, a C from 2015-10-14 with the very same server.
-SCANNED = TargetResult(target=TargetRef(name="Bank", host="bank.example"),
-                       facts=make_facts(protocols={"TLSv1.0": TLS12, "TLSv1.2": (),
-                                                   "TLSv1.3": ()}))
+SCANNED = TargetResult(
+    target=TargetRef(name="Bank", host="bank.example"),
+    facts=make_facts(protocols={"TLSv1.0": TLS12, "TLSv1.2": (), "TLSv1.3": ()}),
+)
 
 
 def _scan(day: str) -> Snapshot:
-    return Snapshot(list_slug="banks", title="Banks", taken=f"{day}T12:00:00Z",
-                    results=(SCANNED,))
+    return Snapshot(list_slug="banks", title="Banks", taken=f"{day}T12:00:00Z", results=(SCANNED,))
 
 
 @pytest.fixture
@@ -35,8 +35,11 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[TargetResult]:
     """Every call the memo makes to the real grade_result."""
     calls: list[TargetResult] = []
     real = grade_mod.grade_result
-    monkeypatch.setattr(grade_mod, "grade_result",
-                        lambda r, on, taken=None: calls.append(r) or real(r, on, taken=taken))
+    monkeypatch.setattr(
+        grade_mod,
+        "grade_result",
+        lambda r, on, taken=None: calls.append(r) or real(r, on, taken=taken),
+    )
     return calls
 
 
@@ -44,9 +47,11 @@ def test_the_memo_gives_what_grading_afresh_gives() -> None:
     memo = GradeMemo()
     rec = recorded("ING", "B", "no TLS 1.2")
     for result in (SCANNED, rec):
-        for on, taken in ((date(2015, 2, 16), date(2015, 2, 16)),
-                          (date(2015, 12, 30), date(2015, 2, 16)),
-                          (date(2015, 2, 16), None)):
+        for on, taken in (
+            (date(2015, 2, 16), date(2015, 2, 16)),
+            (date(2015, 12, 30), date(2015, 2, 16)),
+            (date(2015, 2, 16), None),
+        ):
             assert memo.grade(result, on, taken=taken) == grade_result(result, on, taken=taken)
             assert memo.grade(result, on, taken=taken) == grade_result(result, on, taken=taken)
 
@@ -83,12 +88,12 @@ def test_change_lists_reuse_the_grades_charts_already_computed(counted) -> None:
     assert len(counted) == charted + 1
     alone = diff.changes_between(snaps, snaps[0], snaps[-1])
     assert shared == alone
-    assert [(c.old_grade, c.new_grade, c.cause) for c in shared] == [
-        ("B", "C", diff.CAUSE_RULES)]
+    assert [(c.old_grade, c.new_grade, c.cause) for c in shared] == [("B", "C", diff.CAUSE_RULES)]
 
 
 def test_a_grades_table_costs_no_second_grading_with_the_builds_grader(
-        counted: list[TargetResult]) -> None:
+    counted: list[TargetResult],
+) -> None:
     memo = GradeMemo()
     snap = _scan("2015-02-16")
     on = date(2015, 2, 16)

@@ -33,12 +33,25 @@ PART5 = "2015-12-30T120000Z.json"
 
 # Part 4 (as of 2015-03-03): the reasons determine these recorded grades.
 PART4_DETERMINED = {
-    "Argenta": "B", "ABK": "B", "AXA": "B", "Bank Van Breda": "B", "beobank": "B", "BKCP": "B",
-    "CPH": "B", "DHB Bank": "B", "Fortuneo": "B", "KBC": "B", "NIBC Direct": "B", "VDK": "B",
+    "Argenta": "B",
+    "ABK": "B",
+    "AXA": "B",
+    "Bank Van Breda": "B",
+    "beobank": "B",
+    "BKCP": "B",
+    "CPH": "B",
+    "DHB Bank": "B",
+    "Fortuneo": "B",
+    "KBC": "B",
+    "NIBC Direct": "B",
+    "VDK": "B",
     "Optima Bank": "F",
     # Recorded A without reasons: nothing capped them, and HSTS/FALLBACK_SCSV (the A+
     # conditions) were not recorded, so the reasons give exactly "A".
-    "Crelan": "A", "Hello Bank!": "A", "Keytrade": "A", "MeDirect": "A",
+    "Crelan": "A",
+    "Hello Bank!": "A",
+    "Keytrade": "A",
+    "MeDirect": "A",
 }
 
 
@@ -146,15 +159,17 @@ def test_a_regrade_of_an_unexplained_grade_says_so():
 
 
 def test_derived_facts_for_sslv3_without_poodle_offer_rc4_only_on_sslv3():
-    facts, unknown = facts_from_reasons(["SSL3 (insecure)", "RC4 (insecure)"],
-                                        recorded_on=D("2015-03-03"))
+    facts, unknown = facts_from_reasons(
+        ["SSL3 (insecure)", "RC4 (insecure)"], recorded_on=D("2015-03-03")
+    )
     assert unknown == []
     assert all(s.rc4 for s in facts.protocols["SSLv3"])
 
 
 def test_derived_weak_dh_with_no_fs_stays_no_fs():
-    facts, _ = facts_from_reasons(["weak DH", "no TLS 1.2", "no Forward Secrecy"],
-                                  recorded_on=D("2015-12-30"))
+    facts, _ = facts_from_reasons(
+        ["weak DH", "no TLS 1.2", "no Forward Secrecy"], recorded_on=D("2015-12-30")
+    )
     ids = {r.id for r in grade_facts(facts, D("2015-12-31")).reasons}
     assert {"weak-dh", "no-tls12", "no-fs"} <= ids
 
@@ -162,8 +177,8 @@ def test_derived_weak_dh_with_no_fs_stays_no_fs():
 def test_a_recorded_grade_with_an_unknown_label_says_which():
     result = TargetResult(
         target=TargetRef(name="X", host="x.example"),
-        recorded=Recorded(
-            grade="B", reasons=("RC4 (insecure)", "bad vibes")))
+        recorded=Recorded(grade="B", reasons=("RC4 (insecure)", "bad vibes")),
+    )
     g = grade_result(result, D("2015-03-03"), taken=D("2015-03-03"))
     assert g.letter == "B" and g.determined
     assert "labels not understood: bad vibes" in g.note

@@ -26,17 +26,20 @@ def snap(taken: str, slug: str = "banks", grade: str = "A") -> facts.Snapshot:
     target = facts.TargetRef(name="ING", host="www.ing.be")
     result = facts.TargetResult(
         target=target,
-        facts=facts.Facts(protocols={"TLSv1.2": (facts.CipherSuite(name="TLS_X", bits=128),),
-                                     "TLSv1.3": ()},
-                          hsts=facts.Hsts(present=True, max_age=31536000 if grade == "A" else 0)),
+        facts=facts.Facts(
+            protocols={"TLSv1.2": (facts.CipherSuite(name="TLS_X", bits=128),), "TLSv1.3": ()},
+            hsts=facts.Hsts(present=True, max_age=31536000 if grade == "A" else 0),
+        ),
     )
-    return facts.Snapshot(list_slug=slug, title="Banks", taken=taken, results=(result,),
-                          versions={"schema": "1"})
+    return facts.Snapshot(
+        list_slug=slug, title="Banks", taken=taken, results=(result,), versions={"schema": "1"}
+    )
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def test_write_then_load_round_trips_with_raw_beside(tmp_path: Path) -> None:
@@ -53,7 +56,10 @@ def test_write_then_load_round_trips_with_raw_beside(tmp_path: Path) -> None:
     assert gzip.decompress(info.raw_path.read_bytes())  # really gzip
     # Only the snapshot, its raw JSON and the lock: no temp files left behind.
     assert sorted(p.name for p in path.parent.iterdir()) == [
-        ".lock", "2026-11-26T100000Z.json", "2026-11-26T100000Z.sslyze.json.gz"]
+        ".lock",
+        "2026-11-26T100000Z.json",
+        "2026-11-26T100000Z.sslyze.json.gz",
+    ]
     assert history.lists() == ["banks"]
 
 
@@ -119,6 +125,7 @@ def test_as_of_picks_newest_at_or_before(tmp_path: Path) -> None:
 def test_pick_as_of_is_pure_and_order_free() -> None:
     def info(day: int) -> SnapshotInfo:
         return SnapshotInfo(Path(f"{day}.json"), "x", datetime(2020, 1, day, tzinfo=UTC))
+
     infos = [info(5), info(1), info(3)]
     picked = pick_as_of(infos, datetime(2020, 1, 4, tzinfo=UTC))
     assert picked == info(3)
@@ -136,7 +143,8 @@ def test_second_writer_waits_for_the_lock_or_refuses(tmp_path: Path) -> None:
         with pytest.raises(SnapshotError, match="another tlsreport run"):
             impatient.write(snap("2026-01-01T00:00:00Z"))
         worker = threading.Thread(
-            target=lambda: results.append(patient.write(snap("2026-01-02T00:00:00Z"))))
+            target=lambda: results.append(patient.write(snap("2026-01-02T00:00:00Z")))
+        )
         worker.start()
         worker.join(0.3)
         assert worker.is_alive() and results == []  # waiting, not writing
@@ -177,10 +185,22 @@ def test_example_recorded_history_loads() -> None:
 def test_needs_scan_modes(tmp_path: Path) -> None:
     history = History(tmp_path)
     target = Target(name="x", host="x.test", port=443)
-    live = TargetList(path=tmp_path / "banks.toml", title="B", slug="banks", scan=True,
-                      ca_file=None, targets=(target,))
-    archive = TargetList(path=tmp_path / "old.toml", title="O", slug="banks", scan=False,
-                         ca_file=None, targets=(target,))
+    live = TargetList(
+        path=tmp_path / "banks.toml",
+        title="B",
+        slug="banks",
+        scan=True,
+        ca_file=None,
+        targets=(target,),
+    )
+    archive = TargetList(
+        path=tmp_path / "old.toml",
+        title="O",
+        slug="banks",
+        scan=False,
+        ca_file=None,
+        targets=(target,),
+    )
     now = datetime(2026, 11, 26, 12, tzinfo=UTC)
     day = 24 * 3600.0
     assert needs_scan(history, live, now=now, max_age=day, mode="auto") is True  # no history

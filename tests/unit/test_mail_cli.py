@@ -26,8 +26,9 @@ def test_grade_json_has_days_left_and_mail_findings(capsys: pytest.CaptureFixtur
     assert {f["id"] for f in mx["mail_domain"]} == {"mta-sts", "tls-rpt", "dane-match"}
 
 
-def test_show_and_grade_tables_say_days_left(capsys: pytest.CaptureFixture[str],
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_show_and_grade_tables_say_days_left(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("COLUMNS", "400")  # one line per row: no wrapped cells
     assert main(["show", str(MAIL[-1])]) == 0
     shown = " ".join(capsys.readouterr().out.split())

@@ -31,8 +31,13 @@ from tlsreport.mailpolicy import (
 
 
 def test_ehlo_auth_and_starttls():
-    lines = ["250-mail.example.org", "250-PIPELINING", "250-STARTTLS",
-             "250-AUTH PLAIN LOGIN", "250 AUTH=CRAM-MD5"]
+    lines = [
+        "250-mail.example.org",
+        "250-PIPELINING",
+        "250-STARTTLS",
+        "250-AUTH PLAIN LOGIN",
+        "250 AUTH=CRAM-MD5",
+    ]
     keywords, starttls, mechs = parse_ehlo(lines)
     assert starttls
     assert mechs == ("PLAIN", "LOGIN", "CRAM-MD5")
@@ -45,7 +50,8 @@ def test_ehlo_without_starttls_or_auth():
 
 def test_imap_capability_from_greeting_and_line():
     _caps, starttls, mechs, disabled = parse_imap_capability(
-        "* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready")
+        "* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready"
+    )
     assert (starttls, mechs, disabled) == (True, (), True)
     _caps, starttls, mechs, disabled = parse_imap_capability("* CAPABILITY IMAP4rev1 AUTH=PLAIN")
     assert (starttls, mechs, disabled) == (False, ("PLAIN",), False)
@@ -77,8 +83,13 @@ def _ids(found):
 
 
 def test_findings_careful_submission():
-    policy = MailPolicy(protocol="smtp", starttls_offered=True, auth_before_tls=(),
-                        mail_before_tls=False, mail_reply="530 5.7.0 Must issue a STARTTLS")
+    policy = MailPolicy(
+        protocol="smtp",
+        starttls_offered=True,
+        auth_before_tls=(),
+        mail_before_tls=False,
+        mail_reply="530 5.7.0 Must issue a STARTTLS",
+    )
     found = policy_findings(policy, "submission")
     assert _ids(found) == ["starttls", "no-auth-before-tls", "submission-tls-required"]
     assert {f.level for f in found} == {"good"}
@@ -86,8 +97,9 @@ def test_findings_careful_submission():
 
 
 def test_findings_sloppy_submission_worst_first():
-    policy = MailPolicy(protocol="smtp", starttls_offered=True, auth_before_tls=("PLAIN",),
-                        mail_before_tls=True)
+    policy = MailPolicy(
+        protocol="smtp", starttls_offered=True, auth_before_tls=("PLAIN",), mail_before_tls=True
+    )
     found = policy_findings(policy, "submission")
     assert _ids(found)[:2] == ["auth-before-tls", "submission-tls-optional"]
     assert "PLAIN" in found[0].text
@@ -95,14 +107,16 @@ def test_findings_sloppy_submission_worst_first():
 
 
 def test_findings_mx_without_starttls():
-    found = policy_findings(MailPolicy(protocol="smtp", starttls_offered=False,
-                                       auth_before_tls=()), "smtp")
+    found = policy_findings(
+        MailPolicy(protocol="smtp", starttls_offered=False, auth_before_tls=()), "smtp"
+    )
     assert _ids(found) == ["no-starttls"]
 
 
 def test_findings_implicit_tls_and_unread():
     assert _ids(policy_findings(MailPolicy(protocol="imap", implicit_tls=True), "imaps")) == [
-        "implicit-tls"]
+        "implicit-tls"
+    ]
     unread = policy_findings(MailPolicy(protocol="pop3", error="timeout"), "pop3")
     assert unread[0].level == "warning" and "timeout" in unread[0].text
     assert policy_findings(None, "smtp") == ()
@@ -115,8 +129,9 @@ def test_sts_and_tlsrpt_records():
 
 
 def test_sts_policy_parsing():
-    text = ("version: STSv1\nmode: enforce\nmx: mail.example.org\nmx: *.example.net\n"
-            "max_age: 86400\n")
+    text = (
+        "version: STSv1\nmode: enforce\nmx: mail.example.org\nmx: *.example.net\nmax_age: 86400\n"
+    )
     assert parse_sts_policy(text) == ("enforce", ("mail.example.org", "*.example.net"), 86400)
     with pytest.raises(ValueError, match="mode"):
         parse_sts_policy("version: STSv1\nmode: strict\nmx: a\nmax_age: 1\n")
@@ -155,10 +170,17 @@ def test_dns_server_setting():
 
 
 def test_domain_findings_say_dnssec_was_not_validated():
-    found = MailDomain(domain="example.org", mx=("mx.example.org",), mta_sts_txt="v=STSv1; id=1",
-                       mta_sts_mode="enforce", mta_sts_mx=("*.example.net",),
-                       mta_sts_max_age=86400, tlsa_name="_25._tcp.mx.example.org",
-                       tlsa=(TlsaRecord(3, 1, 1, "00"),), tlsa_match=False)
+    found = MailDomain(
+        domain="example.org",
+        mx=("mx.example.org",),
+        mta_sts_txt="v=STSv1; id=1",
+        mta_sts_mode="enforce",
+        mta_sts_mx=("*.example.net",),
+        mta_sts_max_age=86400,
+        tlsa_name="_25._tcp.mx.example.org",
+        tlsa=(TlsaRecord(3, 1, 1, "00"),),
+        tlsa_match=False,
+    )
     ids = _ids(domain_findings(found))
     assert ids[:2] == ["mta-sts-mx", "dane-mismatch"]  # bad ones first
     dane = next(f for f in domain_findings(found) if f.id == "dane-mismatch")
@@ -178,14 +200,24 @@ def test_mail_grade_drops_hsts_and_says_a_is_the_top():
     from tlsreport.grading import grade_facts
     from tlsreport.scan import suite_facts
 
-    suite = suite_facts({"cipher_suite": {"name": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-                                          "openssl_name": "ECDHE-RSA-AES128-GCM-SHA256",
-                                          "key_size": 128, "is_anonymous": False},
-                         "ephemeral_key": {"type_name": "ECDH", "size": 256,
-                                           "curve_name": "prime256v1"}})
-    facts = Facts(protocols={p: ((suite,) if p == "TLSv1.2" else ()) for p in
-                             ("SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")},
-                  fallback_scsv=True)
+    suite = suite_facts(
+        {
+            "cipher_suite": {
+                "name": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+                "openssl_name": "ECDHE-RSA-AES128-GCM-SHA256",
+                "key_size": 128,
+                "is_anonymous": False,
+            },
+            "ephemeral_key": {"type_name": "ECDH", "size": 256, "curve_name": "prime256v1"},
+        }
+    )
+    facts = Facts(
+        protocols={
+            p: ((suite,) if p == "TLSv1.2" else ())
+            for p in ("SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+        },
+        fallback_scsv=True,
+    )
     web = grade_facts(facts, date(2026, 12, 1))
     mail = for_mail(web, "submission")
     assert "HSTS" in web.not_tested and "HSTS" not in mail.not_tested
@@ -193,11 +225,16 @@ def test_mail_grade_drops_hsts_and_says_a_is_the_top():
     assert MAIL_TOP_NOTE not in mail.note  # not an A: nothing to explain
     assert for_mail(web, "https") is web
     # An A held back from A+ by HSTS and another untested check keeps the other one.
-    top = dataclasses.replace(web, letter="A", grade_if_trusted="A",
-                              note="A+ not confirmed: HSTS, TLS_FALLBACK_SCSV not tested")
+    top = dataclasses.replace(
+        web,
+        letter="A",
+        grade_if_trusted="A",
+        note="A+ not confirmed: HSTS, TLS_FALLBACK_SCSV not tested",
+    )
     read = for_mail(top, "imap")
     assert read.letter == "A"
     assert read.note == f"A+ not confirmed: TLS_FALLBACK_SCSV not tested; {MAIL_TOP_NOTE}"
-    only_hsts = for_mail(dataclasses.replace(top, note="A+ not confirmed: HSTS not tested"),
-                         "pop3s")
+    only_hsts = for_mail(
+        dataclasses.replace(top, note="A+ not confirmed: HSTS not tested"), "pop3s"
+    )
     assert only_hsts.note == MAIL_TOP_NOTE

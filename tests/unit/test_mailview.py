@@ -26,24 +26,45 @@ class _Grade:
     letter = "A"
 
 
-def _result(name: str, service: str, not_after: str, policy: MailPolicy | None,
-            domain: MailDomain | None = None) -> TargetResult:
+def _result(
+    name: str,
+    service: str,
+    not_after: str,
+    policy: MailPolicy | None,
+    domain: MailDomain | None = None,
+) -> TargetResult:
     leaf = Certificate(subject="CN=x", issuer="CN=ca", not_after=not_after)
     return TargetResult(
         target=TargetRef(name=name, host="mail.example.org", port=587, service=service),
-        facts=Facts(certificate=CertificateFacts(chain=(leaf,)), mail=policy,
-                    mail_domain=domain))
+        facts=Facts(certificate=CertificateFacts(chain=(leaf,)), mail=policy, mail_domain=domain),
+    )
 
 
-SLOPPY = MailPolicy(protocol="smtp", starttls_offered=True, auth_before_tls=("PLAIN",),
-                    mail_before_tls=True, mail_reply=f"250 {HOSTILE}")
-SNAP = Snapshot(list_slug="mail", title="Mail", taken="2026-12-05T09:00:00Z", results=(
-    _result(HOSTILE, "submission", "2026-12-10T00:00:00Z", SLOPPY,
-            MailDomain(domain="example.org", tlsa_name="_25._tcp.mail.example.org")),
-    _result("IMAPS", "imaps", "2027-03-01T00:00:00Z",
-            MailPolicy(protocol="imap", implicit_tls=True)),
-    TargetResult(target=TargetRef(name="Web", host="www.example.org")),
-))
+SLOPPY = MailPolicy(
+    protocol="smtp",
+    starttls_offered=True,
+    auth_before_tls=("PLAIN",),
+    mail_before_tls=True,
+    mail_reply=f"250 {HOSTILE}",
+)
+SNAP = Snapshot(
+    list_slug="mail",
+    title="Mail",
+    taken="2026-12-05T09:00:00Z",
+    results=(
+        _result(
+            HOSTILE,
+            "submission",
+            "2026-12-10T00:00:00Z",
+            SLOPPY,
+            MailDomain(domain="example.org", tlsa_name="_25._tcp.mail.example.org"),
+        ),
+        _result(
+            "IMAPS", "imaps", "2027-03-01T00:00:00Z", MailPolicy(protocol="imap", implicit_tls=True)
+        ),
+        TargetResult(target=TargetRef(name="Web", host="www.example.org")),
+    ),
+)
 
 
 def test_mail_view_escapes_and_lists_findings_beside_the_grade():
@@ -62,13 +83,15 @@ def test_mail_view_escapes_and_lists_findings_beside_the_grade():
 
 
 def test_mail_view_for_one_target_and_when_there_is_none():
-    one = BeautifulSoup(mail_view(SNAP, on=date(2026, 12, 5), grader=lambda r, on: None,
-                                  target="IMAPS"), "html.parser")
+    one = BeautifulSoup(
+        mail_view(SNAP, on=date(2026, 12, 5), grader=lambda r, on: None, target="IMAPS"),
+        "html.parser",
+    )
     assert len(one.select("tbody tr")) == 1 and "implicit TLS" in one.get_text()
-    web_only = Snapshot(list_slug="w", title="W", taken="2026-12-05T09:00:00Z",
-                        results=(SNAP.results[2],))
-    assert "No mail target" in mail_view(web_only, on=date(2026, 12, 5),
-                                         grader=lambda r, on: None)
+    web_only = Snapshot(
+        list_slug="w", title="W", taken="2026-12-05T09:00:00Z", results=(SNAP.results[2],)
+    )
+    assert "No mail target" in mail_view(web_only, on=date(2026, 12, 5), grader=lambda r, on: None)
 
 
 def test_expiring_view():
@@ -83,8 +106,11 @@ def test_expiring_view():
 
 def test_json_helpers():
     assert expiry_json(SNAP.results[0], date(2026, 12, 20)) == {
-        "not_after": "2026-12-10", "days_left": -10, "expiry": "expired",
-        "expiry_text": "expired 10 days ago"}
+        "not_after": "2026-12-10",
+        "days_left": -10,
+        "expiry": "expired",
+        "expiry_text": "expired 10 days ago",
+    }
     assert expiry_json(SNAP.results[2], date(2026, 12, 5))["days_left"] is None
     found = mail_json(SNAP.results[0])
     assert found["mail_policy"][0]["id"] == "auth-before-tls"

@@ -48,4 +48,5 @@ def test_version_is_read_from_one_place() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert project["project"]["dynamic"] == ["version"]
     assert project["tool"]["setuptools"]["dynamic"]["version"] == {
-        "attr": "tlsreport.version.__version__"}
+        "attr": "tlsreport.version.__version__"
+    }

@@ -23,7 +23,8 @@ BRUSSELS = ZoneInfo("Europe/Brussels")
 def test_end_of_day_is_local_midnight_in_utc() -> None:
     # Brussels is UTC+1 in February: the 16th ends at 22:59:59.999999 UTC.
     assert end_of_day(date(2015, 2, 16), BRUSSELS) == datetime(
-        2015, 2, 16, 22, 59, 59, 999999, tzinfo=UTC)
+        2015, 2, 16, 22, 59, 59, 999999, tzinfo=UTC
+    )
     # ... and UTC+2 in summer.
     assert end_of_day(date(2015, 7, 1), BRUSSELS).hour == 21
 
@@ -81,8 +82,10 @@ def test_series_are_ordered_by_index_then_date() -> None:
 
 
 def test_series_index_is_kept_when_earlier_parts_are_elsewhere() -> None:
-    refs = [PostRef("p4", _at(16), series="S", series_index=4),
-            PostRef("p5", _at(28), series="S", series_index=5)]
+    refs = [
+        PostRef("p4", _at(16), series="S", series_index=4),
+        PostRef("p5", _at(28), series="S", series_index=5),
+    ]
     assert [series_of(refs)[i].index for i in ("p4", "p5")] == [4, 5]
 
 
@@ -97,21 +100,28 @@ def test_post_data_rows_are_what_the_tables_showed() -> None:
     from tlsreport.downloads import PostView, data_csv, record_rows
     from tlsreport.pelican_glue.build import BuildGrades
 
-    snap = snapshot("2015-02-16T12:00:00Z", [
-        recorded("ING", "A-", group=("bank",)), recorded("Isabel", None, group=("tool",)),
-        recorded("KBC", "B", "RC4 (insecure)", group=("bank",)),
-    ])
+    snap = snapshot(
+        "2015-02-16T12:00:00Z",
+        [
+            recorded("ING", "A-", group=("bank",)),
+            recorded("Isabel", None, group=("tool",)),
+            recorded("KBC", "B", "RC4 (insecure)", group=("bank",)),
+        ],
+    )
     view = PostView("p", "P", "p.html", _at(16))
     grades = BuildGrades().of_snapshot(snap)
     record_rows(view, snap, grades, group="bank")
     record_rows(view, snap, grades, target="ING")  # the same row is not added twice
     assert [(r["target"], r["grade"], r["state"]) for r in view.rows] == [
-        ("ING", "A-", "ok"), ("KBC", "B", "ok")]
+        ("ING", "A-", "ok"),
+        ("KBC", "B", "ok"),
+    ]
     record_rows(view, snap, grades, target="Isabel")
     assert view.rows[-1]["state"] == "not recorded" and view.rows[-1]["grade"] is None
     lines = data_csv(view).decode().splitlines()
-    assert lines[0] == ("list,snapshot,target,host,port,service,state,state_reason,shown_as,"
-                        "grade,reasons,source")
+    assert lines[0] == (
+        "list,snapshot,target,host,port,service,state,state_reason,shown_as,grade,reasons,source"
+    )
     assert lines[2].startswith("banks,2015-02-16T12:00:00Z,KBC,kbc.example,443,https,ok,,B,B,RC4")
     # The word the page showed where a grade would be: the badge's, the chart's.
     assert view.rows[-1]["shown_as"] == "not recorded"

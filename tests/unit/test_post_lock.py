@@ -75,25 +75,31 @@ def test_the_text_is_stable_and_says_what_it_is() -> None:
 
 @pytest.mark.parametrize(
     ("text", "where"),
-    [("{ nope", r"l\.json:1: not JSON"),
-     ('{"posts": []}', "field 'posts'"),
-     ('{"posts": {"a.md": {"lab": {"as_of": "x", "snapshot": "2026-12-05T08:23:58Z"}}}}',
-      r"posts\.a\.md\.lab\.as_of")],
+    [
+        ("{ nope", r"l\.json:1: not JSON"),
+        ('{"posts": []}', "field 'posts'"),
+        (
+            '{"posts": {"a.md": {"lab": {"as_of": "x", "snapshot": "2026-12-05T08:23:58Z"}}}}',
+            r"posts\.a\.md\.lab\.as_of",
+        ),
+    ],
 )
-def test_a_broken_lock_file_is_named_with_the_field(tmp_path: Path, text: str, where: str
-                                                     ) -> None:
+def test_a_broken_lock_file_is_named_with_the_field(tmp_path: Path, text: str, where: str) -> None:
     (tmp_path / "l.json").write_text(text)
     with pytest.raises(LockError, match=where):
         PostLock.load(tmp_path / "l.json")
 
 
 def test_the_lock_lives_beside_the_history(tmp_path: Path) -> None:
-    assert lock_path_for(tmp_path / "data" / "history") == (
-        tmp_path / "data" / "tlsreport-lock.json").resolve()
+    assert (
+        lock_path_for(tmp_path / "data" / "history")
+        == (tmp_path / "data" / "tlsreport-lock.json").resolve()
+    )
 
 
-@pytest.mark.parametrize("pin", ["2026-12-05T082358Z", "2026-12-05T082358Z.json",
-                                 "2026-12-05T08:23:58Z"])
+@pytest.mark.parametrize(
+    "pin", ["2026-12-05T082358Z", "2026-12-05T082358Z.json", "2026-12-05T08:23:58Z"]
+)
 def test_a_pin_is_a_snapshot_time_or_its_file_name(pin: str) -> None:
     moment = moment_from_metadata(pin, BRUSSELS)
     assert moment.exact and moment.at == T8
@@ -102,7 +108,8 @@ def test_a_pin_is_a_snapshot_time_or_its_file_name(pin: str) -> None:
 def test_a_time_of_day_in_the_date_is_honoured() -> None:
     written = datetime(2026, 12, 5, 10, 0, tzinfo=BRUSSELS)
     assert post_moment(written, None, BRUSSELS, honour_time=True).at == datetime(
-        2026, 12, 5, 9, 0, tzinfo=UTC)
+        2026, 12, 5, 9, 0, tzinfo=UTC
+    )
     assert post_moment(written, None, BRUSSELS).at == EOD
     assert has_time_of_day("2026-12-05 10:00") and has_time_of_day("2026-12-05T10:00:00")
     assert not has_time_of_day("2026-12-05")

@@ -39,8 +39,9 @@ GRADE_LABELS = ["A+", "A", "A-", "B", "C", "D", "E", "F", "T", "M", "not tested"
 
 def grades_view(env, snapshot: Snapshot, *, on: date, **kw) -> str:  # type: ignore[no-untyped-def]
     """The grades view with the build's grader, under ``on``'s rules."""
-    return render.grades_view(env, snapshot, on=on,
-                              grades=BuildGrades().of_snapshot(snapshot, on), **kw)
+    return render.grades_view(
+        env, snapshot, on=on, grades=BuildGrades().of_snapshot(snapshot, on), **kw
+    )
 
 
 @pytest.fixture(scope="module")
@@ -62,50 +63,111 @@ def assert_inert(html: str) -> None:
 
 
 def modern_facts(subject: str = "CN=bank.example", issuer: str = "CN=Test CA") -> Facts:
-    suite12 = CipherSuite(name="TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", bits=128, kex="ECDHE",
-                          kex_bits=253, curve="X25519", forward_secrecy=True, aead=True)
-    suite13 = CipherSuite(name="TLS_AES_256_GCM_SHA384", bits=256, kex="TLS13",
-                          kex_bits=253, curve="X25519", forward_secrecy=True, aead=True)
-    leaf = Certificate(subject=subject, issuer=issuer, sans=("bank.example",),
-                       signature_hash="sha256", key_type="RSA", key_bits=2048,
-                       not_before="2026-01-01T00:00:00Z", not_after="2027-03-31T23:59:59Z")
+    suite12 = CipherSuite(
+        name="TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        bits=128,
+        kex="ECDHE",
+        kex_bits=253,
+        curve="X25519",
+        forward_secrecy=True,
+        aead=True,
+    )
+    suite13 = CipherSuite(
+        name="TLS_AES_256_GCM_SHA384",
+        bits=256,
+        kex="TLS13",
+        kex_bits=253,
+        curve="X25519",
+        forward_secrecy=True,
+        aead=True,
+    )
+    leaf = Certificate(
+        subject=subject,
+        issuer=issuer,
+        sans=("bank.example",),
+        signature_hash="sha256",
+        key_type="RSA",
+        key_bits=2048,
+        not_before="2026-01-01T00:00:00Z",
+        not_after="2027-03-31T23:59:59Z",
+    )
     return Facts(
-        protocols={"SSLv2": (), "SSLv3": (), "TLSv1.0": (), "TLSv1.1": (),
-                   "TLSv1.2": (suite12,), "TLSv1.3": (suite13,)},
-        certificate=CertificateFacts(chain=(leaf,), trust=(TrustResult("Mozilla", True),),
-                                     hostname="bank.example", hostname_matches=True),
+        protocols={
+            "SSLv2": (),
+            "SSLv3": (),
+            "TLSv1.0": (),
+            "TLSv1.1": (),
+            "TLSv1.2": (suite12,),
+            "TLSv1.3": (suite13,),
+        },
+        certificate=CertificateFacts(
+            chain=(leaf,),
+            trust=(TrustResult("Mozilla", True),),
+            hostname="bank.example",
+            hostname_matches=True,
+        ),
         renegotiation=Renegotiation(secure=True, client_initiated=False),
-        compression=False, fallback_scsv=True, heartbleed=False, ccs_injection=False,
-        robot="NOT_VULNERABLE_NO_ORACLE", hsts=Hsts(present=True, max_age=31536000),
+        compression=False,
+        fallback_scsv=True,
+        heartbleed=False,
+        ccs_injection=False,
+        robot="NOT_VULNERABLE_NO_ORACLE",
+        hsts=Hsts(present=True, max_age=31536000),
     )
 
 
 def scanned(name: str, facts: Facts | None = None, group: tuple[str, ...] = ()) -> TargetResult:
-    return TargetResult(target=TargetRef(name=name, host="bank.example", group=group),
-                        facts=facts or modern_facts())
+    return TargetResult(
+        target=TargetRef(name=name, host="bank.example", group=group), facts=facts or modern_facts()
+    )
 
 
 def recorded(name: str, grade: str | None, *reasons: str) -> TargetResult:
-    return TargetResult(target=TargetRef(name=name, host=name.lower().replace(" ", "") + ".be"),
-                        recorded=Recorded(grade=grade, reasons=reasons))
+    return TargetResult(
+        target=TargetRef(name=name, host=name.lower().replace(" ", "") + ".be"),
+        recorded=Recorded(grade=grade, reasons=reasons),
+    )
 
 
 def part4_snapshot() -> Snapshot:
     return Snapshot(
-        list_slug="belgian-banks", title="Belgian banks", taken="2015-03-03T12:00:00Z",
+        list_slug="belgian-banks",
+        title="Belgian banks",
+        taken="2015-03-03T12:00:00Z",
         kind="recorded",
         results=(
             recorded("KBC", "B", "weak signature (SHA1)", "no TLS 1.2", "no Forward Secrecy"),
-            recorded("Argenta", "B", "SSL3 (insecure)", "weak signature (SHA1)",
-                     "RC4 (insecure)", "no Forward Secrecy"),
-            recorded("PSA Bank", "C", "weak signature (SHA1)", "no TLS 1.2", "RC4 (insecure)",
-                     "no Forward Secrecy"),
-            recorded("Optima Bank", "F", "vulnerable to POODLE (SSL3 and TLS)",
-                     "weak signature (SHA1)", "RC4", "no Forward Secrecy"),
+            recorded(
+                "Argenta",
+                "B",
+                "SSL3 (insecure)",
+                "weak signature (SHA1)",
+                "RC4 (insecure)",
+                "no Forward Secrecy",
+            ),
+            recorded(
+                "PSA Bank",
+                "C",
+                "weak signature (SHA1)",
+                "no TLS 1.2",
+                "RC4 (insecure)",
+                "no Forward Secrecy",
+            ),
+            recorded(
+                "Optima Bank",
+                "F",
+                "vulnerable to POODLE (SSL3 and TLS)",
+                "weak signature (SHA1)",
+                "RC4",
+                "no Forward Secrecy",
+            ),
             recorded("ING", "A-"),
             recorded("Triodos", None),
-            TargetResult(target=TargetRef(name="Europabank", host="www.europabank.be"),
-                         state="untestable", reason="asked SSL Labs not to scan it"),
+            TargetResult(
+                target=TargetRef(name="Europabank", host="www.europabank.be"),
+                state="untestable",
+                reason="asked SSL Labs not to scan it",
+            ),
         ),
     )
 
@@ -119,6 +181,7 @@ def sections(html: str) -> dict[str, BeautifulSoup]:
 
 
 # --- grades view (series format) -------------------------------------------------------------
+
 
 def test_series_format_has_a_heading_per_grade_with_targets_then_not_tested(env) -> None:  # type: ignore[no-untyped-def]
     html = grades_view(env, part4_snapshot(), on=date(2015, 3, 3))
@@ -167,10 +230,19 @@ def test_grades_are_those_of_the_rules_in_force_on_the_given_date(env) -> None: 
 
 
 def test_group_filter_and_target_links(env) -> None:  # type: ignore[no-untyped-def]
-    snap = Snapshot(list_slug="x", title="X", taken="2026-11-26T10:00:00Z", results=(
-        scanned("Bank", group=("bank",)), scanned("Insurer", group=("insurer",))))
-    html = grades_view(env, snap, on=date(2026, 11, 26), group="bank",
-                              target_url=lambda t: f"/t/{t.name.lower()}.html")
+    snap = Snapshot(
+        list_slug="x",
+        title="X",
+        taken="2026-11-26T10:00:00Z",
+        results=(scanned("Bank", group=("bank",)), scanned("Insurer", group=("insurer",))),
+    )
+    html = grades_view(
+        env,
+        snap,
+        on=date(2026, 11, 26),
+        group="bank",
+        target_url=lambda t: f"/t/{t.name.lower()}.html",
+    )
     doc = soup(html)
     assert [a["href"] for a in doc.find_all("a")] == ["/t/bank.html"]
     assert "Insurer" not in doc.get_text()
@@ -190,9 +262,11 @@ def test_badges_carry_colour_class_letter_and_title() -> None:
 
 # --- compact table ----------------------------------------------------------------------------
 
+
 def test_compact_table_has_the_agreed_columns(env) -> None:  # type: ignore[no-untyped-def]
-    snap = Snapshot(list_slug="x", title="X", taken="2026-11-26T10:00:00Z",
-                    results=(scanned("Bank"),))
+    snap = Snapshot(
+        list_slug="x", title="X", taken="2026-11-26T10:00:00Z", results=(scanned("Bank"),)
+    )
     html = grades_view(env, snap, on=date(2026, 11, 26), compact=True)
     doc = soup(html)
     # Four columns, reasons third: the table fits a 704 px column and stacks on a phone.
@@ -204,11 +278,14 @@ def test_compact_table_has_the_agreed_columns(env) -> None:  # type: ignore[no-u
     assert grade is not None
     assert cells[:2] == ["Bank", grade.letter]
     facts = [f.get_text() for f in doc.tbody.find_all("span", class_="tlsreport-fact")]
-    assert facts == ["TLS 1.2–1.3", "forward secrecy: yes", "key RSA 2048",
-                     "certificate expires on 31 March 2027 (125 days left)"]
+    assert facts == [
+        "TLS 1.2–1.3",
+        "forward secrecy: yes",
+        "key RSA 2048",
+        "certificate expires on 31 March 2027 (125 days left)",
+    ]
     assert doc.tbody.find("time")["datetime"] == "2027-03-31"
-    assert [td["data-label"] for td in doc.tbody.tr.find_all("td")] == [
-        "Grade", "Reasons", "Setup"]
+    assert [td["data-label"] for td in doc.tbody.tr.find_all("td")] == ["Grade", "Reasons", "Setup"]
 
 
 def test_compact_table_sorts_best_grade_first(env) -> None:  # type: ignore[no-untyped-def]
@@ -221,18 +298,28 @@ def test_protocol_summary_names_ranges_and_untested_protocols() -> None:
     base = modern_facts()
     assert render.protocols_summary(base) == "TLS 1.2–1.3"
     old = CipherSuite(name="TLS_RSA_WITH_RC4_128_SHA", bits=128, kex="RSA", rc4=True)
-    legacy = Facts(protocols={"SSLv2": (), "SSLv3": (old,), "TLSv1.0": (old,),
-                              "TLSv1.1": (old,), "TLSv1.2": (), "TLSv1.3": ()})
+    legacy = Facts(
+        protocols={
+            "SSLv2": (),
+            "SSLv3": (old,),
+            "TLSv1.0": (old,),
+            "TLSv1.1": (old,),
+            "TLSv1.2": (),
+            "TLSv1.3": (),
+        }
+    )
     assert render.protocols_summary(legacy) == "SSL 3, TLS 1.0–1.1"
     assert render.forward_secrecy_summary(legacy) == "no"
     partial = Facts(protocols={"TLSv1.0": (old,), "TLSv1.2": base.protocols["TLSv1.2"]})
     assert render.protocols_summary(partial) == (
-        "TLS 1.0, TLS 1.2 (SSL 2, SSL 3, TLS 1.1, TLS 1.3 not tested)")
+        "TLS 1.0, TLS 1.2 (SSL 2, SSL 3, TLS 1.1, TLS 1.3 not tested)"
+    )
     assert render.forward_secrecy_summary(partial) == "partly"
     assert render.protocols_summary(None) == "—"
 
 
 # --- escaping ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("evil", [SCRIPT, ATTR])
 def test_hostile_target_names_and_subjects_stay_text_everywhere(env, evil: str) -> None:  # type: ignore[no-untyped-def]
@@ -264,28 +351,52 @@ def test_hostile_target_names_and_subjects_stay_text_everywhere(env, evil: str) 
 
 # --- changes ----------------------------------------------------------------------------------
 
+
 def test_changes_are_grouped_by_date_with_the_rules_only_marker(env) -> None:  # type: ignore[no-untyped-def]
-    feb = Snapshot(list_slug="b", title="B", taken="2015-02-16T12:00:00Z", kind="recorded",
-                   results=(recorded("KBC", "B", "weak signature (SHA1)", "no TLS 1.2"),
-                            recorded("Hello Bank!", "A"), recorded("Gone", "B")))
-    dec = Snapshot(list_slug="b", title="B", taken="2015-12-30T12:00:00Z", kind="recorded",
-                   results=(recorded("KBC", "C", "weak signature (SHA1)", "no TLS 1.2"),
-                            recorded("Hello Bank!", "B", "weak DH"), recorded("New", "A")))
+    feb = Snapshot(
+        list_slug="b",
+        title="B",
+        taken="2015-02-16T12:00:00Z",
+        kind="recorded",
+        results=(
+            recorded("KBC", "B", "weak signature (SHA1)", "no TLS 1.2"),
+            recorded("Hello Bank!", "A"),
+            recorded("Gone", "B"),
+        ),
+    )
+    dec = Snapshot(
+        list_slug="b",
+        title="B",
+        taken="2015-12-30T12:00:00Z",
+        kind="recorded",
+        results=(
+            recorded("KBC", "C", "weak signature (SHA1)", "no TLS 1.2"),
+            recorded("Hello Bank!", "B", "weak DH"),
+            recorded("New", "A"),
+        ),
+    )
     changes = changes_between([feb, dec], feb, dec)
-    html = render.changes_view(env, changes, since_label="part 4",
-                               target_url=lambda key: "/t/" + key.split(":")[0] + ".html")
+    html = render.changes_view(
+        env,
+        changes,
+        since_label="part 4",
+        target_url=lambda key: "/t/" + key.split(":")[0] + ".html",
+    )
     doc = soup(html)
     assert doc.div["class"] == ["tlsreport", "tlsreport-changes"]
     (section,) = doc.find_all("section", class_="tlsreport-changes-date")
     assert section.h4.time["datetime"] == "2015-12-30"
     assert section.h4.get_text() == "30 December 2015"
-    items = {li.get_text(" ", strip=True).split(":")[0].strip(): li
-             for li in section.find("ul", class_="tlsreport-changes").find_all("li")}
+    items = {
+        li.get_text(" ", strip=True).split(":")[0].strip(): li
+        for li in section.find("ul", class_="tlsreport-changes").find_all("li")
+    }
     assert set(items) == {"Gone", "Hello Bank!", "KBC", "New"}
     kbc = items["KBC"]
     assert [b.get_text() for b in kbc.find_all("span", class_="tls-grade")] == ["B", "C"]
     assert kbc.find("span", class_="tls-cause-rules").get_text() == (
-        "the rules changed, not the bank")
+        "the rules changed, not the bank"
+    )
     hello = items["Hello Bank!"]
     assert hello.find("span", class_="tls-cause-rules") is None
     # Its A was recorded without reasons: weak DH is "first recorded", not "new" (issue 15).
@@ -296,10 +407,20 @@ def test_changes_are_grouped_by_date_with_the_rules_only_marker(env) -> None:  #
 
 
 def test_same_grade_with_other_reasons_reads_still(env) -> None:  # type: ignore[no-untyped-def]
-    a = Snapshot(list_slug="b", title="B", taken="2015-03-03T12:00:00Z", kind="recorded",
-                 results=(recorded("PSA Bank", "C", "no TLS 1.2", "RC4 (insecure)"),))
-    b = Snapshot(list_slug="b", title="B", taken="2015-12-30T12:00:00Z", kind="recorded",
-                 results=(recorded("PSA Bank", "C", "no TLS 1.2"),))
+    a = Snapshot(
+        list_slug="b",
+        title="B",
+        taken="2015-03-03T12:00:00Z",
+        kind="recorded",
+        results=(recorded("PSA Bank", "C", "no TLS 1.2", "RC4 (insecure)"),),
+    )
+    b = Snapshot(
+        list_slug="b",
+        title="B",
+        taken="2015-12-30T12:00:00Z",
+        kind="recorded",
+        results=(recorded("PSA Bank", "C", "no TLS 1.2"),),
+    )
     html = render.changes_view(env, changes_between([a, b], a, b), since_label="part 4")
     text = soup(html).li.get_text(" ", strip=True)
     assert "still C" in text and "→" not in text and "no longer: RC4 (insecure)" in text
@@ -311,6 +432,7 @@ def test_no_changes_says_so(env) -> None:  # type: ignore[no-untyped-def]
 
 
 # --- chart, card, history, error ------------------------------------------------------------
+
 
 def test_chart_figure_has_image_caption_and_data_table(env) -> None:  # type: ignore[no-untyped-def]
     chart = distribution_chart({"A": 2, "B": 1}, title="Banks today")
@@ -340,8 +462,11 @@ def test_target_card_is_inline_with_grade_reasons_and_expiry(env) -> None:  # ty
 def test_history_table_is_newest_first(env) -> None:  # type: ignore[no-untyped-def]
     old, new = recorded("KBC", "B", "no TLS 1.2"), recorded("KBC", None)
     grade = grade_result(old, date(2015, 3, 3), taken=date(2015, 3, 3))
-    doc = soup(render.target_history_table(env, [(date(2015, 3, 3), grade, old),
-                                                 (date(2015, 12, 30), None, new)]))
+    doc = soup(
+        render.target_history_table(
+            env, [(date(2015, 3, 3), grade, old), (date(2015, 12, 30), None, new)]
+        )
+    )
     rows = [[c.get_text() for c in tr.find_all(["th", "td"])] for tr in doc.tbody.find_all("tr")]
     assert rows[0][:3] == ["30 December 2015", "not recorded", "—"]  # the word is said once
     assert rows[1][:3] == ["3 March 2015", "B", "no TLS 1.2"]
@@ -356,12 +481,14 @@ def test_error_box_is_an_alert(env) -> None:  # type: ignore[no-untyped-def]
 def test_a_theme_can_override_a_fragment(tmp_path: Path) -> None:
     (tmp_path / "tlsreport").mkdir()
     (tmp_path / "tlsreport" / "error.html").write_text(
-        '<p class="my-error">{{ message }}</p>', encoding="utf-8")
+        '<p class="my-error">{{ message }}</p>', encoding="utf-8"
+    )
     themed = render.environment(tmp_path)
     assert render.error_box(themed, "<oops>") == '<p class="my-error">&lt;oops&gt;</p>'
     # An override can wrap the plugin's own fragment instead of copying it.
     (tmp_path / "tlsreport" / "card.html").write_text(
-        '<em>{% include "tlsreport-default/card.html" %}</em>', encoding="utf-8")
+        '<em>{% include "tlsreport-default/card.html" %}</em>', encoding="utf-8"
+    )
     card = soup(render.target_card(themed, scanned("Bank"), None))
     assert card.em.find("span", class_="tlsreport-card") is not None
     # Fragments the theme does not override still come from the plugin.
@@ -375,6 +502,7 @@ def test_rendering_is_deterministic(env) -> None:  # type: ignore[no-untyped-def
 
 
 # --- a real scan of the lab ---------------------------------------------------------------------
+
 
 @pytest.mark.lab
 def test_a_real_lab_scan_renders_every_target_under_its_grade(env, lab_snapshot) -> None:  # type: ignore[no-untyped-def]
@@ -390,16 +518,21 @@ def test_a_real_lab_scan_renders_every_target_under_its_grade(env, lab_snapshot)
         label = grade.letter if grade is not None else "not tested"
         names = [li.get_text().split(":")[0] for li in got[label].find_all("li")]
         if grade is not None:  # the reasons shown are the grader's, the general ones folded
-            shown = [s.get_text() for li in got[label].find_all("li")
-                     if li.get_text().split(":")[0] == result.target.name
-                     for s in li.find_all("span", class_="tls-reason")]
+            shown = [
+                s.get_text()
+                for li in got[label].find_all("li")
+                if li.get_text().split(":")[0] == result.target.name
+                for s in li.find_all("span", class_="tls-reason")
+            ]
             assert shown == [r.label for r in fold_reasons(grade.reasons)]
         assert result.target.name in names, (result.target.name, label)
         if result.state != "ok":
             assert render.state_text(result) in got[label].get_text()
     compact = soup(grades_view(env, snapshot, on=day, compact=True))
-    rows = {tr.th.get_text(): [td.get_text() for td in tr.find_all("td")]
-            for tr in compact.tbody.find_all("tr")}
+    rows = {
+        tr.th.get_text(): [td.get_text() for td in tr.find_all("td")]
+        for tr in compact.tbody.find_all("tr")
+    }
     assert len(rows) == len(snapshot.results)
     for result in snapshot.results:
         if result.facts is not None and result.facts.all_suites():

@@ -38,9 +38,19 @@ def day_before(day: str) -> str:
 
 # --- the rule sets themselves ------------------------------------------------------------
 
-REQUIRED_STATES = ["2014-01-21", "2014-10-15", "2014-10-30", "2014-12-08", "2015-05-20",
-                   "2015-10-14", "2016-03-04", "2017-04-03", "2018-03-01", "2020-01-31",
-                   "2025-05-16"]
+REQUIRED_STATES = [
+    "2014-01-21",
+    "2014-10-15",
+    "2014-10-30",
+    "2014-12-08",
+    "2015-05-20",
+    "2015-10-14",
+    "2016-03-04",
+    "2017-04-03",
+    "2018-03-01",
+    "2020-01-31",
+    "2025-05-16",
+]
 
 
 @pytest.mark.parametrize("day", REQUIRED_STATES)
@@ -76,20 +86,36 @@ def test_a_finding_never_has_the_same_effect_twice_at_a_time():
 
 # --- the method: scores, bands, A-/A+ ----------------------------------------------------
 
+
 def test_the_2015_bank_worked_example_scores_92_and_a():
-    facts = make_facts(protocols={
-        "TLSv1.0": (suite("TLS_RSA_WITH_AES_256_CBC_SHA"), RC4),
-        "TLSv1.1": (suite("TLS_RSA_WITH_AES_256_CBC_SHA"), RC4),
-        "TLSv1.2": (suite("TLS_RSA_WITH_AES_256_CBC_SHA"), RC4),
-        "TLSv1.3": ()})
+    facts = make_facts(
+        protocols={
+            "TLSv1.0": (suite("TLS_RSA_WITH_AES_256_CBC_SHA"), RC4),
+            "TLSv1.1": (suite("TLS_RSA_WITH_AES_256_CBC_SHA"), RC4),
+            "TLSv1.2": (suite("TLS_RSA_WITH_AES_256_CBC_SHA"), RC4),
+            "TLSv1.3": (),
+        }
+    )
     s = scores(facts)
     assert (s.protocol, s.key_exchange, s.cipher, s.total) == (95, 90, 90, 92)
     assert letter_for_score(s.total) == "A"
 
 
-@pytest.mark.parametrize(("total", "expected"), [
-    (80, "A"), (79, "B"), (65, "B"), (64, "C"), (50, "C"), (49, "D"), (35, "D"), (34, "E"),
-    (20, "E"), (19, "F")])
+@pytest.mark.parametrize(
+    ("total", "expected"),
+    [
+        (80, "A"),
+        (79, "B"),
+        (65, "B"),
+        (64, "C"),
+        (50, "C"),
+        (49, "D"),
+        (35, "D"),
+        (34, "E"),
+        (20, "E"),
+        (19, "F"),
+    ],
+)
 def test_score_bands_80_65_50_35_20(total, expected):
     assert letter_for_score(total) == expected
 
@@ -131,8 +157,10 @@ def test_hsts_disabled_is_a_warning_from_may_2025():
 
 
 def test_warnings_never_lower_a_b():
-    facts = make_facts(protocols={"TLSv1.2": RSA_GCM, "TLSv1.3": ()},
-                       renegotiation=Renegotiation(secure=False, client_initiated=False))
+    facts = make_facts(
+        protocols={"TLSv1.2": RSA_GCM, "TLSv1.3": ()},
+        renegotiation=Renegotiation(secure=False, client_initiated=False),
+    )
     assert letter(facts, "2018-03-01") == "B"
 
 
@@ -148,8 +176,12 @@ TLS10_ONLY = {"TLSv1.0": CBC, "TLSv1.2": (), "TLSv1.3": ()}
 
 
 def test_sslv2_is_f():
-    assert letter(make_facts(add={"SSLv2": (suite("SSL_CK_RC4_128_WITH_MD5", kex="RSA"),)}),
-                  "2013-02-07") == "F"
+    assert (
+        letter(
+            make_facts(add={"SSLv2": (suite("SSL_CK_RC4_128_WITH_MD5", kex="RSA"),)}), "2013-02-07"
+        )
+        == "F"
+    )
 
 
 def test_sslv2_also_counts_as_drown_from_march_2016():
@@ -185,7 +217,9 @@ def test_tls10_and_tls11_cap_at_b_from_31_january_2020():
 
 
 def test_no_tls13_is_a_warning_from_16_may_2025():
-    facts = make_facts(protocols={"TLSv1.1": CBC, "TLSv1.3": ()}, )
+    facts = make_facts(
+        protocols={"TLSv1.1": CBC, "TLSv1.3": ()},
+    )
     # TLS 1.1 beside 1.2 (so FALLBACK_SCSV is testable) is B from 2020; use TLS 1.2 only:
     facts = make_facts(protocols={"TLSv1.3": ()})
     assert letter(facts, "2025-05-15") == "A"  # single protocol: SCSV untestable, no A+
@@ -205,8 +239,9 @@ def test_sslv3_without_cbc_is_b_from_30_october_2014():
 
 
 def test_sslv3_as_best_protocol_is_f_from_8_december_2014():
-    facts = make_facts(protocols={"SSLv3": (suite("TLS_RSA_WITH_AES_128_CBC_SHA"),),
-                                  "TLSv1.2": (), "TLSv1.3": ()})
+    facts = make_facts(
+        protocols={"SSLv3": (suite("TLS_RSA_WITH_AES_128_CBC_SHA"),), "TLSv1.2": (), "TLSv1.3": ()}
+    )
     assert letter(facts, "2014-12-07") == "C"
     assert letter(facts, "2014-12-08") == "F"
 
@@ -227,6 +262,7 @@ def test_poodle_tls_is_not_tested_with_cbc_and_not_applicable_without():
 
 # --- cipher suites -------------------------------------------------------------------------
 
+
 def test_rc4_with_tls11_plus_is_a_warning_from_2014_and_c_from_may_2015():
     facts = make_facts(add={"TLSv1.2": (RC4,)})
     assert letter(facts, "2014-01-20") == "A"
@@ -243,8 +279,9 @@ def test_rc4_only_with_old_protocols_is_b_from_december_2014():
 
 
 def test_rc4_only_server_is_f_after_october_2015():
-    facts = make_facts(protocols={p: (RC4,) for p in ("TLSv1.0", "TLSv1.1", "TLSv1.2")}
-                       | {"TLSv1.3": ()})
+    facts = make_facts(
+        protocols={p: (RC4,) for p in ("TLSv1.0", "TLSv1.1", "TLSv1.2")} | {"TLSv1.3": ()}
+    )
     assert letter(facts, "2015-10-13") == "C"
     assert letter(facts, "2015-10-14") == "F"
 
@@ -282,8 +319,13 @@ def test_anonymous_suites_are_f():
 def test_no_forward_secrecy_is_a_warning_from_2014_and_b_from_march_2018():
     facts = make_facts(protocols={"TLSv1.2": RSA_GCM})  # TLS 1.3 beside it has FS
     assert letter(facts, "2018-03-01") == "A+"
-    facts = make_facts(protocols={"TLSv1.1": (suite("TLS_RSA_WITH_AES_128_CBC_SHA"),),
-                                  "TLSv1.2": RSA_GCM, "TLSv1.3": ()})
+    facts = make_facts(
+        protocols={
+            "TLSv1.1": (suite("TLS_RSA_WITH_AES_128_CBC_SHA"),),
+            "TLSv1.2": RSA_GCM,
+            "TLSv1.3": (),
+        }
+    )
     assert letter(facts, "2014-01-20") == "A"
     assert letter(facts, "2014-01-21") == "A-"
     assert letter(facts, "2018-02-28") == "A-"
@@ -316,15 +358,17 @@ def test_dh_2048_is_not_weak():
 
 
 def test_dh_below_1024_or_unreadable_is_f_from_may_2015():
-    for dhe in (suite("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", kex_bits=512),
-                suite("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", kex_bits=None,
-                      dh_key_unreadable=True)):
+    for dhe in (
+        suite("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", kex_bits=512),
+        suite("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", kex_bits=None, dh_key_unreadable=True),
+    ):
         facts = make_facts(add={"TLSv1.2": (dhe,)})
         assert letter(facts, "2015-05-19") == "B"  # key exchange 40: total 78
         assert letter(facts, "2015-05-20") == "F"
 
 
 # --- certificate ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("problem", ["self-signed", "expired", "not-yet-valid", "untrusted"])
 def test_untrusted_certificates_are_f_before_june_2014_and_t_after(problem):
@@ -360,8 +404,9 @@ def test_rsa_key_below_2048_is_b_from_2014_and_below_1024_is_f():
     weak = make_facts(certificate=certificate(chain=cert(key_bits=1024)))
     assert letter(weak, "2014-01-20") == "A"  # key exchange 80, total 90
     assert letter(weak, "2014-01-21") == "B"
-    assert letter(make_facts(certificate=certificate(chain=cert(key_bits=2048))),
-                  "2014-01-21") == "A+"
+    assert (
+        letter(make_facts(certificate=certificate(chain=cert(key_bits=2048))), "2014-01-21") == "A+"
+    )
     insecure = make_facts(certificate=certificate(chain=cert(key_bits=512)))
     assert letter(insecure, "2014-01-20") == "B"
     assert letter(insecure, "2014-01-21") == "F"
@@ -390,8 +435,10 @@ def test_sha1_intermediate_blocks_a_plus_from_december_2014():
 
 
 def test_sha1_self_signed_root_in_the_chain_does_not_count():
-    chain = (*cert(), replace(cert()[1], subject="CN=Lab Root", issuer="CN=Lab Root",
-                               signature_hash="sha1"))
+    chain = (
+        *cert(),
+        replace(cert()[1], subject="CN=Lab Root", issuer="CN=Lab Root", signature_hash="sha1"),
+    )
     facts = make_facts(certificate=certificate(chain=chain))
     assert letter(facts, "2026-11-26") == "A+"
 
@@ -403,6 +450,7 @@ def test_incomplete_chain_is_b_from_december_2014():
 
 
 # --- handshake, implementation flaws --------------------------------------------------------
+
 
 def test_insecure_renegotiation_is_f():
     facts = make_facts(renegotiation=Renegotiation(secure=False, client_initiated=True))
@@ -426,21 +474,29 @@ def test_compression_is_b_then_c_from_may_2015():
     assert letter(facts, "2015-05-20") == "C"
 
 
-@pytest.mark.parametrize(("field", "value", "since"), [
-    ("heartbleed", True, "2014-04-08"),
-    ("ccs_injection", True, "2014-06-05"),
-    ("robot", "VULNERABLE_STRONG_ORACLE", "2018-03-01"),
-    ("robot", "VULNERABLE_WEAK_ORACLE", "2018-03-01"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "since"),
+    [
+        ("heartbleed", True, "2014-04-08"),
+        ("ccs_injection", True, "2014-06-05"),
+        ("robot", "VULNERABLE_STRONG_ORACLE", "2018-03-01"),
+        ("robot", "VULNERABLE_WEAK_ORACLE", "2018-03-01"),
+    ],
+)
 def test_implementation_flaws_are_f_from_their_date(field, value, since):
     facts = make_facts(**{field: value})
     assert letter(facts, day_before(since)) == "A+"
     assert letter(facts, since) == "F"
 
 
-@pytest.mark.parametrize(("key", "since"), [
-    ("ticketbleed", "2017-04-03"), ("cve-2016-2107", "2016-05-03"),
-    ("cbc-oracles-2019", "2019-05-07")])
+@pytest.mark.parametrize(
+    ("key", "since"),
+    [
+        ("ticketbleed", "2017-04-03"),
+        ("cve-2016-2107", "2016-05-03"),
+        ("cbc-oracles-2019", "2019-05-07"),
+    ],
+)
 def test_flaws_sslyze_cannot_test_are_f_when_a_result_is_known(key, since):
     facts = make_facts(add={"TLSv1.2": CBC}, other_tests={key: True})
     assert letter(facts, day_before(since)) == "A+"
@@ -448,6 +504,7 @@ def test_flaws_sslyze_cannot_test_are_f_when_a_result_is_known(key, since):
 
 
 # --- TLS_FALLBACK_SCSV and "not tested" ------------------------------------------------------
+
 
 def test_no_fallback_scsv_blocks_a_plus_from_october_2014_until_may_2025():
     facts = make_facts(fallback_scsv=False)
@@ -493,8 +550,13 @@ def test_missing_hsts_reading_is_not_tested():
 
 def test_always_listed_limits_of_a_scan_today():
     g = grade_facts(make_facts(add={"TLSv1.2": CBC}), D("2026-11-26"))
-    for item in ("POODLE (TLS)", "Zombie POODLE/GOLDENDOODLE", "Ticketbleed",
-                 "revocation (no OCSP stapling)", "DROWN on other hosts sharing the key"):
+    for item in (
+        "POODLE (TLS)",
+        "Zombie POODLE/GOLDENDOODLE",
+        "Ticketbleed",
+        "revocation (no OCSP stapling)",
+        "DROWN on other hosts sharing the key",
+    ):
         assert item in g.not_tested
     assert any(t.startswith("client simulation") for t in g.not_tested)
 
@@ -506,16 +568,22 @@ def test_stapled_good_ocsp_means_revocation_was_tested():
 
 # --- caps, reasons ---------------------------------------------------------------------------
 
+
 def test_caps_and_reasons_are_listed_worst_first_with_their_dates():
-    facts = make_facts(protocols={"TLSv1.0": (*CBC, RC4), "TLSv1.2": (), "TLSv1.3": ()},
-                       certificate=certificate(chain=cert(hash="sha1")))
+    facts = make_facts(
+        protocols={"TLSv1.0": (*CBC, RC4), "TLSv1.2": (), "TLSv1.3": ()},
+        certificate=certificate(chain=cert(hash="sha1")),
+    )
     g = grade_facts(facts, D("2015-12-31"))
     assert g.letter == "C"
     assert g.caps[0] == Cap("C", "no-tls12", "no TLS 1.2", "2015-05-20")
     assert Cap("B", "rc4", "RC4 (insecure)", "2014-12-08") in g.caps
     labels = [r.label for r in g.reasons]
-    assert labels.index("no TLS 1.2") < labels.index("RC4 (insecure)") < labels.index(
-        "weak signature (SHA1)")
+    assert (
+        labels.index("no TLS 1.2")
+        < labels.index("RC4 (insecure)")
+        < labels.index("weak signature (SHA1)")
+    )
 
 
 def test_today_rules_sha1_reason_is_t_and_first():
@@ -525,13 +593,22 @@ def test_today_rules_sha1_reason_is_t_and_first():
     assert g.grade_if_trusted == "C"
 
 
-@pytest.mark.parametrize(("label", "rid"), [
-    ("RC4", "rc4"), ("RC4 (insecure)", "rc4"), ("SSL3 (insecure)", "ssl3"),
-    ("weak signature (SHA1)", "sha1-cert"), ("no TLS 1.2", "no-tls12"),
-    ("no Forward Secrecy", "no-fs"), ("weak DH", "weak-dh"),
-    ("no support for secure renegotiation", "no-secure-reneg"), ("rc4", "rc4"),
-    ("vulnerable to POODLE (SSL3 and TLS)", "poodle-tls"), ("vulnerable to POODLE", "poodle-ssl3"),
-])
+@pytest.mark.parametrize(
+    ("label", "rid"),
+    [
+        ("RC4", "rc4"),
+        ("RC4 (insecure)", "rc4"),
+        ("SSL3 (insecure)", "ssl3"),
+        ("weak signature (SHA1)", "sha1-cert"),
+        ("no TLS 1.2", "no-tls12"),
+        ("no Forward Secrecy", "no-fs"),
+        ("weak DH", "weak-dh"),
+        ("no support for secure renegotiation", "no-secure-reneg"),
+        ("rc4", "rc4"),
+        ("vulnerable to POODLE (SSL3 and TLS)", "poodle-tls"),
+        ("vulnerable to POODLE", "poodle-ssl3"),
+    ],
+)
 def test_reason_for_maps_published_labels_to_stable_ids(label, rid):
     assert reason_for(label).id == rid
 
@@ -565,22 +642,25 @@ def test_a_scan_where_no_cipher_suite_was_tested_is_not_an_f():
     assert "TLS 1.2/1.3" in g.not_tested
 
 
-@pytest.mark.parametrize(("bits", "expected"), [
-    (2048, "A+"), (2047, "B"), (1024, "B"), (1023, "F")])
+@pytest.mark.parametrize(
+    ("bits", "expected"), [(2048, "A+"), (2047, "B"), (1024, "B"), (1023, "F")]
+)
 def test_rsa_key_thresholds_2048_and_1024(bits, expected):
     facts = make_facts(certificate=certificate(chain=cert(key_bits=bits)))
     assert letter(facts, "2026-11-26") == expected
 
 
-@pytest.mark.parametrize(("bits", "expected"), [
-    (256, "A+"), (163, "A+"), (162, "B"), (123, "B"), (122, "F")])
+@pytest.mark.parametrize(
+    ("bits", "expected"), [(256, "A+"), (163, "A+"), (162, "B"), (123, "B"), (122, "F")]
+)
 def test_ec_key_thresholds_163_and_123(bits, expected):
     facts = make_facts(certificate=certificate(chain=cert(key_type="EC", key_bits=bits)))
     assert letter(facts, "2026-11-26") == expected
 
 
-@pytest.mark.parametrize(("bits", "expected"), [
-    (2048, "A+"), (2047, "B"), (1024, "B"), (1023, "F")])
+@pytest.mark.parametrize(
+    ("bits", "expected"), [(2048, "A+"), (2047, "B"), (1024, "B"), (1023, "F")]
+)
 def test_dh_group_thresholds_2048_and_1024(bits, expected):
     dhe = suite("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", kex_bits=bits)
     assert letter(make_facts(add={"TLSv1.2": (dhe,)}), "2026-11-26") == expected

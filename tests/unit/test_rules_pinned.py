@@ -25,6 +25,7 @@ def _ids(facts, day: str) -> list[str]:
 
 # --- RC4 / 3DES on TLS 1.1 only ------------------------------------------------------------
 
+
 def test_rc4_on_tls11_only_is_capped_like_on_tls12():
     # TLS 1.2 and 1.3 stay clean: the RC4 suite is accepted on TLS 1.1 and nowhere else.
     facts = make_facts(protocols={"TLSv1.1": (RC4,)})
@@ -52,12 +53,15 @@ def test_rc4_and_3des_on_tls10_only_are_not_the_modern_client_caps():
 
 # --- "RC4 only" needs every protocol tested -------------------------------------------------
 
+
 def _rc4_everywhere(untested: str | None) -> Facts:
-    facts = make_facts(protocols={p: (RC4,) for p in ("TLSv1.0", "TLSv1.1", "TLSv1.2")}
-                       | {"TLSv1.3": ()})
+    facts = make_facts(
+        protocols={p: (RC4,) for p in ("TLSv1.0", "TLSv1.1", "TLSv1.2")} | {"TLSv1.3": ()}
+    )
     if untested is not None:
-        facts = replace(facts, protocols={p: s for p, s in facts.protocols.items()
-                                          if p != untested})
+        facts = replace(
+            facts, protocols={p: s for p, s in facts.protocols.items() if p != untested}
+        )
     return facts
 
 

@@ -21,8 +21,10 @@ TODAY = date(2026, 11, 26)
 
 
 def accepted(name: str) -> dict[str, Any]:
-    return {"cipher_suite": {"name": name, "key_size": 128, "is_anonymous": False},
-            "ephemeral_key": {"type_name": "ECDH", "size": 253, "curve_name": "X25519"}}
+    return {
+        "cipher_suite": {"name": name, "key_size": 128, "is_anonymous": False},
+        "ephemeral_key": {"type_name": "ECDH", "size": 253, "curve_name": "X25519"},
+    }
 
 
 def rejected(name: str, message: str = "TLS alert: handshake failure") -> dict[str, Any]:
@@ -30,8 +32,10 @@ def rejected(name: str, message: str = "TLS alert: handshake failure") -> dict[s
 
 
 def done(acc: list[dict], rej: list[dict] | None = None) -> dict[str, Any]:
-    return {"status": "COMPLETED", "result": {"accepted_cipher_suites": acc,
-                                              "rejected_cipher_suites": rej or []}}
+    return {
+        "status": "COMPLETED",
+        "result": {"accepted_cipher_suites": acc, "rejected_cipher_suites": rej or []},
+    }
 
 
 def server(tls13: dict[str, Any], highest: str = "TLS_1_3") -> dict[str, Any]:
@@ -39,8 +43,10 @@ def server(tls13: dict[str, Any], highest: str = "TLS_1_3") -> dict[str, Any]:
         "server_location": {"ip_address": "127.0.0.1"},
         "connectivity_result": {"highest_tls_version_supported": highest},
         "scan_result": {
-            "tls_1_2_cipher_suites": done([accepted("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")],
-                                          [rejected("TLS_RSA_WITH_RC4_128_SHA")]),
+            "tls_1_2_cipher_suites": done(
+                [accepted("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")],
+                [rejected("TLS_RSA_WITH_RC4_128_SHA")],
+            ),
             "tls_1_3_cipher_suites": tls13,
         },
     }
@@ -78,8 +84,14 @@ def test_a_protocol_the_server_does_not_negotiate_is_not_offered() -> None:
 
 
 def test_an_errored_command_is_incomplete() -> None:
-    raw = server({"status": "ERROR", "error_reason": "CONNECTIVITY_ISSUE",
-                  "error_trace": "Traceback\nConnectionToServerTimedOut: x", "result": None})
+    raw = server(
+        {
+            "status": "ERROR",
+            "error_reason": "CONNECTIVITY_ISSUE",
+            "error_trace": "Traceback\nConnectionToServerTimedOut: x",
+            "result": None,
+        }
+    )
     assert incomplete_commands(raw)["tls_1_3_cipher_suites"].startswith("CONNECTIVITY_ISSUE")
 
 
@@ -94,8 +106,10 @@ def test_the_retry_replaces_only_the_incomplete_commands() -> None:
     merged = retry_incomplete(raw, rerun)
     assert asked == [{"tls_1_3_cipher_suites"}]
     assert merged["tlsreport_retried"] == ["tls_1_3_cipher_suites"]
-    assert merged["scan_result"]["tls_1_2_cipher_suites"] is raw["scan_result"][
-        "tls_1_2_cipher_suites"]
+    assert (
+        merged["scan_result"]["tls_1_2_cipher_suites"]
+        is raw["scan_result"]["tls_1_2_cipher_suites"]
+    )
     assert facts_from_sslyze_json(merged).offered("TLSv1.3") is True
 
 
@@ -114,8 +128,7 @@ def test_a_complete_scan_is_not_retried() -> None:
     assert retry_incomplete(raw, rerun) is raw
 
 
-def test_a_retry_request_with_a_ca_file_asks_only_for_the_retried_commands(
-        tmp_path: Any) -> None:
+def test_a_retry_request_with_a_ca_file_asks_only_for_the_retried_commands(tmp_path: Any) -> None:
     # sslyze refuses certificate_info's extra argument when certificate_info is not asked for:
     # a retry of suites only, on a list with a ca_file, once ended the target as "error".
     from tlsreport.scan.run import _scan_request

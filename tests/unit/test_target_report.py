@@ -45,9 +45,17 @@ def test_the_four_scores_are_bars_with_their_numbers() -> None:
     assert grade is not None and grade.scores is not None
     meters = _report(result).find_all("meter")
     assert [m.find_parent("div").dt.get_text() for m in meters] == [
-        "Protocol support", "Key exchange", "Cipher strength", "Overall"]
+        "Protocol support",
+        "Key exchange",
+        "Cipher strength",
+        "Overall",
+    ]
     assert [int(m["value"]) for m in meters] == [
-        grade.scores.protocol, grade.scores.key_exchange, grade.scores.cipher, grade.scores.total]
+        grade.scores.protocol,
+        grade.scores.key_exchange,
+        grade.scores.cipher,
+        grade.scores.total,
+    ]
 
 
 def test_every_cap_has_its_reason_and_the_date_its_rule_took_effect() -> None:
@@ -67,10 +75,18 @@ def test_the_protocol_table_says_yes_no_or_not_tested_for_ssl2_to_tls13() -> Non
     protos = dict(facts.protocols)
     del protos["SSLv2"]  # its scan did not complete: not tested, never "no"
     doc = _report(_result(replace(facts, protocols=protos)))
-    rows = [[c.get_text() for c in tr.find_all(["th", "td"])]
-            for tr in doc.find("table", class_="tlsreport-protocols").tbody.find_all("tr")]
-    assert rows == [["SSL 2", "not tested"], ["SSL 3", "no"], ["TLS 1.0", "no"],
-                    ["TLS 1.1", "no"], ["TLS 1.2", "yes"], ["TLS 1.3", "yes"]]
+    rows = [
+        [c.get_text() for c in tr.find_all(["th", "td"])]
+        for tr in doc.find("table", class_="tlsreport-protocols").tbody.find_all("tr")
+    ]
+    assert rows == [
+        ["SSL 2", "not tested"],
+        ["SSL 3", "no"],
+        ["TLS 1.0", "no"],
+        ["TLS 1.1", "no"],
+        ["TLS 1.2", "yes"],
+        ["TLS 1.3", "yes"],
+    ]
 
 
 def test_suites_are_listed_per_protocol_with_the_weak_ones_marked() -> None:
@@ -106,21 +122,25 @@ def test_hsts_and_the_not_tested_list_are_shown() -> None:
     doc = _report(result)
     assert "max-age=31536000 (365 days)" in doc.get_text()
     listed = [li.get_text() for li in doc.find("ul", class_="tlsreport-not-tested").find_all("li")]
-    assert listed[:len(grade.not_tested)] == list(grade.not_tested)
+    assert listed[: len(grade.not_tested)] == list(grade.not_tested)
 
 
 def test_server_text_in_the_report_stays_text() -> None:
-    evil = Certificate(subject="CN=<script>alert(1)</script>", issuer="CN=<b>x</b>",
-                       sans=("<img src=x>",), signature_hash="sha256", key_type="RSA",
-                       key_bits=2048)
+    evil = Certificate(
+        subject="CN=<script>alert(1)</script>",
+        issuer="CN=<b>x</b>",
+        sans=("<img src=x>",),
+        signature_hash="sha256",
+        key_type="RSA",
+        key_bits=2048,
+    )
     doc = _report(_result(make_facts(certificate=certificate(chain=(evil,)))))
     assert doc.find("script") is None and doc.find("img") is None and doc.find("b") is None
     assert "CN=<script>alert(1)</script>" in doc.get_text()
 
 
 def test_an_unreachable_target_reports_not_tested_and_why() -> None:
-    result = TargetResult(target=TargetRef(name="Closed", host="closed.lab.test"),
-                          state="refused")
+    result = TargetResult(target=TargetRef(name="Closed", host="closed.lab.test"), state="refused")
     doc = _report(result)
     assert doc.find("span", class_="tls-grade").get_text() == "not tested"
     assert "connection refused" in doc.get_text()
@@ -129,15 +149,20 @@ def test_an_unreachable_target_reports_not_tested_and_why() -> None:
 
 # --- history ---------------------------------------------------------------------------------
 
+
 def test_same_day_snapshots_show_their_times_newest_first() -> None:
     result = _result(make_facts())
     grade = grade_result(result, DAY)
     at = [datetime(2026, 12, 5, h, m, tzinfo=UTC) for h, m in ((8, 23), (9, 5), (14, 40))]
-    rows_in = [(t, grade, result) for t in at] + [(datetime(2026, 11, 26, 10, 0, tzinfo=UTC),
-                                                   grade, result)]
-    doc = BeautifulSoup(render.target_history_table(render.environment(), rows_in),
-                        "html.parser")
+    rows_in = [(t, grade, result) for t in at] + [
+        (datetime(2026, 11, 26, 10, 0, tzinfo=UTC), grade, result)
+    ]
+    doc = BeautifulSoup(render.target_history_table(render.environment(), rows_in), "html.parser")
     firsts = [tr.th.get_text() for tr in doc.tbody.find_all("tr")]
-    assert firsts == ["5 December 2026, 14:40 UTC", "5 December 2026, 09:05 UTC",
-                      "5 December 2026, 08:23 UTC", "26 November 2026"]
+    assert firsts == [
+        "5 December 2026, 14:40 UTC",
+        "5 December 2026, 09:05 UTC",
+        "5 December 2026, 08:23 UTC",
+        "26 November 2026",
+    ]
     assert len(set(firsts)) == len(firsts)

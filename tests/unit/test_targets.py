@@ -37,8 +37,9 @@ group = ["mail", "bank"]
 def write(tmp_path: Path, text: str, name: str = "banks.toml") -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n"
-                                     "-----END CERTIFICATE-----\n")
+    (tmp_path / "ca.pem").write_text(
+        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    )
     return path
 
 
@@ -50,11 +51,20 @@ def test_good_list_gives_targets_with_defaults(tmp_path: Path) -> None:
     assert tl.ca_file == (tmp_path / "ca.pem").resolve()
     ing, mail = tl.targets
     assert (ing.name, ing.host, ing.port, ing.service, ing.path) == (
-        "ING", "www.ing.be", 443, "https", "/login")
+        "ING",
+        "www.ing.be",
+        443,
+        "https",
+        "/login",
+    )
     assert ing.address == "127.0.0.1" and ing.group == ("bank",)
     assert ing.added == date(2015, 2, 18) and ing.line == 5
     assert (mail.name, mail.port, mail.service, mail.group) == (
-        "mail.example.be", 25, "smtp", ("mail", "bank"))
+        "mail.example.be",
+        25,
+        "smtp",
+        ("mail", "bank"),
+    )
     ref = ing.ref()
     assert ref.key == "www.ing.be:443/https" and ref.path == "/login"
 
@@ -65,8 +75,16 @@ def test_scan_defaults_to_false_so_archives_never_connect(tmp_path: Path) -> Non
 
 
 def test_services_have_their_default_ports() -> None:
-    assert SERVICES == {"https": 443, "smtp": 25, "submission": 587, "smtps": 465,
-                        "imap": 143, "imaps": 993, "pop3": 110, "pop3s": 995}
+    assert SERVICES == {
+        "https": 443,
+        "smtp": 25,
+        "submission": 587,
+        "smtps": 465,
+        "imap": 143,
+        "imaps": 993,
+        "pop3": 110,
+        "pop3s": 995,
+    }
 
 
 def error_for(tmp_path: Path, text: str) -> TargetListError:
@@ -110,8 +128,10 @@ def test_an_unknown_service_is_an_error_that_lists_the_known_ones(tmp_path: Path
 
 
 def test_a_duplicate_host_and_port_is_an_error_naming_the_first_target(tmp_path: Path) -> None:
-    text = ('[[target]]\nname = "A"\nhost = "a.test"\n'
-            '[[target]]\nname = "B"\nhost = "A.test"\nport = 443\n')
+    text = (
+        '[[target]]\nname = "A"\nhost = "a.test"\n'
+        '[[target]]\nname = "B"\nhost = "A.test"\nport = 443\n'
+    )
     err = error_for(tmp_path, text)
     assert (err.line, err.field) == (4, "target[2].host")
     assert "duplicate" in err.message and "target[1]" in err.message
@@ -143,12 +163,15 @@ def test_toml_syntax_error_gives_the_parser_line(tmp_path: Path) -> None:
     assert (err.line, err.field) == (3, "toml")
 
 
-@pytest.mark.parametrize(("line", "field", "needle"), [
-    ('address = "localhost"', "address", "IP address"),
-    ('added = 2015-02-18T10:00:00', "added", "date"),
-    ('path = "login"', "path", "start with"),
-    ("group = 3", "group", "string"),
-])
+@pytest.mark.parametrize(
+    ("line", "field", "needle"),
+    [
+        ('address = "localhost"', "address", "IP address"),
+        ("added = 2015-02-18T10:00:00", "added", "date"),
+        ('path = "login"', "path", "start with"),
+        ("group = 3", "group", "string"),
+    ],
+)
 def test_other_field_errors(tmp_path: Path, line: str, field: str, needle: str) -> None:
     err = error_for(tmp_path, f'[[target]]\nhost = "a.test"\n{line}\n')
     assert (err.line, err.field) == (3, f"target[1].{field}")

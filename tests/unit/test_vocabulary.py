@@ -27,8 +27,9 @@ from tlsreport.vocabulary import NOT_RECORDED, NOT_TESTED, fold_reasons
 
 CSS = Path(__file__).resolve().parents[2] / "theme" / "static" / "css" / "style.css"
 # The plugin's own stylesheet for themes that do not style its classes: the same colours.
-PLUGIN_CSS = Path(__file__).resolve().parents[2] / "plugins" / "tlsreport" / "static" / (
-    "tlsreport.css")
+PLUGIN_CSS = (
+    Path(__file__).resolve().parents[2] / "plugins" / "tlsreport" / "static" / ("tlsreport.css")
+)
 DAY = date(2026, 12, 5)
 
 
@@ -46,14 +47,25 @@ def _soup(html: str) -> BeautifulSoup:
 
 # --- one word per state -------------------------------------------------------------------
 
+
 def test_an_unreachable_target_is_not_tested_on_the_badge_chart_changes_cli_and_json() -> None:
     r = refused()
     badge = _soup(str(render.badge(None, vocabulary.state_word(r, None)))).span.get_text()
     snap = Snapshot(list_slug="lab", title="Lab", taken="2026-12-05T08:00:00Z", results=(r,))
     (cli_row,) = snapshot_rows(snap)
-    change = Change(key=r.target.key, name="Closed", kind=CHANGED, old_grade="A",
-                    new_grade=None, gained=(), lost=(), first_seen="2026-12-05",
-                    cause="state", old_state="ok", new_state="refused")
+    change = Change(
+        key=r.target.key,
+        name="Closed",
+        kind=CHANGED,
+        old_grade="A",
+        new_grade=None,
+        gained=(),
+        lost=(),
+        first_seen="2026-12-05",
+        cause="state",
+        old_state="ok",
+        new_state="refused",
+    )
     changes = render.changes_view(render.environment(), [change], since_label="then")
     row = result_row(snap, r, None)
     assert badge == NOT_TESTED
@@ -74,6 +86,7 @@ def test_a_recorded_target_without_a_grade_is_not_recorded_everywhere() -> None:
 
 
 # --- one colour per grade -----------------------------------------------------------------
+
 
 def _css_rules(css: Path = CSS) -> dict[str, dict[str, str]]:
     text = re.sub(r"/\*.*?\*/", "", css.read_text(encoding="utf-8"), flags=re.S)
@@ -97,6 +110,7 @@ def test_badge_and_chart_use_one_colour_per_grade(word: str, css: Path) -> None:
 
 # --- the column and the reason say the same ------------------------------------------------
 
+
 def test_tls10_only_shows_no_forward_secrecy_in_the_column_and_the_reason() -> None:
     facts = make_facts(protocols={"TLSv1.0": CBC, "TLSv1.2": (), "TLSv1.3": ()})
     grade = grade_result(TargetResult(target=_target(), facts=facts), DAY)
@@ -105,13 +119,17 @@ def test_tls10_only_shows_no_forward_secrecy_in_the_column_and_the_reason() -> N
     assert render.forward_secrecy_summary(facts) == "no"
 
 
-@pytest.mark.parametrize("protocols, word", [
-    ({}, "yes"),
-    ({"TLSv1.2": (*TLS12, RC4)}, "partly"),
-    ({"TLSv1.2": (RC4,), "TLSv1.3": ()}, "no"),
-])
+@pytest.mark.parametrize(
+    "protocols, word",
+    [
+        ({}, "yes"),
+        ({"TLSv1.2": (*TLS12, RC4)}, "partly"),
+        ({"TLSv1.2": (RC4,), "TLSv1.3": ()}, "no"),
+    ],
+)
 def test_forward_secrecy_column_is_no_exactly_when_the_grader_says_no_fs(
-        protocols: dict, word: str) -> None:  # type: ignore[type-arg]
+    protocols: dict, word: str
+) -> None:  # type: ignore[type-arg]
     facts = make_facts(protocols=protocols)
     grade = grade_result(TargetResult(target=_target(), facts=facts), DAY)
     assert grade is not None
@@ -120,6 +138,7 @@ def test_forward_secrecy_column_is_no_exactly_when_the_grader_says_no_fs(
 
 
 # --- the most specific reason only ----------------------------------------------------------
+
 
 def _reason(rid: str, severity: str) -> Reason:
     return Reason(rid, LABELS[rid], severity)
@@ -142,9 +161,10 @@ def test_a_general_reason_that_caps_harder_than_the_specific_one_stays() -> None
 
 
 def test_a_real_grade_shows_each_reason_once() -> None:
-    facts = make_facts(add={"TLSv1.2": (RC4,)},
-                       certificate=certificate(problem="weak-signature",
-                                               chain=certificate().chain))
+    facts = make_facts(
+        add={"TLSv1.2": (RC4,)},
+        certificate=certificate(problem="weak-signature", chain=certificate().chain),
+    )
     result = TargetResult(target=_target(), facts=facts)
     grade = grade_result(result, DAY)
     assert grade is not None
@@ -155,15 +175,28 @@ def test_a_real_grade_shows_each_reason_once() -> None:
 
 # --- dates and trust in words --------------------------------------------------------------
 
+
 def test_a_past_expiry_says_expired_on_and_a_future_one_days_left() -> None:
     assert vocabulary.expiry_text(date(2026, 11, 5), DAY) == (
-        "expired on 5 November 2026 (30 days before the scan)")
+        "expired on 5 November 2026 (30 days before the scan)"
+    )
     assert vocabulary.expiry_text(date(2027, 1, 4), DAY) == (
-        "expires on 4 January 2027 (30 days left)")
+        "expires on 4 January 2027 (30 days left)"
+    )
 
 
-@pytest.mark.parametrize("problem", ["expired", "self-signed", "weak-signature", "untrusted",
-                                     "mismatch", "issuer-not-found", "not-yet-valid"])
+@pytest.mark.parametrize(
+    "problem",
+    [
+        "expired",
+        "self-signed",
+        "weak-signature",
+        "untrusted",
+        "mismatch",
+        "issuer-not-found",
+        "not-yet-valid",
+    ],
+)
 def test_trust_is_said_in_words_never_as_an_internal_id(problem: str) -> None:
     text = vocabulary.trust_text(problem, trusted=False)
     assert text == f"not trusted: {vocabulary.TRUST_WORDS[problem]}"
@@ -176,7 +209,8 @@ def test_an_incomplete_chain_completed_through_aia_reads_as_trusted_once_complet
     (cap B), whatever the stores said of the chain as sent."""
     for trusted in (False, True):
         assert vocabulary.trust_text("incomplete-chain", trusted=trusted) == (
-            "trusted once the chain was completed through AIA (incomplete chain)")
+            "trusted once the chain was completed through AIA (incomplete chain)"
+        )
 
 
 def test_empty_grade_runs_read_as_one_line() -> None:

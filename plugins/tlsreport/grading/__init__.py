@@ -36,7 +36,6 @@ REVOKED) → F; a server with a single protocol version cannot be tested for TLS
 stays at A while that rule was in force (Oct 2014 – May 2025); M wins over T when both apply.
 """
 
-
 from __future__ import annotations
 
 from ..grade import GRADES, Cap, Grade, Reason, Scores, grade_rank

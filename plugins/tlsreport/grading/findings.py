@@ -27,8 +27,7 @@ def _any(values: Iterable[Tri]) -> Tri:
     return None if seen_none else False
 
 
-def _suites_any(facts: Facts, protocols: Iterable[str],
-                pred: Callable[[CipherSuite], bool]) -> Tri:
+def _suites_any(facts: Facts, protocols: Iterable[str], pred: Callable[[CipherSuite], bool]) -> Tri:
     """True if a suite matching ``pred`` is accepted on one of ``protocols``; None if none is
     seen but one of those protocols was not tested."""
     values: list[Tri] = []
@@ -125,9 +124,22 @@ def _hostname_matches(cert: CertificateFacts, hostname: str | None) -> Tri:
 
 
 def _certificate_findings(cert: CertificateFacts | None, hostname: str | None) -> dict[str, Tri]:
-    keys = ("cert-mismatch", "cert-self-signed", "cert-expired", "cert-not-yet-valid",
-            "cert-untrusted", "revoked", "md5-cert", "insecure-key", "weak-key", "rsa-e1",
-            "sha1-cert", "sha1-chain", "incomplete-chain", "issuer-not-found")
+    keys = (
+        "cert-mismatch",
+        "cert-self-signed",
+        "cert-expired",
+        "cert-not-yet-valid",
+        "cert-untrusted",
+        "revoked",
+        "md5-cert",
+        "insecure-key",
+        "weak-key",
+        "rsa-e1",
+        "sha1-cert",
+        "sha1-chain",
+        "incomplete-chain",
+        "issuer-not-found",
+    )
     if cert is None or not cert.chain:
         return dict.fromkeys(keys, None)
     leaf = cert.chain[0]
@@ -135,8 +147,9 @@ def _certificate_findings(cert: CertificateFacts | None, hostname: str | None) -
     signed = [leaf, *(c for c in (*cert.chain[1:], *cert.fetched) if not _self_issued(c))]
 
     def hashed(certs: list[Certificate], names: tuple[str, ...]) -> Tri:
-        return _any(None if c.signature_hash is None else c.signature_hash.lower() in names
-                    for c in certs)
+        return _any(
+            None if c.signature_hash is None else c.signature_hash.lower() in names for c in certs
+        )
 
     weak, insecure = _key_bands(leaf)
     out: dict[str, Tri] = {
@@ -145,8 +158,9 @@ def _certificate_findings(cert: CertificateFacts | None, hostname: str | None) -
         "sha1-chain": hashed(signed[1:], ("sha1",)),
         "weak-key": weak,
         "insecure-key": insecure,
-        "rsa-e1": leaf.rsa_exponent == 1 if leaf.rsa_exponent is not None else (
-            False if leaf.key_type.upper() not in ("RSA", "") else None),
+        "rsa-e1": leaf.rsa_exponent == 1
+        if leaf.rsa_exponent is not None
+        else (False if leaf.key_type.upper() not in ("RSA", "") else None),
         "cert-mismatch": _not(_hostname_matches(cert, hostname)),
         "revoked": (cert.ocsp_status == "REVOKED") if cert.ocsp_stapled else None,
     }
@@ -154,14 +168,18 @@ def _certificate_findings(cert: CertificateFacts | None, hostname: str | None) -
     if problem is None and cert.trust and not cert.trusted:
         problem = "untrusted"
     known = problem is not None or cert.trusted
-    for key, name in (("cert-self-signed", "self-signed"), ("cert-expired", "expired"),
-                      ("cert-not-yet-valid", "not-yet-valid"),
-                      ("incomplete-chain", "incomplete-chain"),
-                      ("issuer-not-found", "issuer-not-found")):
+    for key, name in (
+        ("cert-self-signed", "self-signed"),
+        ("cert-expired", "expired"),
+        ("cert-not-yet-valid", "not-yet-valid"),
+        ("incomplete-chain", "incomplete-chain"),
+        ("issuer-not-found", "issuer-not-found"),
+    ):
         out[key] = (problem == name) if known else None
     untrusted: Tri = (problem == "untrusted") if known else None
-    if problem == "weak-signature" and not (out["sha1-cert"] or out["sha1-chain"]
-                                            or out["md5-cert"]):
+    if problem == "weak-signature" and not (
+        out["sha1-cert"] or out["sha1-chain"] or out["md5-cert"]
+    ):
         untrusted = True  # rejected for a signature we cannot see: plain "not trusted"
     out["cert-untrusted"] = untrusted
     return out
@@ -177,8 +195,9 @@ def findings(facts: Facts, hostname: str | None = None) -> dict[str, Tri]:
     tls12_or_13 = _any((p("TLSv1.2"), p("TLSv1.3")))
     offered_count = [p(x) for x in PROTOCOLS if x != "SSLv2"]
     n_offered = sum(1 for v in offered_count if v)
-    single: Tri = (n_offered <= 1) if None not in offered_count else (
-        False if n_offered > 1 else None)
+    single: Tri = (
+        (n_offered <= 1) if None not in offered_count else (False if n_offered > 1 else None)
+    )
     reneg = facts.renegotiation or Renegotiation()
     hsts = facts.hsts
     robot = facts.robot
@@ -194,9 +213,13 @@ def findings(facts: Facts, hostname: str | None = None) -> dict[str, Tri]:
         "cbc-oracles-2019": _untestable(facts, "cbc-oracles-2019", needs_cbc=True),
         "cve-2016-2107": _untestable(facts, "cve-2016-2107", needs_cbc=True),
         "ticketbleed": _untestable(facts, "ticketbleed", needs_cbc=False),
-        "beast": None if tls12_or_13 is None or p("TLSv1.1") is None else (
-            not tls12_or_13 and not p("TLSv1.1")
-            and bool(_suites_any(facts, ("SSLv3", "TLSv1.0"), lambda s: s.cbc))),
+        "beast": None
+        if tls12_or_13 is None or p("TLSv1.1") is None
+        else (
+            not tls12_or_13
+            and not p("TLSv1.1")
+            and bool(_suites_any(facts, ("SSLv3", "TLSv1.0"), lambda s: s.cbc))
+        ),
         "no-tls12": _not(tls12_or_13),
         "tls10-11": _any((p("TLSv1.0"), p("TLSv1.1"))),
         "no-tls13": _not_offered(facts, "TLSv1.3"),
@@ -204,32 +227,42 @@ def findings(facts: Facts, hostname: str | None = None) -> dict[str, Tri]:
         "rc4-modern": _suites_any(facts, _MODERN_WEAK, lambda s: s.rc4),
         "rc4-only": _only_rc4(facts),
         "3des": _suites_any(facts, _MODERN_WEAK, lambda s: s.block_64),
-        "weak-cipher": _suites_any(facts, PROTOCOLS,
-                                   lambda s: s.null or s.export or s.bits < 112),
+        "weak-cipher": _suites_any(facts, PROTOCOLS, lambda s: s.null or s.export or s.bits < 112),
         "anon": _suites_any(facts, PROTOCOLS, lambda s: s.anonymous),
         "no-fs": _not(_suites_any(facts, _MODERN_STRONG, _is_fs)),
-        "no-aead": _not(_suites_any(facts, _MODERN_STRONG,
-                                    lambda s: s.aead or s.kex == "TLS13")),
-        "weak-dh": _suites_any(facts, PROTOCOLS, lambda s: _is_dhe(s) and s.kex_bits is not None
-                               and 1024 <= s.kex_bits < 2048),
-        "insecure-dh": _suites_any(facts, PROTOCOLS, lambda s: _is_dhe(s) and (
-            s.dh_key_unreadable or (s.kex_bits is not None and s.kex_bits < 1024))),
-        "insecure-reneg": None if reneg.secure is None or (
-            reneg.secure is False and reneg.client_initiated is None) else (
-            reneg.secure is False and reneg.client_initiated is True),
+        "no-aead": _not(_suites_any(facts, _MODERN_STRONG, lambda s: s.aead or s.kex == "TLS13")),
+        "weak-dh": _suites_any(
+            facts,
+            PROTOCOLS,
+            lambda s: _is_dhe(s) and s.kex_bits is not None and 1024 <= s.kex_bits < 2048,
+        ),
+        "insecure-dh": _suites_any(
+            facts,
+            PROTOCOLS,
+            lambda s: (
+                _is_dhe(s)
+                and (s.dh_key_unreadable or (s.kex_bits is not None and s.kex_bits < 1024))
+            ),
+        ),
+        "insecure-reneg": None
+        if reneg.secure is None or (reneg.secure is False and reneg.client_initiated is None)
+        else (reneg.secure is False and reneg.client_initiated is True),
         "no-secure-reneg": _not(reneg.secure),
         "compression": facts.compression,
         "heartbleed": facts.heartbleed,
         "ccs": facts.ccs_injection,
-        "robot": None if robot is None or robot.startswith("UNKNOWN") else robot in (
-            "VULNERABLE_STRONG_ORACLE", "VULNERABLE_WEAK_ORACLE"),
+        "robot": None
+        if robot is None or robot.startswith("UNKNOWN")
+        else robot in ("VULNERABLE_STRONG_ORACLE", "VULNERABLE_WEAK_ORACLE"),
         "no-hsts": None if hsts is None else not hsts.present,
-        "hsts-short": None if hsts is None else (
-            hsts.present and (hsts.max_age or 0) < HSTS_MIN_AGE),
+        "hsts-short": None
+        if hsts is None
+        else (hsts.present and (hsts.max_age or 0) < HSTS_MIN_AGE),
         "hsts-disabled": None if hsts is None else (hsts.present and hsts.max_age == 0),
         # sslyze's downgrade test needs a lower version to go to: with one version, untestable.
-        "no-fallback-scsv": False if single else (
-            None if facts.fallback_scsv is None else not facts.fallback_scsv),
+        "no-fallback-scsv": False
+        if single
+        else (None if facts.fallback_scsv is None else not facts.fallback_scsv),
         "fallback-untestable": single,
         "_no-a-plus-yet": True,
     }
@@ -244,22 +277,41 @@ TEST_NAMES: dict[str, str] = {
     "cve-2016-2107": "OpenSSL padding oracle (CVE-2016-2107)",
     "ticketbleed": "Ticketbleed",
     "revoked": "revocation (no OCSP stapling)",
-    "ssl2": "SSL 2", "drown": "SSL 2", "ssl3": "SSL 3", "ssl3-only": "SSL 3",
-    "poodle-ssl3": "SSL 3", "beast": "protocol versions",
-    "no-tls12": "TLS 1.2/1.3", "tls10-11": "TLS 1.0/1.1", "no-tls13": "TLS 1.3",
-    "rc4": "cipher suites", "rc4-modern": "cipher suites", "rc4-only": "cipher suites",
-    "3des": "cipher suites", "weak-cipher": "cipher suites", "anon": "cipher suites",
-    "no-fs": "cipher suites", "no-aead": "cipher suites", "weak-dh": "cipher suites",
+    "ssl2": "SSL 2",
+    "drown": "SSL 2",
+    "ssl3": "SSL 3",
+    "ssl3-only": "SSL 3",
+    "poodle-ssl3": "SSL 3",
+    "beast": "protocol versions",
+    "no-tls12": "TLS 1.2/1.3",
+    "tls10-11": "TLS 1.0/1.1",
+    "no-tls13": "TLS 1.3",
+    "rc4": "cipher suites",
+    "rc4-modern": "cipher suites",
+    "rc4-only": "cipher suites",
+    "3des": "cipher suites",
+    "weak-cipher": "cipher suites",
+    "anon": "cipher suites",
+    "no-fs": "cipher suites",
+    "no-aead": "cipher suites",
+    "weak-dh": "cipher suites",
     "insecure-dh": "cipher suites",
-    "insecure-reneg": "renegotiation", "no-secure-reneg": "renegotiation",
-    "compression": "TLS compression (CRIME)", "heartbleed": "Heartbleed",
-    "ccs": "CCS injection", "robot": "ROBOT",
-    "no-hsts": "HSTS", "hsts-short": "HSTS", "hsts-disabled": "HSTS",
-    "no-fallback-scsv": "TLS_FALLBACK_SCSV", "fallback-untestable": "TLS_FALLBACK_SCSV",
+    "insecure-reneg": "renegotiation",
+    "no-secure-reneg": "renegotiation",
+    "compression": "TLS compression (CRIME)",
+    "heartbleed": "Heartbleed",
+    "ccs": "CCS injection",
+    "robot": "ROBOT",
+    "no-hsts": "HSTS",
+    "hsts-short": "HSTS",
+    "hsts-disabled": "HSTS",
+    "no-fallback-scsv": "TLS_FALLBACK_SCSV",
+    "fallback-untestable": "TLS_FALLBACK_SCSV",
 }
 # Tests no sslyze scan can do: listed when their rule is in force, never blocking A+.
 UNTESTABLE: frozenset[str] = frozenset(
-    {"poodle-tls", "cbc-oracles-2019", "cve-2016-2107", "ticketbleed", "revoked"})
+    {"poodle-tls", "cbc-oracles-2019", "cve-2016-2107", "ticketbleed", "revoked"}
+)
 NEGOTIATED = ("no-fs", "no-aead", "rc4-modern", "3des")
 CLIENT_SIMULATION = "client simulation (negotiated suites judged from offered ones)"
 DROWN_OTHER_HOSTS = "DROWN on other hosts sharing the key"

@@ -32,8 +32,9 @@ def grade_result(result: TargetResult, on: date, *, taken: date | None = None) -
     if result.state != STATE_OK:
         return None
     if result.facts is not None:  # a mail target reads HSTS as not applicable (issue 14)
-        return for_mail(grade_facts(result.facts, on, hostname=result.target.host),
-                        result.target.service)
+        return for_mail(
+            grade_facts(result.facts, on, hostname=result.target.host), result.target.service
+        )
     rec = result.recorded
     if rec is None or rec.grade is None:
         return None
@@ -45,13 +46,23 @@ def grade_result(result: TargetResult, on: date, *, taken: date | None = None) -
         return replace(derived, note="regraded from the recorded reasons" + unknown_note)
     own = grade_facts(facts, taken) if rules_of(taken).id != derived.rules else derived
     explained = own.letter == rec.grade
-    why = "" if explained else (
-        f"recorded {rec.grade}, but its recorded reasons alone give {own.letter}"
-        " (the rest of the server was not recorded)")
+    why = (
+        ""
+        if explained
+        else (
+            f"recorded {rec.grade}, but its recorded reasons alone give {own.letter}"
+            " (the rest of the server was not recorded)"
+        )
+    )
     if rules_of(taken).id == derived.rules:
         trusted = derived.grade_if_trusted if rec.grade in ("T", "M") else rec.grade
-        return replace(derived, letter=rec.grade, grade_if_trusted=trusted,
-                       determined=explained, note=why + unknown_note)
+        return replace(
+            derived,
+            letter=rec.grade,
+            grade_if_trusted=trusted,
+            determined=explained,
+            note=why + unknown_note,
+        )
     note = f"regraded from the reasons recorded on {taken.isoformat()}"
     if why:
         note += f"; {why}"
@@ -63,11 +74,16 @@ def _worst_endpoint(result: TargetResult, on: date) -> Grade | None:
     endpoint's own (SSL Labs grades each endpoint; a reader reaches any of them). An
     unreachable endpoint beside reachable ones keeps its own state; it is not the target's."""
     graded = tuple(
-        EndpointGrade(e.address, e.state, e.reason,
-                      for_mail(grade_facts(e.facts, on, hostname=result.target.host),
-                               result.target.service)
-                      if e.state == STATE_OK and e.facts is not None else None)
-        for e in result.endpoints)
+        EndpointGrade(
+            e.address,
+            e.state,
+            e.reason,
+            for_mail(grade_facts(e.facts, on, hostname=result.target.host), result.target.service)
+            if e.state == STATE_OK and e.facts is not None
+            else None,
+        )
+        for e in result.endpoints
+    )
     reachable = [e.grade for e in graded if e.grade is not None]
     if not reachable:
         return None
@@ -91,13 +107,11 @@ class GradeMemo:
     """
 
     def __init__(self) -> None:
-        self._memo: dict[tuple[int, str, date | None],
-                         tuple[TargetResult, Grade | None]] = {}
+        self._memo: dict[tuple[int, str, date | None], tuple[TargetResult, Grade | None]] = {}
         self._rules: dict[date, str] = {}  # day -> rule-set id (a build has few days)
         self.calls = 0  # grade_result calls made (misses), for benches and tests
 
-    def grade(self, result: TargetResult, on: date, *, taken: date | None = None
-              ) -> Grade | None:
+    def grade(self, result: TargetResult, on: date, *, taken: date | None = None) -> Grade | None:
         """``grade_result(result, on, taken=taken)``, computed once per key."""
         rules = self._rules.get(on)
         if rules is None:

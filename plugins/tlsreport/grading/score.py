@@ -24,8 +24,14 @@ from .labels import LABELS
 
 # --- scores (Rating Guide §2) -------------------------------------------------------------
 
-_PROTOCOL_POINTS = {"SSLv2": 0, "SSLv3": 80, "TLSv1.0": 90, "TLSv1.1": 95, "TLSv1.2": 100,
-                    "TLSv1.3": 100}
+_PROTOCOL_POINTS = {
+    "SSLv2": 0,
+    "SSLv3": 80,
+    "TLSv1.0": 90,
+    "TLSv1.1": 95,
+    "TLSv1.2": 100,
+    "TLSv1.3": 100,
+}
 
 
 def _ff_points(bits: int) -> int:
@@ -95,6 +101,7 @@ def scores(facts: Facts) -> Scores:
 
 # --- grading ------------------------------------------------------------------------------
 
+
 def _severity_order(effect: str) -> int:
     return EFFECTS.index(effect)
 
@@ -115,12 +122,16 @@ def grade_facts(facts: Facts, on: date, *, hostname: str | None = None) -> Grade
     # Every protocol scan failed (or nothing was accepted): zero scores would say F, but that
     # is "not tested", not a measured F. Keep the caps, flag the grade as undetermined.
     grade = _grade(found, scores(facts), ruleset, score_known=False)
-    return replace(grade, determined=False,
-                   note="no cipher suite could be tested: the grade rests on incomplete facts")
+    return replace(
+        grade,
+        determined=False,
+        note="no cipher suite could be tested: the grade rests on incomplete facts",
+    )
 
 
-def _grade(found: dict[str, Tri], score: Scores, ruleset: RuleSet, *,
-           score_known: bool = True) -> Grade:
+def _grade(
+    found: dict[str, Tri], score: Scores, ruleset: RuleSet, *, score_known: bool = True
+) -> Grade:
     """Apply ``ruleset`` to the findings and the score: the SSL Labs combination (§3.2)."""
     tally = _Tally()
     unknown_blocking: list[str] = []
@@ -173,14 +184,25 @@ def _grade(found: dict[str, Tri], score: Scores, ruleset: RuleSet, *,
         Cap(r.effect, r.finding, label, r.since)
         for r, label in sorted(
             ((r, lab) for r, lab in tally.caps if r.effect in GRADES),
-            key=lambda x: _severity_order(x[0].effect))
+            key=lambda x: _severity_order(x[0].effect),
+        )
     )
     reasons = tuple(sorted(tally.reasons.values(), key=lambda x: _severity_order(x.severity)))
     note = ""
     if if_trusted == "A" and unknown_blocking and not no_aplus:
-        note = "A+ not confirmed: " + ", ".join(
-            dict.fromkeys(TEST_NAMES.get(f, "certificate") for f in unknown_blocking)) + \
-            " not tested"
-    return Grade(letter=letter, grade_if_trusted=if_trusted, scores=score, caps=caps,
-                 warnings=tuple(dict.fromkeys(warnings)), reasons=reasons,
-                 not_tested=tuple(dict.fromkeys(not_tested)), rules=ruleset.id, note=note)
+        note = (
+            "A+ not confirmed: "
+            + ", ".join(dict.fromkeys(TEST_NAMES.get(f, "certificate") for f in unknown_blocking))
+            + " not tested"
+        )
+    return Grade(
+        letter=letter,
+        grade_if_trusted=if_trusted,
+        scores=score,
+        caps=caps,
+        warnings=tuple(dict.fromkeys(warnings)),
+        reasons=reasons,
+        not_tested=tuple(dict.fromkeys(not_tested)),
+        rules=ruleset.id,
+        note=note,
+    )

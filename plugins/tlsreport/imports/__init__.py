@@ -23,5 +23,12 @@ from .compare import difference
 from .ssllabs import results_from_ssllabs
 from .testssl import results_from_testssl
 
-__all__ = ["ImportInputError", "ImportedResult", "build_snapshots", "difference",
-           "results_from_ssllabs", "results_from_testssl", "write_snapshots"]
+__all__ = [
+    "ImportInputError",
+    "ImportedResult",
+    "build_snapshots",
+    "difference",
+    "results_from_ssllabs",
+    "results_from_testssl",
+    "write_snapshots",
+]

@@ -18,19 +18,36 @@ EXIT_OK, EXIT_WRITE_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 def add_import_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "import", help="import SSL Labs or testssl.sh results into a list's history")
-    parser.add_argument("source", choices=("ssllabs", "testssl"),
-                        help="ssllabs: SSL Labs API JSON (analyze?all=done, v2 or v3); "
-                             "testssl: testssl.sh --jsonfile / --jsonfile-pretty")
+        "import", help="import SSL Labs or testssl.sh results into a list's history"
+    )
+    parser.add_argument(
+        "source",
+        choices=("ssllabs", "testssl"),
+        help="ssllabs: SSL Labs API JSON (analyze?all=done, v2 or v3); "
+        "testssl: testssl.sh --jsonfile / --jsonfile-pretty",
+    )
     parser.add_argument("files", type=Path, nargs="+", metavar="FILE")
-    parser.add_argument("--targets", type=Path, required=True, metavar="LIST.toml",
-                        help="the target list the results belong to")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="history directory (default: the list's, data/history)")
-    parser.add_argument("--taken", default=None, metavar="YYYY-MM-DDTHH:MM:SSZ",
-                        help="put everything imported into ONE snapshot at this time (each "
-                             "result keeps its own assessment time); required for "
-                             "testssl.sh flat --jsonfile files, which record no time")
+    parser.add_argument(
+        "--targets",
+        type=Path,
+        required=True,
+        metavar="LIST.toml",
+        help="the target list the results belong to",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="history directory (default: the list's, data/history)",
+    )
+    parser.add_argument(
+        "--taken",
+        default=None,
+        metavar="YYYY-MM-DDTHH:MM:SSZ",
+        help="put everything imported into ONE snapshot at this time (each "
+        "result keeps its own assessment time); required for "
+        "testssl.sh flat --jsonfile files, which record no time",
+    )
     parser.set_defaults(func=cmd_import)
 
 
@@ -52,8 +69,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             try:
                 taken = check_taken(args.taken, Path("--taken"), "")
             except ImportInputError:
-                print(f"error: --taken: {args.taken!r} is not a time (YYYY-MM-DDTHH:MM:SSZ, "
-                      "UTC)", file=sys.stderr)
+                print(
+                    f"error: --taken: {args.taken!r} is not a time (YYYY-MM-DDTHH:MM:SSZ, UTC)",
+                    file=sys.stderr,
+                )
                 return EXIT_BAD_INPUT
         if args.source == "ssllabs":
             imported = results_from_ssllabs(args.files, target_list)
@@ -73,8 +92,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         return EXIT_WRITE_FAILED
     for snapshot, path in zip(snapshots, paths, strict=True):
         done = [r for r in snapshot.results if r.imported is not None]
-        names = ", ".join(f"{r.target.name} ({r.imported.source_grade or 'no grade'})"
-                          for r in done if r.imported is not None)
+        names = ", ".join(
+            f"{r.target.name} ({r.imported.source_grade or 'no grade'})"
+            for r in done
+            if r.imported is not None
+        )
         print(f"{path}: {len(done)} target(s) from {tool} at {snapshot.taken}: {names}")
         for r in done:
             if r.imported is not None and r.imported.note:

@@ -56,9 +56,12 @@ def read_json(path: Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImportInputError(path, f"line {exc.lineno} column {exc.colno}: not valid JSON "
-                                     f"({exc.msg}) — a truncated or damaged file: save it "
-                                     "again from its source") from None
+        raise ImportInputError(
+            path,
+            f"line {exc.lineno} column {exc.colno}: not valid JSON "
+            f"({exc.msg}) — a truncated or damaged file: save it "
+            "again from its source",
+        ) from None
 
 
 def taken_from_epoch(seconds: float) -> str:
@@ -70,8 +73,9 @@ def check_taken(text: str, file: Path, where: str) -> str:
     try:
         datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
     except ValueError:
-        raise ImportInputError(file, f"{text!r} is not a time (YYYY-MM-DDTHH:MM:SSZ)",
-                               where) from None
+        raise ImportInputError(
+            file, f"{text!r} is not a time (YYYY-MM-DDTHH:MM:SSZ)", where
+        ) from None
     return text
 
 
@@ -83,31 +87,43 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-def match_target(target_list: TargetList, host: str, port: int, file: Path,
-                 where: str = "") -> Target:
+def match_target(
+    target_list: TargetList, host: str, port: int, file: Path, where: str = ""
+) -> Target:
     """The list's target for ``host:port`` (host name, or an IP given as its ``address``).
 
     An assessment of a server the list does not know is refused, with the ``[[target]]`` to
     add: importing it anyway would put a server in the history that no post can name.
     """
     wanted = host.lower().rstrip(".")
-    found = [t for t in target_list.targets
-             if t.port == port and (t.host.lower().rstrip(".") == wanted
-                                    or (_is_ip(wanted) and t.address == wanted))]
+    found = [
+        t
+        for t in target_list.targets
+        if t.port == port
+        and (t.host.lower().rstrip(".") == wanted or (_is_ip(wanted) and t.address == wanted))
+    ]
     if not found:
         key = "address" if _is_ip(wanted) else "host"
         raise ImportInputError(
-            file, f"{host}:{port} is not a target of {target_list.path} — add it to the list "
-                  f'([[target]] {key} = "{wanted}", port = {port}) or import the file into '
-                  "the list it belongs to", where)
+            file,
+            f"{host}:{port} is not a target of {target_list.path} — add it to the list "
+            f'([[target]] {key} = "{wanted}", port = {port}) or import the file into '
+            "the list it belongs to",
+            where,
+        )
     if len(found) > 1:
         names = ", ".join(f"{t.name!r} ({t.service})" for t in found)
-        raise ImportInputError(file, f"{host}:{port} matches several targets of "
-                                     f"{target_list.path}: {names}; cannot tell which", where)
+        raise ImportInputError(
+            file,
+            f"{host}:{port} matches several targets of "
+            f"{target_list.path}: {names}; cannot tell which",
+            where,
+        )
     return found[0]
 
 
 # --- cipher suites by IANA name ----------------------------------------------------------
+
 
 def _kex_of(name: str, anonymous: bool) -> str:
     if name.startswith("SSL_CK_"):
@@ -121,8 +137,9 @@ def _kex_of(name: str, anonymous: bool) -> str:
     return first if first in ("ECDHE", "DHE", "RSA", "ECDH", "DH", "PSK", "SRP", "KRB5") else head
 
 
-def suite_from_iana(name: str, *, bits: int, kex_bits: int | None = None,
-                    curve: str | None = None) -> facts.CipherSuite:
+def suite_from_iana(
+    name: str, *, bits: int, kex_bits: int | None = None, curve: str | None = None
+) -> facts.CipherSuite:
     """A suite's facts from its IANA name (what both sources give) and its key sizes.
 
     The flags are read from the name the way the scanner reads sslyze's suites, so the same
@@ -149,6 +166,7 @@ def suite_from_iana(name: str, *, bits: int, kex_bits: int | None = None,
 
 # --- certificates from PEM (both sources can carry the leaf's PEM) -----------------------
 
+
 def certificate_from_pem(pem: str) -> facts.Certificate | None:
     """The exact facts of one PEM certificate (None when it does not parse).
 
@@ -161,10 +179,12 @@ def certificate_from_pem(pem: str) -> facts.Certificate | None:
 
     text = pem.strip()
     if "\n" not in text:  # testssl.sh puts the PEM on one line, spaces for newlines
-        body = text.replace("-----BEGIN CERTIFICATE-----", "").replace(
-            "-----END CERTIFICATE-----", "").split()
-        text = "-----BEGIN CERTIFICATE-----\n" + "\n".join(body) + \
-            "\n-----END CERTIFICATE-----\n"
+        body = (
+            text.replace("-----BEGIN CERTIFICATE-----", "")
+            .replace("-----END CERTIFICATE-----", "")
+            .split()
+        )
+        text = "-----BEGIN CERTIFICATE-----\n" + "\n".join(body) + "\n-----END CERTIFICATE-----\n"
     try:
         cert = x509.load_pem_x509_certificate(text.encode())
     except ValueError:
@@ -184,7 +204,8 @@ def certificate_from_pem(pem: str) -> facts.Certificate | None:
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         sans = tuple(str(v) for v in san.get_values_for_type(x509.DNSName)) + tuple(
-            str(v) for v in san.get_values_for_type(x509.IPAddress))
+            str(v) for v in san.get_values_for_type(x509.IPAddress)
+        )
     except x509.ExtensionNotFound:
         sans = ()
     algorithm = cert.signature_hash_algorithm
@@ -193,7 +214,10 @@ def certificate_from_pem(pem: str) -> facts.Certificate | None:
         issuer=cert.issuer.rfc4514_string(),
         sans=sans,
         signature_hash=algorithm.name.lower() if algorithm else None,
-        key_type=key_type, key_bits=bits, rsa_exponent=exponent, curve=curve,
+        key_type=key_type,
+        key_bits=bits,
+        rsa_exponent=exponent,
+        curve=curve,
         not_before=cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
         not_after=cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
         serial=str(cert.serial_number),
@@ -202,7 +226,7 @@ def certificate_from_pem(pem: str) -> facts.Certificate | None:
 
 
 def signature_hash(sig_alg: str | None) -> str | None:
-    """"SHA256withRSA" (SSL Labs), "SHA256 with RSA" (testssl.sh) -> "sha256"."""
+    """ "SHA256withRSA" (SSL Labs), "SHA256 with RSA" (testssl.sh) -> "sha256"."""
     if not sig_alg:
         return None
     text = sig_alg.lower().replace("-", "")
@@ -219,8 +243,14 @@ def highest_version(protocols: dict[str, tuple[facts.CipherSuite, ...]]) -> str 
 
 # --- snapshots ---------------------------------------------------------------------------
 
-def build_snapshots(target_list: TargetList, imported: Sequence[ImportedResult], *,
-                    tool: str, taken: str | None = None) -> list[facts.Snapshot]:
+
+def build_snapshots(
+    target_list: TargetList,
+    imported: Sequence[ImportedResult],
+    *,
+    tool: str,
+    taken: str | None = None,
+) -> list[facts.Snapshot]:
     """One ``imported`` snapshot per assessment time, oldest first.
 
     Every target of the list is in each snapshot: the ones assessed at that time with their
@@ -234,9 +264,12 @@ def build_snapshots(target_list: TargetList, imported: Sequence[ImportedResult],
         slot = by_time.setdefault(taken or item.taken, {})
         key = item.result.target.key
         if key in slot:
-            raise ImportInputError(item.file, f"{item.result.target.name!r} was assessed at "
-                                              f"{taken or item.taken} in {slot[key].file} "
-                                              "too; import one of them")
+            raise ImportInputError(
+                item.file,
+                f"{item.result.target.name!r} was assessed at "
+                f"{taken or item.taken} in {slot[key].file} "
+                "too; import one of them",
+            )
         slot[key] = item
     snapshots = []
     for taken in sorted(by_time):
@@ -247,9 +280,13 @@ def build_snapshots(target_list: TargetList, imported: Sequence[ImportedResult],
             if found is not None:
                 results.append(found.result)
             else:
-                results.append(facts.TargetResult(
-                    target=target.ref(), state=facts.STATE_OK,
-                    recorded=facts.Recorded(grade=None, source=NOT_IN_IMPORT)))
+                results.append(
+                    facts.TargetResult(
+                        target=target.ref(),
+                        state=facts.STATE_OK,
+                        recorded=facts.Recorded(grade=None, source=NOT_IN_IMPORT),
+                    )
+                )
         files = sorted({item.file.name for item in slot.values()})
         versions = {"schema": str(facts.SCHEMA_VERSION), "source": tool}
         first = next(iter(slot.values())).result.imported
@@ -257,10 +294,17 @@ def build_snapshots(target_list: TargetList, imported: Sequence[ImportedResult],
             versions["source_version"] = first.tool_version
             if first.rating_version:
                 versions["source_rating"] = first.rating_version
-        snapshots.append(facts.Snapshot(
-            list_slug=target_list.slug, title=target_list.title, taken=taken, kind=KIND,
-            results=tuple(results), versions=versions,
-            note=f"imported from {tool}: {', '.join(files)}"))
+        snapshots.append(
+            facts.Snapshot(
+                list_slug=target_list.slug,
+                title=target_list.title,
+                taken=taken,
+                kind=KIND,
+                results=tuple(results),
+                versions=versions,
+                note=f"imported from {tool}: {', '.join(files)}",
+            )
+        )
     return snapshots
 
 
@@ -271,8 +315,11 @@ def write_snapshots(history_root: Path, snapshots: Iterable[facts.Snapshot]) -> 
     for snapshot in snapshots:
         path = history.path_for(snapshot)
         if path.exists():
-            raise ImportInputError(path, f"a snapshot taken at {snapshot.taken} already "
-                                         f"exists ({snapshot_stem(snapshot.taken)}.json): this "
-                                         "assessment was imported before; nothing was written")
+            raise ImportInputError(
+                path,
+                f"a snapshot taken at {snapshot.taken} already "
+                f"exists ({snapshot_stem(snapshot.taken)}.json): this "
+                "assessment was imported before; nothing was written",
+            )
     # A write that still fails (disk full, a run writing the list) raises SnapshotError.
     return [history.write(snapshot) for snapshot in snapshots]

@@ -18,8 +18,12 @@ from ..grade import Grade
 from ..rules import rule_set_id
 
 # Findings SSL Labs judges from its client simulation, not from the suites accepted.
-_NEGOTIATED = {"no-fs": "Forward Secrecy", "no-aead": "AEAD suites",
-               "rc4-modern": "RC4 with modern browsers", "3des": "3DES"}
+_NEGOTIATED = {
+    "no-fs": "Forward Secrecy",
+    "no-aead": "AEAD suites",
+    "rc4-modern": "RC4 with modern browsers",
+    "3des": "3DES",
+}
 
 
 @dataclass(frozen=True)
@@ -53,22 +57,31 @@ def difference(result: TargetResult, grade: Grade | None) -> Difference | None:
     if theirs == ours:
         return None
     causes: list[str] = []
-    negotiated = [label for rid, label in _NEGOTIATED.items()
-                  if any(c.rule == rid for c in grade.caps)]
+    negotiated = [
+        label for rid, label in _NEGOTIATED.items() if any(c.rule == rid for c in grade.caps)
+    ]
     if negotiated:
-        causes.append(f"{', '.join(negotiated)}: {imported.tool} judges what its reference "
-                      "browsers negotiate, we judge what the server accepts")
+        causes.append(
+            f"{', '.join(negotiated)}: {imported.tool} judges what its reference "
+            "browsers negotiate, we judge what the server accepts"
+        )
     if theirs == "A+" and ours == "A" and grade.note.startswith("A+ not confirmed"):
-        causes.append(grade.note.replace("A+ not confirmed", "A+ not confirmed here") +
-                      " in the import")
+        causes.append(
+            grade.note.replace("A+ not confirmed", "A+ not confirmed here") + " in the import"
+        )
     if theirs in ("T", "F") and ours not in ("T", "M", "F"):
-        causes.append(f"{imported.tool} checks what we have no finding for (revocation by "
-                      "CRL/OCSP, distrusted CAs, HPKP)")
+        causes.append(
+            f"{imported.tool} checks what we have no finding for (revocation by "
+            "CRL/OCSP, distrusted CAs, HPKP)"
+        )
     if imported.rating_version and not causes:
-        causes.append(f"{imported.tool} applied its criteria {imported.rating_version}; we "
-                      f"apply the rules of {grade.rules}")
-    return Difference(source=imported.tool, source_grade=theirs, our_grade=ours,
-                      cause="; ".join(causes))
+        causes.append(
+            f"{imported.tool} applied its criteria {imported.rating_version}; we "
+            f"apply the rules of {grade.rules}"
+        )
+    return Difference(
+        source=imported.tool, source_grade=theirs, our_grade=ours, cause="; ".join(causes)
+    )
 
 
 def said(result: TargetResult, grade: Grade | None) -> list[str]:

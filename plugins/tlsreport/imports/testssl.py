@@ -41,10 +41,22 @@ from .common import (
 )
 
 TOOL = "testssl.sh"
-_PROTOCOL_IDS = {"SSLv2": "SSLv2", "SSLv3": "SSLv3", "TLS1": "TLSv1.0", "TLS1_1": "TLSv1.1",
-                 "TLS1_2": "TLSv1.2", "TLS1_3": "TLSv1.3"}
-_CIPHER_PROTOCOLS = {"ssl2": "SSLv2", "ssl3": "SSLv3", "tls1": "TLSv1.0", "tls1_1": "TLSv1.1",
-                     "tls1_2": "TLSv1.2", "tls1_3": "TLSv1.3"}
+_PROTOCOL_IDS = {
+    "SSLv2": "SSLv2",
+    "SSLv3": "SSLv3",
+    "TLS1": "TLSv1.0",
+    "TLS1_1": "TLSv1.1",
+    "TLS1_2": "TLSv1.2",
+    "TLS1_3": "TLSv1.3",
+}
+_CIPHER_PROTOCOLS = {
+    "ssl2": "SSLv2",
+    "ssl3": "SSLv3",
+    "tls1": "TLSv1.0",
+    "tls1_1": "TLSv1.1",
+    "tls1_2": "TLSv1.2",
+    "tls1_3": "TLSv1.3",
+}
 _CIPHER_ID = re.compile(r"^cipher-(ssl2|ssl3|tls1|tls1_1|tls1_2|tls1_3)_x[0-9a-f]+$")
 _CERT_SUFFIX = re.compile(r"\s*<cert#(\d+)>$")
 _KX_BITS = re.compile(r"\s(?:ECDH|DH|X25519|X448)\s+(\d+)\s")
@@ -63,8 +75,9 @@ class _Run:
     ciphers: list[tuple[str, str]] = field(default_factory=list)  # (protocol id, finding)
 
 
-def results_from_testssl(paths: Iterable[Path], target_list: TargetList, *,
-                         taken: str | None = None) -> list[ImportedResult]:
+def results_from_testssl(
+    paths: Iterable[Path], target_list: TargetList, *, taken: str | None = None
+) -> list[ImportedResult]:
     """Every host:port tested in ``paths``; ``taken`` is required for flat files."""
     out: list[ImportedResult] = []
     for path in paths:
@@ -73,40 +86,63 @@ def results_from_testssl(paths: Iterable[Path], target_list: TargetList, *,
         try:
             runs, when, version = _runs(data, path)
         except (AttributeError, TypeError, KeyError, IndexError) as exc:
-            raise ImportInputError(path, f"unexpected content ({type(exc).__name__}: {exc}) — "
-                                         "not testssl.sh JSON as it writes it") from None
+            raise ImportInputError(
+                path,
+                f"unexpected content ({type(exc).__name__}: {exc}) — "
+                "not testssl.sh JSON as it writes it",
+            ) from None
         if when is None:
             if taken is None:
-                raise ImportInputError(path, "a --jsonfile (flat) file records no start "
-                                             "time: give --taken YYYY-MM-DDTHH:MM:SSZ (when "
-                                             "testssl.sh ran), or import its "
-                                             "--jsonfile-pretty output")
+                raise ImportInputError(
+                    path,
+                    "a --jsonfile (flat) file records no start "
+                    "time: give --taken YYYY-MM-DDTHH:MM:SSZ (when "
+                    "testssl.sh ran), or import its "
+                    "--jsonfile-pretty output",
+                )
             when = check_taken(taken, path, "--taken")
         for run in runs:
-            target = match_target(target_list, run.host or run.address, run.port, path,
-                                  run.where)
+            target = match_target(target_list, run.host or run.address, run.port, path, run.where)
             found, grade, spec = _facts(run, target.host, target.service)
             imported = facts.Imported(
-                tool=TOOL, tool_version=version, rating_version=spec, source_grade=grade,
-                assessed=when, file=path.name, endpoint=run.address)
-            result = facts.TargetResult(target=target.ref(), state=facts.STATE_OK,
-                                        facts=found, imported=imported)
+                tool=TOOL,
+                tool_version=version,
+                rating_version=spec,
+                source_grade=grade,
+                assessed=when,
+                file=path.name,
+                endpoint=run.address,
+            )
+            result = facts.TargetResult(
+                target=target.ref(), state=facts.STATE_OK, facts=found, imported=imported
+            )
             out.append(ImportedResult(taken=when, result=result, file=path))
     return out
 
 
 def _entry_list(entries: Any, path: Path, where: str) -> list[dict[str, Any]]:
     if not isinstance(entries, list) or not all(
-            isinstance(e, dict) and "id" in e and "finding" in e for e in entries):
-        hint = (" (it looks like an SSL Labs assessment: use `import ssllabs`)"
-                if isinstance(entries, dict) and "endpoints" in entries else "")
-        raise ImportInputError(path, "not testssl.sh JSON (expected the output of --jsonfile "
-                                     f"or --jsonfile-pretty){hint}", where or "$")
+        isinstance(e, dict) and "id" in e and "finding" in e for e in entries
+    ):
+        hint = (
+            " (it looks like an SSL Labs assessment: use `import ssllabs`)"
+            if isinstance(entries, dict) and "endpoints" in entries
+            else ""
+        )
+        raise ImportInputError(
+            path,
+            f"not testssl.sh JSON (expected the output of --jsonfile or --jsonfile-pretty){hint}",
+            where or "$",
+        )
     for i, e in enumerate(entries):
         if e.get("id") == "scanProblem":
-            raise ImportInputError(path, f"testssl.sh reported a scan problem: "
-                                         f"{e.get('finding')!s} — the run did not complete; "
-                                         "nothing to import", f"{where}[{i}]")
+            raise ImportInputError(
+                path,
+                f"testssl.sh reported a scan problem: "
+                f"{e.get('finding')!s} — the run did not complete; "
+                "nothing to import",
+                f"{where}[{i}]",
+            )
 
     return entries
 
@@ -119,13 +155,15 @@ def _runs(data: Any, path: Path) -> tuple[list[_Run], str | None, str]:
         try:
             when = taken_from_epoch(int(start)) if start is not None else None
         except (TypeError, ValueError):
-            raise ImportInputError(path, f"startTime {start!r} is not a Unix time",
-                                   "startTime") from None
+            raise ImportInputError(
+                path, f"startTime {start!r} is not a Unix time", "startTime"
+            ) from None
         version = str(data.get("version") or "").split(" ")[0]
         results = data.get("scanResult")
         if not isinstance(results, list) or not results:
-            raise ImportInputError(path, "no scan results (testssl.sh ended before "
-                                         "testing anything?)", "scanResult")
+            raise ImportInputError(
+                path, "no scan results (testssl.sh ended before testing anything?)", "scanResult"
+            )
         runs = []
         loose: list[dict[str, Any]] = []  # findings before a host's sections (warnings)
         for i, sr in enumerate(results):
@@ -136,16 +174,21 @@ def _runs(data: Any, path: Path) -> tuple[list[_Run], str | None, str]:
                 _entry_list([sr], path, "scanResult")
                 loose.append(sr)
                 continue
-            run = _Run(host=str(sr.get("targetHost") or ""), address=str(sr.get("ip") or ""),
-                       port=_port(sr.get("port"), path, f"{where}.port"), where=where)
+            run = _Run(
+                host=str(sr.get("targetHost") or ""),
+                address=str(sr.get("ip") or ""),
+                port=_port(sr.get("port"), path, f"{where}.port"),
+                where=where,
+            )
             for section, entries in sr.items():
                 if isinstance(entries, list):
                     for e in _entry_list(entries, path, f"{where}.{section}"):
                         _add(run, e)
             runs.append(run)
         if not runs:
-            raise ImportInputError(path, "no host was tested (testssl.sh ended before "
-                                         "testing anything?)", "scanResult")
+            raise ImportInputError(
+                path, "no host was tested (testssl.sh ended before testing anything?)", "scanResult"
+            )
         for run in runs:
             for e in loose:
                 _add(run, e)
@@ -159,8 +202,11 @@ def _runs(data: Any, path: Path) -> tuple[list[_Run], str | None, str]:
         endpoint = by_endpoint.get(key)
         if endpoint is None:
             endpoint = by_endpoint[key] = _Run(
-                host=host if address else "", address=address or host,
-                port=_port(e.get("port"), path, f"[{i}].port"), where=f"[{i}]")
+                host=host if address else "",
+                address=address or host,
+                port=_port(e.get("port"), path, f"[{i}].port"),
+                where=f"[{i}]",
+            )
         _add(endpoint, e)
     return list(by_endpoint.values()), None, ""
 
@@ -188,7 +234,7 @@ def _add(run: _Run, entry: dict[str, Any]) -> None:
 
 
 def _state(finding: str | None) -> bool | None:
-    """"not vulnerable" -> False, "VULNERABLE" -> True, anything else -> not tested."""
+    """ "not vulnerable" -> False, "VULNERABLE" -> True, anything else -> not tested."""
     if finding is None:
         return None
     text = finding.lower()
@@ -224,8 +270,9 @@ def _protocols(run: _Run) -> tuple[dict[str, tuple[facts.CipherSuite, ...]], dic
         text = (finding or "").lower()
         # "not offered", "TLSv1.1 is not offered, and downgraded to a weaker protocol",
         # "offered (deprecated)", "offered with final"; anything else was not tested.
-        offered[key] = (False if "not offered" in text else
-                        True if text.startswith("offered") else None)
+        offered[key] = (
+            False if "not offered" in text else True if text.startswith("offered") else None
+        )
     suites: dict[str, list[facts.CipherSuite]] = {}
     for proto, finding in run.ciphers:
         suite = _cipher(finding)
@@ -241,8 +288,9 @@ def _protocols(run: _Run) -> tuple[dict[str, tuple[facts.CipherSuite, ...]], dic
         elif state and key == "SSLv2":
             protocols[key] = (suite_from_iana("SSL_CK_RC4_128_WITH_MD5", bits=128),)
         elif state:
-            errors[f"ciphers {key}"] = ("testssl.sh found the protocol offered but listed no "
-                                        "suites for it (run it with -E)")
+            errors[f"ciphers {key}"] = (
+                "testssl.sh found the protocol offered but listed no suites for it (run it with -E)"
+            )
         else:
             errors[f"protocol {key}"] = f"testssl.sh: {run.findings.get(_ident(key)) or 'not run'}"
     return protocols, errors
@@ -261,23 +309,32 @@ def _certificate(run: _Run, host: str) -> facts.CertificateFacts | None:
             return None
         key = (f.get("cert_keySize") or "").split()
         leaf = facts.Certificate(
-            subject=f.get("cert_commonName", ""), issuer=f.get("cert_caIssuers", ""),
+            subject=f.get("cert_commonName", ""),
+            issuer=f.get("cert_caIssuers", ""),
             sans=tuple(f.get("cert_subjectAltName", "").split()),
             signature_hash=signature_hash(f.get("cert_signatureAlgorithm")),
             key_type=key[0] if key else "",
-            key_bits=int(key[1]) if len(key) > 1 and key[1].isdigit() else 0)
+            key_bits=int(key[1]) if len(key) > 1 and key[1].isdigit() else 0,
+        )
     try:
         count = int(f.get("certs_countServer") or 1)
     except ValueError:
         count = 1
     # testssl.sh 3.0 does not describe the other certificates it received: kept, unknown.
-    others = tuple(facts.Certificate(subject=f"(certificate {i + 1} as sent; not described "
-                                             "by testssl.sh)", issuer="")
-                   for i in range(1, count))
+    others = tuple(
+        facts.Certificate(
+            subject=f"(certificate {i + 1} as sent; not described by testssl.sh)", issuer=""
+        )
+        for i in range(1, count)
+    )
     trust_text = (f.get("cert_trust") or "").lower()
-    matches: bool | None = (True if trust_text.startswith("ok") else
-                            False if "mismatch" in trust_text or "does not match" in trust_text
-                            else None)
+    matches: bool | None = (
+        True
+        if trust_text.startswith("ok")
+        else False
+        if "mismatch" in trust_text or "does not match" in trust_text
+        else None
+    )
     chain_text = (f.get("cert_chain_of_trust") or "").lower()
     trusted = chain_text.startswith("passed")
     expiry = (f.get("cert_expirationStatus") or "").lower()
@@ -293,14 +350,28 @@ def _certificate(run: _Run, host: str) -> facts.CertificateFacts | None:
     elif chain_text and not trusted:
         problem = "untrusted"
     stapling = (f.get("OCSP_stapling") or "").lower()
-    stapled = (False if stapling.startswith("not offered") else
-               True if stapling.startswith("offered") else None)
+    stapled = (
+        False
+        if stapling.startswith("not offered")
+        else True
+        if stapling.startswith("offered")
+        else None
+    )
     return facts.CertificateFacts(
         chain=(leaf, *others),
-        trust=(facts.TrustResult(store="testssl.sh", trusted=trusted,
-                                 error=None if trusted else f.get("cert_chain_of_trust")),),
-        hostname=host, hostname_matches=matches, problem=problem,
-        ocsp_stapled=stapled, ocsp_status="GOOD" if stapled else None)
+        trust=(
+            facts.TrustResult(
+                store="testssl.sh",
+                trusted=trusted,
+                error=None if trusted else f.get("cert_chain_of_trust"),
+            ),
+        ),
+        hostname=host,
+        hostname_matches=matches,
+        problem=problem,
+        ocsp_stapled=stapled,
+        ocsp_status="GOOD" if stapled else None,
+    )
 
 
 def _hsts(run: _Run) -> facts.Hsts | None:
@@ -313,10 +384,13 @@ def _hsts(run: _Run) -> facts.Hsts | None:
         return None
     m = re.search(r"=\s*(\d+)\s*seconds", f["HSTS_time"]) or re.search(r"(\d+)", f["HSTS_time"])
     max_age = int(m.group(1)) if m else None
-    return facts.Hsts(present=True, max_age=max_age,
-                      include_subdomains="only for this domain" not in (
-                          f.get("HSTS_subdomains") or "only for this domain").lower(),
-                      preload="not" not in (f.get("HSTS_preload") or "not").lower())
+    return facts.Hsts(
+        present=True,
+        max_age=max_age,
+        include_subdomains="only for this domain"
+        not in (f.get("HSTS_subdomains") or "only for this domain").lower(),
+        preload="not" not in (f.get("HSTS_preload") or "not").lower(),
+    )
 
 
 def _robot(finding: str | None) -> str | None:
@@ -332,21 +406,31 @@ def _robot(finding: str | None) -> str | None:
     return None
 
 
-def _facts(run: _Run, host: str, service: str
-           ) -> tuple[facts.Facts, str | None, str | None]:
+def _facts(run: _Run, host: str, service: str) -> tuple[facts.Facts, str | None, str | None]:
     f = run.findings
     protocols, errors = _protocols(run)
     secure = (f.get("secure_renego") or "").lower()
-    secure_state = (True if secure.startswith("supported") else
-                    False if secure.startswith("not supported") or "vulnerable" in secure
-                    else None)
+    secure_state = (
+        True
+        if secure.startswith("supported")
+        else False
+        if secure.startswith("not supported") or "vulnerable" in secure
+        else None
+    )
     client = _state(f.get("secure_client_renego"))
-    renegotiation = facts.Renegotiation(secure=secure_state, client_initiated=client) if (
-        secure_state is not None or client is not None) else None
+    renegotiation = (
+        facts.Renegotiation(secure=secure_state, client_initiated=client)
+        if (secure_state is not None or client is not None)
+        else None
+    )
     fallback_text = (f.get("fallback_SCSV") or "").lower()
-    fallback = (True if fallback_text.startswith("supported") or "prevention supported"
-                in fallback_text else False if fallback_text.startswith("not supported")
-                or "vulnerable" in fallback_text else None)
+    fallback = (
+        True
+        if fallback_text.startswith("supported") or "prevention supported" in fallback_text
+        else False
+        if fallback_text.startswith("not supported") or "vulnerable" in fallback_text
+        else None
+    )
     other: dict[str, bool] = {}
     ticketbleed = _state(f.get("ticketbleed"))
     if ticketbleed is not None:
@@ -366,8 +450,9 @@ def _facts(run: _Run, host: str, service: str
         ccs_injection=_state(f.get("CCS")),
         robot=_robot(f.get("ROBOT")),
         hsts=hsts,
-        http_error=None if hsts is not None or not web else
-        "testssl.sh did not read the HTTP headers (run it with -h)",
+        http_error=None
+        if hsts is not None or not web
+        else "testssl.sh did not read the HTTP headers (run it with -h)",
         ip=run.address or None,
         highest_version=highest_version(protocols),
         errors=errors,

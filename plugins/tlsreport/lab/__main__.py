@@ -40,8 +40,10 @@ def _load_state(directory: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text())
     except FileNotFoundError:
-        raise LabError(f"{path}: no lab recorded here (start one with "
-                       f"`python -m tlsreport.lab start --dir {directory}`)") from None
+        raise LabError(
+            f"{path}: no lab recorded here (start one with "
+            f"`python -m tlsreport.lab start --dir {directory}`)"
+        ) from None
     except json.JSONDecodeError as exc:
         raise LabError(f"{path}, line {exc.lineno}: not valid JSON: {exc.msg}") from None
 
@@ -55,8 +57,10 @@ def _print_targets(state: dict[str, Any], out: TextIO | None = None) -> None:
     targets = [LabTarget(**t) for t in state.get("targets", [])]
     width = max((len(t.profile) for t in targets), default=7)
     for t in targets:
-        print(f"{t.profile:<{width}}  {t.host}:{t.port} ({t.address})  {t.service:<5}  "
-              f"{t.weakness}", file=out)
+        print(
+            f"{t.profile:<{width}}  {t.host}:{t.port} ({t.address})  {t.service:<5}  {t.weakness}",
+            file=out,
+        )
     print(f"CA file: {state['ca_file']}", file=out)
     print(f"target list: {Path(state['directory']) / TOML}", file=out)
 
@@ -83,8 +87,12 @@ def _write_state(directory: Path, state: dict[str, Any]) -> None:
     _remember_ports(directory, state["targets"])
 
 
-def start(directory: Path, hostile: bool = False, names: list[str] | None = None,
-          base_port: int | None = None) -> int:
+def start(
+    directory: Path,
+    hostile: bool = False,
+    names: list[str] | None = None,
+    base_port: int | None = None,
+) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     running: dict[str, Any] | None = None
     if (directory / STATE).exists():
@@ -92,9 +100,11 @@ def start(directory: Path, hostile: bool = False, names: list[str] | None = None
         if any(is_alive(r) for r in _records(state)):
             running = state
     if running is not None and not names:
-        raise LabError(f"{directory}: a lab is already running here; stop it first "
-                       f"(python -m tlsreport.lab stop --dir {directory}), or name the "
-                       "profiles to start beside it")
+        raise LabError(
+            f"{directory}: a lab is already running here; stop it first "
+            f"(python -m tlsreport.lab stop --dir {directory}), or name the "
+            "profiles to start beside it"
+        )
     if running is not None:
         return _start_beside(directory, running, names or [], base_port)
     ports = {} if base_port is not None else _remembered_ports(directory)
@@ -111,25 +121,28 @@ def start(directory: Path, hostile: bool = False, names: list[str] | None = None
     return 0
 
 
-def _start_beside(directory: Path, state: dict[str, Any], names: list[str],
-                  base_port: int | None) -> int:
+def _start_beside(
+    directory: Path, state: dict[str, Any], names: list[str], base_port: int | None
+) -> int:
     """Start the named servers beside a running lab: same certificates, same ports."""
     alive = {r.profile for r in _records(state) if is_alive(r)}
     already = [n for n in names if n in alive]
     if already:
-        raise LabError(f"{directory}: {', '.join(already)} already running; stop it first "
-                       f"(python -m tlsreport.lab stop {' '.join(already)} --dir {directory})")
+        raise LabError(
+            f"{directory}: {', '.join(already)} already running; stop it first "
+            f"(python -m tlsreport.lab stop {' '.join(already)} --dir {directory})"
+        )
     known = {t["profile"]: t["port"] for t in state["targets"]}
     ports = {**({} if base_port is not None else _remembered_ports(directory)), **known}
-    lab = Lab(directory, names, detached=True, base_port=base_port, ports=ports,
-              reuse_pki=True)
+    lab = Lab(directory, names, detached=True, base_port=base_port, ports=ports, reuse_pki=True)
     lab.start()
     try:
         started = lab.state()
         state["targets"] = [t for t in state["targets"] if t["profile"] not in names]
         state["targets"] += started["targets"]
-        state["processes"] = [p for p in state["processes"]
-                              if p["profile"] not in names] + started["processes"]
+        state["processes"] = [p for p in state["processes"] if p["profile"] not in names] + started[
+            "processes"
+        ]
         _write_state(directory, state)
     except BaseException:
         lab.stop()
@@ -148,8 +161,10 @@ def stop(directory: Path, names: list[str] | None = None) -> int:
     if names:
         unknown = [n for n in names if n not in {r.profile for r in records}]
         if unknown:
-            raise LabError(f"{directory}: {', '.join(unknown)} not started in this lab "
-                           f"(started: {', '.join(r.profile for r in records) or 'none'})")
+            raise LabError(
+                f"{directory}: {', '.join(unknown)} not started in this lab "
+                f"(started: {', '.join(r.profile for r in records) or 'none'})"
+            )
         records = [r for r in records if r.profile in names]
     left = stop_processes(records)
     if left:
@@ -170,24 +185,43 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tlsreport.lab",
         description="Real weak TLS servers on 127.0.0.1 to scan and blog about. Ports are "
-                    "kept from one start to the next (DIR/ports.json).")
+        "kept from one start to the next (DIR/ports.json).",
+    )
     parser.add_argument("command", choices=("start", "stop", "targets"))
-    parser.add_argument("profiles", nargs="*", metavar="PROFILE",
-                        help="start or stop only these servers (default: all); "
-                             f"known: {', '.join(ALL_PROFILES)}")
-    parser.add_argument("--dir", type=Path, default=Path(".lab"),
-                        help="where the lab keeps its certificates, logs and state")
-    parser.add_argument("--base-port", type=int, default=None, metavar="N",
-                        help="fixed ports: N + the profile's place in the list above")
-    parser.add_argument("--hostile", action="store_true",
-                        help="start the hostile servers (resets, garbage, drip, markup in "
-                             "certificates, ...) instead of the weakness profiles")
+    parser.add_argument(
+        "profiles",
+        nargs="*",
+        metavar="PROFILE",
+        help=f"start or stop only these servers (default: all); known: {', '.join(ALL_PROFILES)}",
+    )
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=Path(".lab"),
+        help="where the lab keeps its certificates, logs and state",
+    )
+    parser.add_argument(
+        "--base-port",
+        type=int,
+        default=None,
+        metavar="N",
+        help="fixed ports: N + the profile's place in the list above",
+    )
+    parser.add_argument(
+        "--hostile",
+        action="store_true",
+        help="start the hostile servers (resets, garbage, drip, markup in "
+        "certificates, ...) instead of the weakness profiles",
+    )
     args = parser.parse_args(argv)
     directory = args.dir.resolve()
     unknown = [n for n in args.profiles if n not in ALL_PROFILES]
     if unknown:
-        print(f"error: unknown lab profile {', '.join(map(repr, unknown))}; known: "
-              f"{', '.join(ALL_PROFILES)}", file=sys.stderr)
+        print(
+            f"error: unknown lab profile {', '.join(map(repr, unknown))}; known: "
+            f"{', '.join(ALL_PROFILES)}",
+            file=sys.stderr,
+        )
         return 2
     try:
         if args.command == "start":

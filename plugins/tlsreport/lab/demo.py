@@ -40,8 +40,9 @@ def demo_post(*, slug: str, taken: str, count: int) -> str:
     """The demo post's Markdown for a scan taken at ``taken`` (pure)."""
     template = string.Template(POST_TEMPLATE.read_text(encoding="utf-8"))
     when = parse_taken(taken, strict=True)
-    return template.substitute(slug=slug, taken=taken, count=count,
-                               date=when.strftime("%Y-%m-%d %H:%M") + "Z")
+    return template.substitute(
+        slug=slug, taken=taken, count=count, date=when.strftime("%Y-%m-%d %H:%M") + "Z"
+    )
 
 
 def _copy_tree(src: Path, dst: Path) -> None:
@@ -70,18 +71,21 @@ def prepare(directory: Path, site: dict[str, Any], content: Path) -> dict[str, P
     return paths
 
 
-def scan_lab(paths: dict[str, Path], *, say: Callable[[str], None] = print,
-             network_timeout: float = 2.0) -> Path:
+def scan_lab(
+    paths: dict[str, Path], *, say: Callable[[str], None] = print, network_timeout: float = 2.0
+) -> Path:
     """Start the lab, write its target list, scan it into the demo history, stop the lab."""
 
     with Lab(paths["lab"]) as lab:
         say(f"lab: {len(lab.targets)} servers on 127.0.0.1")
-        toml = lab.write_targets_toml(paths["targets"] / f"{DEMO_SLUG}.toml",
-                                      title=DEMO_TITLE, slug=DEMO_SLUG)
+        toml = lab.write_targets_toml(
+            paths["targets"] / f"{DEMO_SLUG}.toml", title=DEMO_TITLE, slug=DEMO_SLUG
+        )
         target_list = load_target_list(toml)
         say(f"scanning {len(target_list.targets)} targets with sslyze …")
-        snapshot, raw = scan_list(target_list, network_timeout=network_timeout,
-                                  target_timeout=60.0, overall_timeout=300.0)
+        snapshot, raw = scan_list(
+            target_list, network_timeout=network_timeout, target_timeout=60.0, overall_timeout=300.0
+        )
     written = History(paths["history"]).write(snapshot, raw)
     say(f"snapshot: {written}")
     return written
@@ -102,10 +106,15 @@ def build_site(settings_file: Path, paths: dict[str, Path], output: Path) -> Non
     Pelican(read_settings(str(settings_file), override=override)).run()
 
 
-def run(directory: Path, content: Path, output: Path, settings_file: Path,
-        *, say: Callable[[str], None] = print) -> Path:
+def run(
+    directory: Path,
+    content: Path,
+    output: Path,
+    settings_file: Path,
+    *,
+    say: Callable[[str], None] = print,
+) -> Path:
     """The whole demo; returns the built demo post's path."""
-
 
     site = read_settings(str(settings_file))
     paths = prepare(directory, site, content)
@@ -125,18 +134,33 @@ def run(directory: Path, content: Path, output: Path, settings_file: Path,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tlsreport.demo", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dir", type=Path, default=Path(".demo"),
-                        help="where the demo keeps its lab, lists, history and content")
-    parser.add_argument("--content", type=Path, default=Path("content"),
-                        help="the site's content folder (copied, never written)")
+    parser = argparse.ArgumentParser(
+        prog="python -m tlsreport.demo",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=Path(".demo"),
+        help="where the demo keeps its lab, lists, history and content",
+    )
+    parser.add_argument(
+        "--content",
+        type=Path,
+        default=Path("content"),
+        help="the site's content folder (copied, never written)",
+    )
     parser.add_argument("--output", type=Path, default=Path("output"))
     parser.add_argument("--settings", type=Path, default=Path("pelican.conf.py"))
     args = parser.parse_args(argv)
     try:
-        page = run(args.dir.resolve(), args.content.resolve(), args.output.resolve(),
-                   args.settings.resolve())
+        page = run(
+            args.dir.resolve(),
+            args.content.resolve(),
+            args.output.resolve(),
+            args.settings.resolve(),
+        )
     except Exception as exc:  # the message names what failed; no traceback for a demo
         print(f"demo failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

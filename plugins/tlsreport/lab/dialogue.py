@@ -22,13 +22,17 @@ MAX_LINE = 4096
 
 def http_response(profile: str) -> bytes:
     """The one answer every lab HTTPS server gives, whatever was asked."""
-    body = (f"<!doctype html><title>tlsreport lab: {profile}</title>"
-            f"<p>tlsreport lab server, profile {profile}.</p>\n").encode()
-    head = ("HTTP/1.1 200 OK\r\n"
-            "Content-Type: text/html; charset=utf-8\r\n"
-            f"Content-Length: {len(body)}\r\n"
-            f"{HSTS_HEADER}\r\n"
-            "Connection: close\r\n\r\n")
+    body = (
+        f"<!doctype html><title>tlsreport lab: {profile}</title>"
+        f"<p>tlsreport lab server, profile {profile}.</p>\n"
+    ).encode()
+    head = (
+        "HTTP/1.1 200 OK\r\n"
+        "Content-Type: text/html; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        f"{HSTS_HEADER}\r\n"
+        "Connection: close\r\n\r\n"
+    )
     return head.encode("ascii") + body
 
 
@@ -44,18 +48,25 @@ def hostile_http_response(profile: str) -> bytes:
     from .profiles import HOSTILE_ATTRIBUTE, HOSTILE_SCRIPT
 
     if profile == "hsts-repeated":
-        values = ["max-age=31536000", "max-age=0", f"max-age={HOSTILE_SCRIPT}",
-                  "max-age=15768000; includeSubDomains; preload"]
-        headers = "".join(f"Strict-Transport-Security: {values[i % len(values)]}\r\n"
-                          for i in range(HSTS_REPEATS))
+        values = [
+            "max-age=31536000",
+            "max-age=0",
+            f"max-age={HOSTILE_SCRIPT}",
+            "max-age=15768000; includeSubDomains; preload",
+        ]
+        headers = "".join(
+            f"Strict-Transport-Security: {values[i % len(values)]}\r\n" for i in range(HSTS_REPEATS)
+        )
     elif profile == "hsts-huge":
         filler = (HOSTILE_ATTRIBUTE + HOSTILE_SCRIPT) * (HSTS_HUGE_BYTES // 60)
         headers = f"Strict-Transport-Security: max-age=31536000; {filler}\r\n"
     else:
         raise ValueError(f"no hostile HTTP answer for profile {profile!r}")
     body = b"<!doctype html><title>hostile</title>\n"
-    head = ("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
-            f"Content-Length: {len(body)}\r\n{headers}Connection: close\r\n\r\n")
+    head = (
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\n{headers}Connection: close\r\n\r\n"
+    )
     return head.encode("ascii") + body
 
 
@@ -134,8 +145,9 @@ def pop3_reply(line: str, tls: bool) -> Reply:
     verb = words[0].upper() if words else ""
     if verb == "CAPA":
         caps = ["USER"] + ([] if tls else ["STLS"])
-        return Reply("+OK Capability list follows\r\n" + "".join(f"{c}\r\n" for c in caps)
-                     + ".\r\n")
+        return Reply(
+            "+OK Capability list follows\r\n" + "".join(f"{c}\r\n" for c in caps) + ".\r\n"
+        )
     if verb == "STLS" and not tls:
         return Reply("+OK Begin TLS negotiation\r\n", start_tls=True)
     if verb == "NOOP":
@@ -162,9 +174,13 @@ def refusal(service: str) -> str:
     return "-ERR STLS unavailable\r\n"
 
 
-def run_mail_session(sock: socket.socket, service: str, host: str,
-                     start_tls: Callable[[socket.socket], socket.socket],
-                     refuse_starttls: bool = False) -> None:
+def run_mail_session(
+    sock: socket.socket,
+    service: str,
+    host: str,
+    start_tls: Callable[[socket.socket], socket.socket],
+    refuse_starttls: bool = False,
+) -> None:
     """Serve one mail connection; ``start_tls`` wraps the socket (server side).
 
     ``refuse_starttls``: advertise STARTTLS but refuse it (the starttls-refused profile).

@@ -89,8 +89,11 @@ _IMPLICIT_TLS = ("smtps", "imaps", "pop3s")
 
 def missing_binaries() -> list[str]:
     """The server binaries this machine lacks (empty when the mail lab can start)."""
-    return [p for p in (POSTFIX, COURIERTCPD, COURIERTLS, IMAPLOGIN, IMAPD, POP3LOGIN, POP3D)
-            if not Path(p).exists()]
+    return [
+        p
+        for p in (POSTFIX, COURIERTCPD, COURIERTLS, IMAPLOGIN, IMAPD, POP3LOGIN, POP3D)
+        if not Path(p).exists()
+    ]
 
 
 @dataclass(frozen=True)
@@ -105,45 +108,74 @@ class MailCertificate:
 
 
 def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "tlsreport mail lab"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "tlsreport mail lab"),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
 
 
-def make_certificate(directory: Path, now: dt.datetime, *,
-                     host: str = MAIL_HOST) -> MailCertificate:
+def make_certificate(
+    directory: Path, now: dt.datetime, *, host: str = MAIL_HOST
+) -> MailCertificate:
     """A root CA and one leaf valid ``CERT_DAYS`` from ``now`` (passed in: no clock here)."""
     directory.mkdir(parents=True, exist_ok=True)
     root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     leaf_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     root_name = _name("tlsreport Mail Lab Root CA")
-    root = (x509.CertificateBuilder().subject_name(root_name).issuer_name(root_name)
-            .public_key(root_key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False,
-                                         key_encipherment=False, data_encipherment=False,
-                                         key_agreement=False, key_cert_sign=True,
-                                         crl_sign=True, encipher_only=False,
-                                         decipher_only=False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()),
-                           critical=False)
-            .sign(root_key, hashes.SHA256()))
-    leaf = (x509.CertificateBuilder().subject_name(_name(host)).issuer_name(root_name)
-            .public_key(leaf_key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(hours=1))
-            .not_valid_after(now + dt.timedelta(days=CERT_DAYS))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.DNSName(host), x509.DNSName(MTA_STS_HOST)]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
-                           critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                root_key.public_key()), critical=False)
-            .sign(root_key, hashes.SHA256()))
+    root = (
+        x509.CertificateBuilder()
+        .subject_name(root_name)
+        .issuer_name(root_name)
+        .public_key(root_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False
+        )
+        .sign(root_key, hashes.SHA256())
+    )
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(_name(host))
+        .issuer_name(root_name)
+        .public_key(leaf_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=CERT_DAYS))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(host), x509.DNSName(MTA_STS_HOST)]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
+            critical=False,
+        )
+        .sign(root_key, hashes.SHA256())
+    )
     pem = serialization.Encoding.PEM
-    key_pem = leaf_key.private_bytes(pem, serialization.PrivateFormat.TraditionalOpenSSL,
-                                     serialization.NoEncryption())
+    key_pem = leaf_key.private_bytes(
+        pem, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    )
     ca_file = directory / "ca.pem"
     ca_file.write_bytes(root.public_bytes(pem))
     chain_file = directory / "chain.pem"
@@ -154,8 +186,9 @@ def make_certificate(directory: Path, now: dt.datetime, *,
     combined = directory / "courier.pem"
     combined.write_bytes(key_pem + leaf.public_bytes(pem) + root.public_bytes(pem))
     combined.chmod(0o600)
-    return MailCertificate(ca_file, chain_file, key_file, combined,
-                           leaf.public_bytes(serialization.Encoding.DER))
+    return MailCertificate(
+        ca_file, chain_file, key_file, combined, leaf.public_bytes(serialization.Encoding.DER)
+    )
 
 
 def _free_port(address: str) -> int:
@@ -248,8 +281,11 @@ def postfix_master_cf(profile: str, address: str, ports: dict[str, int]) -> str:
         lines.append(f"{address}:{port} inet n - n - - smtpd")
         if service == "submission":
             if profile == "careful":
-                lines += ["  -o smtpd_tls_security_level=encrypt",
-                          "  -o smtpd_sasl_auth_enable=yes", "  -o smtpd_tls_auth_only=yes"]
+                lines += [
+                    "  -o smtpd_tls_security_level=encrypt",
+                    "  -o smtpd_sasl_auth_enable=yes",
+                    "  -o smtpd_tls_auth_only=yes",
+                ]
             else:
                 lines += ["  -o smtpd_sasl_auth_enable=yes", "  -o smtpd_tls_auth_only=no"]
         elif service == "smtps":
@@ -261,14 +297,16 @@ def postfix_master_cf(profile: str, address: str, ports: dict[str, int]) -> str:
 
 def _sasl_conf(root: Path) -> str:
     # AUTH is offered (mechanisms exist) but no account exists: the probe never logs in.
-    return ("pwcheck_method: auxprop\nauxprop_plugin: sasldb\nmech_list: PLAIN LOGIN\n"
-            f"sasldb_path: {root}/sasl/sasldb2\n")
+    return (
+        "pwcheck_method: auxprop\nauxprop_plugin: sasldb\nmech_list: PLAIN LOGIN\n"
+        f"sasldb_path: {root}/sasl/sasldb2\n"
+    )
 
 
 # --- Courier ---------------------------------------------------------------------------------
 
-def courier_env(profile: str, service: str, cert: MailCertificate, dh_file: Path
-                ) -> dict[str, str]:
+
+def courier_env(profile: str, service: str, cert: MailCertificate, dh_file: Path) -> dict[str, str]:
     """The environment one Courier server reads its settings from (as Debian's init scripts
     set it from /etc/courier/imapd, imapd-ssl, pop3d and pop3d-ssl)."""
     env = {
@@ -285,22 +323,26 @@ def courier_env(profile: str, service: str, cert: MailCertificate, dh_file: Path
         env["TLS_PRIORITY"] = "NORMAL:+VERS-TLS1.1:+VERS-TLS1.0"
     implicit = service in _IMPLICIT_TLS
     if service.startswith("imap"):
-        env.update({
-            "IMAP_CAPABILITY": "IMAP4rev1 UIDPLUS CHILDREN NAMESPACE IDLE"
-            + (" AUTH=PLAIN" if profile == "sloppy" else ""),
-            "IMAP_CAPABILITY_TLS": "IMAP4rev1 UIDPLUS CHILDREN NAMESPACE IDLE AUTH=PLAIN",
-            "IMAP_STARTTLS": "NO" if implicit else "YES",
-            "IMAP_TLS_REQUIRED": "1" if profile == "careful" and not implicit else "0",
-        })
+        env.update(
+            {
+                "IMAP_CAPABILITY": "IMAP4rev1 UIDPLUS CHILDREN NAMESPACE IDLE"
+                + (" AUTH=PLAIN" if profile == "sloppy" else ""),
+                "IMAP_CAPABILITY_TLS": "IMAP4rev1 UIDPLUS CHILDREN NAMESPACE IDLE AUTH=PLAIN",
+                "IMAP_STARTTLS": "NO" if implicit else "YES",
+                "IMAP_TLS_REQUIRED": "1" if profile == "careful" and not implicit else "0",
+            }
+        )
         if implicit:
             env["IMAP_TLS"] = "1"
     else:
-        env.update({
-            "POP3AUTH": "PLAIN LOGIN" if profile == "sloppy" else "",
-            "POP3AUTH_TLS": "PLAIN LOGIN",
-            "POP3_STARTTLS": "NO" if implicit else "YES",
-            "POP3_TLS_REQUIRED": "1" if profile == "careful" and not implicit else "0",
-        })
+        env.update(
+            {
+                "POP3AUTH": "PLAIN LOGIN" if profile == "sloppy" else "",
+                "POP3AUTH_TLS": "PLAIN LOGIN",
+                "POP3_STARTTLS": "NO" if implicit else "YES",
+                "POP3_TLS_REQUIRED": "1" if profile == "careful" and not implicit else "0",
+            }
+        )
         if implicit:
             env["POP3_TLS"] = "1"
     return env
@@ -310,23 +352,39 @@ def courier_command(service: str, address: str, port: int) -> list[str]:
     """couriertcpd in the foreground (no courierlogger), for one service."""
     login, server = (IMAPLOGIN, IMAPD) if service.startswith("imap") else (POP3LOGIN, POP3D)
     tls = [COURIERTLS, "-server", "-tcpd"] if service in _IMPLICIT_TLS else []
-    return [COURIERTCPD, f"-address={address}", "-nodnslookup", "-noidentlookup",
-            "-maxprocs=20", "-maxperip=20", str(port), *tls, login, server, "Maildir"]
+    return [
+        COURIERTCPD,
+        f"-address={address}",
+        "-nodnslookup",
+        "-noidentlookup",
+        "-maxprocs=20",
+        "-maxperip=20",
+        str(port),
+        *tls,
+        login,
+        server,
+        "Maildir",
+    ]
 
 
 # --- the mail lab ----------------------------------------------------------------------------
 
+
 class MailLab:
     """Postfix and Courier on loopback, per profile; a context manager like ``Lab``."""
 
-    def __init__(self, directory: Path, profiles: Iterable[str] = MAIL_PROFILES, *,
-                 now: dt.datetime | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        profiles: Iterable[str] = MAIL_PROFILES,
+        *,
+        now: dt.datetime | None = None,
+    ) -> None:
         self.directory = Path(directory)
         self.profiles = tuple(profiles)
         for name in self.profiles:
             if name not in MAIL_PROFILES:
-                raise LabError(f"unknown mail profile {name!r} (known: "
-                               f"{', '.join(MAIL_PROFILES)})")
+                raise LabError(f"unknown mail profile {name!r} (known: {', '.join(MAIL_PROFILES)})")
         self.now = now or dt.datetime.now(dt.UTC)
         self.state: Path | None = None
         self.targets: list[LabTarget] = []
@@ -339,8 +397,12 @@ class MailLab:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     @property
@@ -352,9 +414,11 @@ class MailLab:
     def start(self) -> None:
         missing = missing_binaries()
         if missing:
-            raise LabError(f"mail lab: missing {', '.join(missing)} — install the Debian "
-                           f"packages {' '.join(DEBIAN_PACKAGES)} (make test does: "
-                           "tests/debian-packages.txt)")
+            raise LabError(
+                f"mail lab: missing {', '.join(missing)} — install the Debian "
+                f"packages {' '.join(DEBIAN_PACKAGES)} (make test does: "
+                "tests/debian-packages.txt)"
+            )
         try:
             self._start()
         except BaseException:
@@ -372,19 +436,29 @@ class MailLab:
         write_dh_params(pki)
         for profile in self.profiles:
             postfix_address, courier_address = _ADDRESSES[profile]
-            ports = {s: _free_port(postfix_address if s in _POSTFIX_SERVICES
-                                   else courier_address) for s in _SERVICES[profile]}
-            self._start_postfix(profile, postfix_address,
-                                {s: p for s, p in ports.items() if s in _POSTFIX_SERVICES})
+            ports = {
+                s: _free_port(postfix_address if s in _POSTFIX_SERVICES else courier_address)
+                for s in _SERVICES[profile]
+            }
+            self._start_postfix(
+                profile, postfix_address, {s: p for s, p in ports.items() if s in _POSTFIX_SERVICES}
+            )
             for service, port in ports.items():
                 if service not in _POSTFIX_SERVICES:
                     self._start_courier(profile, service, courier_address, port, pki)
             for service, port in ports.items():
                 address = postfix_address if service in _POSTFIX_SERVICES else courier_address
-                self.targets.append(LabTarget(
-                    profile=f"mail-{profile}", name=f"Mail {profile} {service}",
-                    host=MAIL_HOST, port=port, service=service, address=address,
-                    weakness=f"{profile} mail server ({service})"))
+                self.targets.append(
+                    LabTarget(
+                        profile=f"mail-{profile}",
+                        name=f"Mail {profile} {service}",
+                        host=MAIL_HOST,
+                        port=port,
+                        service=service,
+                        address=address,
+                        weakness=f"{profile} mail server ({service})",
+                    )
+                )
         deadline = time.monotonic() + READY_TIMEOUT
         for target in self.targets:
             self._wait_ready(target, deadline)
@@ -396,29 +470,44 @@ class MailLab:
             (root / sub).mkdir(parents=True)
         postfix_user = pwd.getpwnam("postfix")
         os.chown(root / "data", postfix_user.pw_uid, postfix_user.pw_gid)
-        (root / "conf" / "main.cf").write_text(postfix_main_cf(
-            root, profile, self.certificate, self.state / "pki" / "dh1024.pem"))
+        (root / "conf" / "main.cf").write_text(
+            postfix_main_cf(root, profile, self.certificate, self.state / "pki" / "dh1024.pem")
+        )
         (root / "conf" / "master.cf").write_text(postfix_master_cf(profile, address, ports))
         (root / "sasl" / "smtpd.conf").write_text(_sasl_conf(root))
         self._postfix_roots.append(root)
-        done = subprocess.run([POSTFIX, "-c", str(root / "conf"), "start"],
-                              capture_output=True, text=True, timeout=60, check=False)
+        done = subprocess.run(
+            [POSTFIX, "-c", str(root / "conf"), "start"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         if done.returncode != 0:
-            log = (root / "maillog").read_text(errors="replace") if (
-                root / "maillog").exists() else ""
-            raise LabError(f"mail lab: postfix ({profile}) did not start: "
-                           f"{(done.stderr + log).strip()[-800:]}")
+            log = (
+                (root / "maillog").read_text(errors="replace")
+                if (root / "maillog").exists()
+                else ""
+            )
+            raise LabError(
+                f"mail lab: postfix ({profile}) did not start: {(done.stderr + log).strip()[-800:]}"
+            )
 
-    def _start_courier(self, profile: str, service: str, address: str, port: int,
-                       pki: Path) -> None:
+    def _start_courier(
+        self, profile: str, service: str, address: str, port: int, pki: Path
+    ) -> None:
         assert self.certificate is not None
         log = self.directory / f"courier-{profile}-{service}.log"
         with log.open("wb") as out:
             child = subprocess.Popen(
                 courier_command(service, address, port),
                 env=courier_env(profile, service, self.certificate, pki / "ffdhe2048.pem"),
-                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                cwd=self.state, start_new_session=True)
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=self.state,
+                start_new_session=True,
+            )
         started = process_start_time(child.pid)
         if started is None:
             raise LabError(f"mail lab: courier {service} ({profile}) exited at once; see {log}")
@@ -440,8 +529,10 @@ class MailLab:
             except OSError as exc:
                 last = str(exc)
             time.sleep(0.1)
-        raise LabError(f"mail lab: {target.name} on {target.address}:{target.port} not ready "
-                       f"within {READY_TIMEOUT:g} s ({last})")
+        raise LabError(
+            f"mail lab: {target.name} on {target.address}:{target.port} not ready "
+            f"within {READY_TIMEOUT:g} s ({last})"
+        )
 
     def postfix_master_pids(self) -> list[int]:
         """The PIDs of the running Postfix masters this lab started (from their pid files)."""
@@ -464,16 +555,23 @@ class MailLab:
         masters = self.postfix_master_pids()
         for root in self._postfix_roots:
             if (root / "queue" / "pid" / "master.pid").exists():
-                done = subprocess.run([POSTFIX, "-c", str(root / "conf"), "stop"],
-                                      capture_output=True, text=True, timeout=60, check=False)
+                done = subprocess.run(
+                    [POSTFIX, "-c", str(root / "conf"), "stop"],
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                    check=False,
+                )
                 if done.returncode != 0:
                     problems.append(f"postfix -c {root}/conf stop: {done.stderr.strip()}")
         deadline = time.monotonic() + STOP_TIMEOUT
-        while any(process_start_time(p) is not None for p in masters) and \
-                time.monotonic() < deadline:
+        while (
+            any(process_start_time(p) is not None for p in masters) and time.monotonic() < deadline
+        ):
             time.sleep(0.05)
-        problems += [f"postfix master (pid {p})" for p in masters
-                     if process_start_time(p) is not None]
+        problems += [
+            f"postfix master (pid {p})" for p in masters if process_start_time(p) is not None
+        ]
         problems += stop_processes(self._records, self._children)
         self._records.clear()
         self._children.clear()
@@ -490,8 +588,9 @@ class MailLab:
                 return t
         raise KeyError(f"{profile} {service}")
 
-    def write_targets_toml(self, path: Path, *, title: str = "Mail lab", slug: str = "mail",
-                           extra: str = "") -> Path:
+    def write_targets_toml(
+        self, path: Path, *, title: str = "Mail lab", slug: str = "mail", extra: str = ""
+    ) -> Path:
         """The scanner's target list for every started server (``extra``: more top keys)."""
         from .runner import targets_toml
 

@@ -76,8 +76,9 @@ def dns_server(zone: str) -> Iterator[str]:
     from dnslib.server import DNSLogger, DNSServer
     from dnslib.zoneresolver import ZoneResolver
 
-    quiet = DNSLogger("-request,-reply,-truncated,-error,-recv,-send,-data", prefix=False,
-                      logf=lambda _: None)
+    quiet = DNSLogger(
+        "-request,-reply,-truncated,-error,-recv,-send,-data", prefix=False, logf=lambda _: None
+    )
     server = DNSServer(ZoneResolver(zone), address="127.0.0.1", port=0, logger=quiet)
     server.start_thread()
     try:
@@ -88,8 +89,9 @@ def dns_server(zone: str) -> Iterator[str]:
 
 
 @contextmanager
-def policy_server(address: str, certificate: MailCertificate, policy: str = POLICY
-                  ) -> Iterator[str]:
+def policy_server(
+    address: str, certificate: MailCertificate, policy: str = POLICY
+) -> Iterator[str]:
     """HTTPS on ``address``:443 serving ``policy`` at the MTA-STS path; yields the address."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -118,8 +120,9 @@ def policy_server(address: str, certificate: MailCertificate, policy: str = POLI
         thread.join(timeout=5)
 
 
-def record_mail_post(history_dir: Path, list_path: Path, *, work: Path,
-                     policy_address: str = "127.0.0.16") -> Path:
+def record_mail_post(
+    history_dir: Path, list_path: Path, *, work: Path, policy_address: str = "127.0.0.16"
+) -> Path:
     """Scan the careful mail profile with its mail domain and write the snapshot to history.
 
     The list file is rewritten with the ports the lab had (``scan = false``: nothing
@@ -135,16 +138,26 @@ def record_mail_post(history_dir: Path, list_path: Path, *, work: Path,
 
     with MailLab(work, ["careful"]) as lab:
         assert lab.certificate is not None
-        lab.targets = [dataclasses.replace(t, name=POST_NAMES[t.service], path="/")
-                       for t in lab.targets]
+        lab.targets = [
+            dataclasses.replace(t, name=POST_NAMES[t.service], path="/") for t in lab.targets
+        ]
         _, spki = certificate_hashes(lab.certificate.leaf_der)
-        with policy_server(policy_address, lab.certificate), \
-                dns_server(lab_zone(policy_address, spki)) as dns:
+        with (
+            policy_server(policy_address, lab.certificate),
+            dns_server(lab_zone(policy_address, spki)) as dns,
+        ):
             scan_path = lab.write_targets_toml(
-                work / "mail-servers.toml", title="Mail servers (lab)", slug="mail-servers",
-                extra=f'mail_domain = "{MAIL_DOMAIN}"\ndns_server = "{dns}"')
-            snapshot, raw = scan_list(load_target_list(scan_path), network_timeout=5.0,
-                                      target_timeout=120.0, overall_timeout=300.0)
+                work / "mail-servers.toml",
+                title="Mail servers (lab)",
+                slug="mail-servers",
+                extra=f'mail_domain = "{MAIL_DOMAIN}"\ndns_server = "{dns}"',
+            )
+            snapshot, raw = scan_list(
+                load_target_list(scan_path),
+                network_timeout=5.0,
+                target_timeout=120.0,
+                overall_timeout=300.0,
+            )
     text = scan_path.read_text().replace("scan = true", "scan = false")
     ca_line = next(line for line in text.splitlines() if line.startswith("ca_file"))
     text = text.replace(ca_line + "\n", "")  # the lab's CA is gone with the lab
@@ -155,8 +168,9 @@ def record_mail_post(history_dir: Path, list_path: Path, *, work: Path,
 def main(argv: list[str] | None = None) -> int:
     import tempfile
 
-    parser = argparse.ArgumentParser(prog="python -m tlsreport.lab.maildomain",
-                                     description=record_mail_post.__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m tlsreport.lab.maildomain", description=record_mail_post.__doc__
+    )
     parser.add_argument("--history", type=Path, required=True)
     parser.add_argument("--list", type=Path, required=True)
     args = parser.parse_args(argv)

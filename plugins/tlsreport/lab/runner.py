@@ -80,7 +80,7 @@ def process_start_time(pid: int) -> int | None:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except (FileNotFoundError, ProcessLookupError, PermissionError):
         return None
-    fields = stat[stat.rindex(")") + 2:].split()
+    fields = stat[stat.rindex(")") + 2 :].split()
     if fields[0] == "Z":
         return None
     return int(fields[19])
@@ -90,8 +90,9 @@ def is_alive(record: ProcessRecord) -> bool:
     return process_start_time(record.pid) == record.start_time
 
 
-def stop_processes(records: Iterable[ProcessRecord],
-                   children: dict[int, subprocess.Popen[bytes]] | None = None) -> list[str]:
+def stop_processes(
+    records: Iterable[ProcessRecord], children: dict[int, subprocess.Popen[bytes]] | None = None
+) -> list[str]:
     """Stop each recorded process group (TERM, then KILL); return what could not be stopped.
 
     ``children`` are Popen objects of the same PIDs when this process started them: they
@@ -120,8 +121,9 @@ def stop_processes(records: Iterable[ProcessRecord],
     return [f"{r.profile} (pid {r.pid})" for r in records]
 
 
-def port_plan(names: Iterable[str], *, base_port: int | None = None,
-              ports: dict[str, int] | None = None) -> dict[str, int]:
+def port_plan(
+    names: Iterable[str], *, base_port: int | None = None, ports: dict[str, int] | None = None
+) -> dict[str, int]:
     """profile → port to bind (0: any free port). Pure.
 
     ``ports`` (what the lab had last time) wins, so a target list written for the lab keeps
@@ -129,9 +131,11 @@ def port_plan(names: Iterable[str], *, base_port: int | None = None,
     gives every profile the same port whichever subset is started.
     """
     if base_port is not None and not 1024 <= base_port <= 65535 - len(ALL_PROFILES):
-        raise LabError(f"--base-port: {base_port} must be between 1024 and "
-                       f"{65535 - len(ALL_PROFILES)} (the lab needs {len(ALL_PROFILES)} ports "
-                       "from it)")
+        raise LabError(
+            f"--base-port: {base_port} must be between 1024 and "
+            f"{65535 - len(ALL_PROFILES)} (the lab needs {len(ALL_PROFILES)} ports "
+            "from it)"
+        )
     plan: dict[str, int] = {}
     for name in names:
         if ports and ports.get(name):
@@ -141,6 +145,8 @@ def port_plan(names: Iterable[str], *, base_port: int | None = None,
         else:
             plan[name] = 0
     return plan
+
+
 def _listener(address: str = "127.0.0.1", port: int = 0) -> socket.socket:
     """A listening socket on a loopback address (a free port unless given), handed to a
     server process."""
@@ -166,16 +172,25 @@ def _toml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def targets_toml(targets: Iterable[LabTarget], ca_file: Path, *, title: str,
-                 slug: str) -> str:
+def targets_toml(targets: Iterable[LabTarget], ca_file: Path, *, title: str, slug: str) -> str:
     """The target list in the scanner's TOML format (pure: the caller writes it)."""
-    lines = [f"title = {_toml_string(title)}", f"slug = {_toml_string(slug)}", "scan = true",
-             f"ca_file = {_toml_string(str(ca_file))}"]
+    lines = [
+        f"title = {_toml_string(title)}",
+        f"slug = {_toml_string(slug)}",
+        "scan = true",
+        f"ca_file = {_toml_string(str(ca_file))}",
+    ]
     for t in targets:
-        lines += ["", "[[target]]", f"name = {_toml_string(t.name)}",
-                  f"host = {_toml_string(t.host)}", f"port = {t.port}",
-                  f"address = {_toml_string(t.address)}",
-                  f"service = {_toml_string(t.service)}", f"path = {_toml_string(t.path)}"]
+        lines += [
+            "",
+            "[[target]]",
+            f"name = {_toml_string(t.name)}",
+            f"host = {_toml_string(t.host)}",
+            f"port = {t.port}",
+            f"address = {_toml_string(t.address)}",
+            f"service = {_toml_string(t.service)}",
+            f"path = {_toml_string(t.path)}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -185,8 +200,10 @@ def _existing_pki(pki_dir: Path, names: list[str]) -> LabPki:
     for name in names:
         chain = pki_dir / f"{name}.chain.pem"
         if not chain.exists():
-            raise LabError(f"lab profile {name!r}: this lab has no certificate for it (it was "
-                           "not started with it); stop the lab and start it with that profile")
+            raise LabError(
+                f"lab profile {name!r}: this lab has no certificate for it (it was "
+                "not started with it); stop the lab and start it with that profile"
+            )
         credentials[name] = ServerCredentials(chain, pki_dir / "leaf.key")
     return LabPki(pki_dir / "ca.pem", credentials)
 
@@ -194,11 +211,18 @@ def _existing_pki(pki_dir: Path, names: list[str]) -> LabPki:
 class Lab:
     """Real TLS servers on 127.0.0.1, one per profile, each showing one weakness."""
 
-    def __init__(self, directory: Path, profiles: Iterable[str] | None = None, *,
-                 detached: bool = False, base_port: int | None = None,
-                 ports: dict[str, int] | None = None, reuse_pki: bool = False,
-                 listen: dict[str, tuple[str, int]] | None = None,
-                 host_names: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        profiles: Iterable[str] | None = None,
+        *,
+        detached: bool = False,
+        base_port: int | None = None,
+        ports: dict[str, int] | None = None,
+        reuse_pki: bool = False,
+        listen: dict[str, tuple[str, int]] | None = None,
+        host_names: dict[str, str] | None = None,
+    ) -> None:
         """``detached``: the servers outlive this process (``make lab``). Otherwise each
         server holds a lifeline pipe to this process and exits when it dies, so a killed
         test run leaves no server behind even when ``stop()`` never runs.
@@ -219,8 +243,7 @@ class Lab:
         if any(profile(n).certificate == "incomplete-chain" for n in wanted):
             wanted.add("aia-http")  # its leaf's AIA URL must answer
         self._profiles: list[Profile] = [profile(n) for n in ALL_PROFILES if n in wanted]
-        self._ports = port_plan([p.name for p in self._profiles], base_port=base_port,
-                                ports=ports)
+        self._ports = port_plan([p.name for p in self._profiles], base_port=base_port, ports=ports)
         self.ca_file: Path = self.directory / "pki" / "ca.pem"
         self.targets: list[LabTarget] = []
         self._children: dict[int, subprocess.Popen[bytes]] = {}
@@ -240,8 +263,12 @@ class Lab:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     def start(self) -> None:
@@ -267,20 +294,24 @@ class Lab:
             # Bound before the certificates are made: the leaf's AIA URL names its port.
             listener = _listener()
             self._prebound["aia-http"] = listener
-            self.aia_url = (f"http://127.0.0.1:{listener.getsockname()[1]}/"
-                            f"{INTERMEDIATE_DER}")
+            self.aia_url = f"http://127.0.0.1:{listener.getsockname()[1]}/{INTERMEDIATE_DER}"
         if self.reuse_pki and (pki_dir / "ca.pem").exists():
             pki = _existing_pki(pki_dir, [p.name for p in tls_profiles if p.certificate])
         else:
-            pki = make_pki(pki_dir, {p.name: (self._host(p), p.certificate) for p in tls_profiles},
-                           dt.datetime.now(dt.UTC), aia_url=self.aia_url)
+            pki = make_pki(
+                pki_dir,
+                {p.name: (self._host(p), p.certificate) for p in tls_profiles},
+                dt.datetime.now(dt.UTC),
+                aia_url=self.aia_url,
+            )
         if any(p.name in ("weak-dh", "anon") for p in tls_profiles):
             write_dh_params(pki_dir)
         self.ca_file = pki.ca_file
 
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
-            [_plugins_dir(), *filter(None, [env.get("PYTHONPATH")])])
+            [_plugins_dir(), *filter(None, [env.get("PYTHONPATH")])]
+        )
         if not self.detached:
             self._lifeline = os.pipe()
         waiting: dict[int, Profile] = {}  # ready pipe -> profile
@@ -289,36 +320,64 @@ class Lab:
             if prof.implementation == "closed":
                 port = self._ports.get(prof.name) or _free_port()
             else:
-                port, ready_fd = self._spawn(prof, pki.credentials.get(prof.name), pki_dir,
-                                             logs, env)
+                port, ready_fd = self._spawn(
+                    prof, pki.credentials.get(prof.name), pki_dir, logs, env
+                )
                 waiting[ready_fd] = prof
             if prof.helper:
                 continue  # serves the others, never scanned
             address = self._listen.get(prof.name, ("127.0.0.1", 0))[0]
-            targets.append(LabTarget(prof.name, prof.human_name, self._host(prof), port,
-                                     prof.service, address=address, weakness=prof.weakness))
+            targets.append(
+                LabTarget(
+                    prof.name,
+                    prof.human_name,
+                    self._host(prof),
+                    port,
+                    prof.service,
+                    address=address,
+                    weakness=prof.weakness,
+                )
+            )
         self.targets = targets
         self._wait_ready(waiting, logs)
         for target in self.targets:
             self._probe(profile(target.profile), target, logs)
 
-    def _spawn(self, prof: Profile, creds: ServerCredentials | None, pki_dir: Path, logs: Path,
-               env: dict[str, str]) -> tuple[int, int]:
+    def _spawn(
+        self,
+        prof: Profile,
+        creds: ServerCredentials | None,
+        pki_dir: Path,
+        logs: Path,
+        env: dict[str, str],
+    ) -> tuple[int, int]:
         listener = self._prebound.pop(prof.name, None)
         if listener is None:
             address, wanted = self._listen.get(
-                prof.name, ("127.0.0.1", self._ports.get(prof.name, 0)))
+                prof.name, ("127.0.0.1", self._ports.get(prof.name, 0))
+            )
             try:
                 listener = _listener(address, wanted)
             except OSError as exc:
-                raise LabError(f"lab profile {prof.name!r}: cannot listen on {address}:{wanted} "
-                               f"({exc.strerror}); stop what uses it, or start the lab with "
-                               "another --base-port") from None
+                raise LabError(
+                    f"lab profile {prof.name!r}: cannot listen on {address}:{wanted} "
+                    f"({exc.strerror}); stop what uses it, or start the lab with "
+                    "another --base-port"
+                ) from None
         port = int(listener.getsockname()[1])
         ready_r, ready_w = os.pipe()
-        command = [sys.executable, "-m", "tlsreport.lab.serve", prof.name,
-                   "--listen-fd", str(listener.fileno()), "--ready-fd", str(ready_w),
-                   "--dh-dir", str(pki_dir)]
+        command = [
+            sys.executable,
+            "-m",
+            "tlsreport.lab.serve",
+            prof.name,
+            "--listen-fd",
+            str(listener.fileno()),
+            "--ready-fd",
+            str(ready_w),
+            "--dh-dir",
+            str(pki_dir),
+        ]
         if creds is not None:
             command += ["--chain", str(creds.chain_file), "--key", str(creds.key_file)]
         passed = [listener.fileno(), ready_w]
@@ -327,9 +386,16 @@ class Lab:
             passed.append(self._lifeline[0])
         log = (logs / f"{prof.name}.log").open("wb")
         try:
-            child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                     pass_fds=passed, env=env,
-                                     start_new_session=True, cwd=self.directory)
+            child = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                pass_fds=passed,
+                env=env,
+                start_new_session=True,
+                cwd=self.directory,
+            )
         finally:
             log.close()
             listener.close()
@@ -347,8 +413,9 @@ class Lab:
             stderr = (logs / f"{prof.name}.log").read_text(errors="replace").strip()
         except OSError:
             stderr = ""
-        return LabError(f"lab profile {prof.name!r}: {what}"
-                        + (f"; server stderr:\n{stderr}" if stderr else ""))
+        return LabError(
+            f"lab profile {prof.name!r}: {what}" + (f"; server stderr:\n{stderr}" if stderr else "")
+        )
 
     def _wait_ready(self, waiting: dict[int, Profile], logs: Path) -> None:
         deadline = time.monotonic() + READY_TIMEOUT
@@ -379,8 +446,9 @@ class Lab:
         if not prof.speaks_tls:  # closed, silent, and the hostile ones that never finish TLS
             return
         try:
-            with socket.create_connection((target.address, target.port),
-                                          timeout=PROBE_TIMEOUT) as sock:
+            with socket.create_connection(
+                (target.address, target.port), timeout=PROBE_TIMEOUT
+            ) as sock:
                 if target.service in IMPLICIT_TLS:
                     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
                     ctx.check_hostname = False
@@ -394,8 +462,9 @@ class Lab:
                 elif not sock.recv(512):
                     raise OSError("connection closed without a greeting")
         except (OSError, ssl.SSLError) as exc:
-            raise self._failure(prof, f"probe of 127.0.0.1:{target.port} failed: {exc}",
-                                logs) from exc
+            raise self._failure(
+                prof, f"probe of 127.0.0.1:{target.port} failed: {exc}", logs
+            ) from exc
 
     def stop(self) -> None:
         """Stop every process this lab started and wait for them; LabError if one stays."""
@@ -417,8 +486,10 @@ class Lab:
         for t in self.targets:
             if t.profile == name:
                 return t
-        raise KeyError(f"lab profile {name!r} is not started "
-                       f"(started: {', '.join(t.profile for t in self.targets) or 'none'})")
+        raise KeyError(
+            f"lab profile {name!r} is not started "
+            f"(started: {', '.join(t.profile for t in self.targets) or 'none'})"
+        )
 
     def pids(self) -> list[int]:
         """PIDs of the processes this lab started that are still alive."""
@@ -427,12 +498,10 @@ class Lab:
     def processes(self) -> list[ProcessRecord]:
         return list(self._records)
 
-    def write_targets_toml(self, path: Path, *, title: str = "TLS lab",
-                           slug: str = "lab") -> Path:
+    def write_targets_toml(self, path: Path, *, title: str = "TLS lab", slug: str = "lab") -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(targets_toml(self.targets, self.ca_file.resolve(), title=title,
-                                     slug=slug))
+        path.write_text(targets_toml(self.targets, self.ca_file.resolve(), title=title, slug=slug))
         return path
 
     def state(self) -> dict[str, Any]:

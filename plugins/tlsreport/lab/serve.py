@@ -34,8 +34,11 @@ Handler = Callable[[socket.socket], None]
 def _pyssl_https(prof: Profile, ctx: ssl.SSLContext) -> Handler:
     from .dialogue import hostile_http_response, http_response, read_http_request
 
-    response = (hostile_http_response(prof.name) if prof.name.startswith("hsts-")
-                else http_response(prof.name))
+    response = (
+        hostile_http_response(prof.name)
+        if prof.name.startswith("hsts-")
+        else http_response(prof.name)
+    )
 
     def handle(sock: socket.socket) -> None:
         with ctx.wrap_socket(sock, server_side=True) as tls:
@@ -52,8 +55,13 @@ def _mail(prof: Profile, ctx: ssl.SSLContext) -> Handler:
         return ctx.wrap_socket(sock, server_side=True)
 
     def handle(sock: socket.socket) -> None:
-        run_mail_session(sock, prof.service, prof.host, start_tls,
-                         refuse_starttls=prof.name == "starttls-refused")
+        run_mail_session(
+            sock,
+            prof.service,
+            prof.host,
+            start_tls,
+            refuse_starttls=prof.name == "starttls-refused",
+        )
 
     return handle
 
@@ -96,6 +104,7 @@ def _answer_with(data: bytes) -> Handler:
             sock.shutdown(socket.SHUT_WR)
             with contextlib.suppress(OSError):
                 sock.recv(4096)  # let the peer read the answer before the close
+
     return handle
 
 
@@ -120,8 +129,10 @@ HOSTILE_HANDLERS: dict[str, Handler] = {
 
 def _http_file(body: bytes) -> Handler:
     """Plain HTTP/1.0: whatever the request, 200 with ``body`` as a DER certificate."""
-    head = (f"HTTP/1.0 200 OK\r\nContent-Type: application/pkix-cert\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode("ascii")
+    head = (
+        f"HTTP/1.0 200 OK\r\nContent-Type: application/pkix-cert\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode("ascii")
 
     def handle(sock: socket.socket) -> None:
         request = b""
@@ -153,11 +164,11 @@ def client_hello_suites(data: bytes) -> tuple[int, ...] | None:
     pos += 1 + body[pos]  # session id
     if len(body) < pos + 2:
         return None
-    length = int.from_bytes(body[pos:pos + 2], "big")
-    raw = body[pos + 2:pos + 2 + length]
+    length = int.from_bytes(body[pos : pos + 2], "big")
+    raw = body[pos + 2 : pos + 2 + length]
     if len(raw) < length:
         return None  # only part of the list arrived: never judge a truncated list
-    return tuple(int.from_bytes(raw[i:i + 2], "big") for i in range(0, len(raw) - 1, 2))
+    return tuple(int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw) - 1, 2))
 
 
 def _peek_hello(sock: socket.socket) -> bytes:
@@ -180,9 +191,11 @@ def _slow_tls13_suite_tests(inner: Handler) -> Handler:
     with a longer wait sees the suites accepted. Browsers and connectivity checks offer
     several suites and are answered at once.
     """
+
     def handle(sock: socket.socket) -> None:
-        offered = tuple(s for s in client_hello_suites(_peek_hello(sock)) or ()
-                        if s not in _SIGNALLING)
+        offered = tuple(
+            s for s in client_hello_suites(_peek_hello(sock)) or () if s not in _SIGNALLING
+        )
         if len(offered) == 1 and offered[0] in _TLS13_SUITES:
             time.sleep(STALL_SECONDS)
         inner(sock)
@@ -190,8 +203,9 @@ def _slow_tls13_suite_tests(inner: Handler) -> Handler:
     return handle
 
 
-def build_handler(prof: Profile, chain: Path | None, key: Path | None,
-                  dh_dir: Path | None) -> Handler:
+def build_handler(
+    prof: Profile, chain: Path | None, key: Path | None, dh_dir: Path | None
+) -> Handler:
     """The per-connection function of ``prof`` (loads certificates: fails early, loudly)."""
     if prof.implementation == "silent":
         return _silent
@@ -257,13 +271,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chain", type=Path)
     parser.add_argument("--key", type=Path)
     parser.add_argument("--dh-dir", type=Path)
-    parser.add_argument("--lifeline-fd", type=int,
-                        help="exit when this pipe reaches EOF (the starting process died)")
+    parser.add_argument(
+        "--lifeline-fd",
+        type=int,
+        help="exit when this pipe reaches EOF (the starting process died)",
+    )
     args = parser.parse_args(argv)
     prof = profile(args.profile)
     if args.lifeline_fd is not None:
-        threading.Thread(target=_exit_when_parent_dies, args=(args.lifeline_fd,),
-                         daemon=True).start()
+        threading.Thread(
+            target=_exit_when_parent_dies, args=(args.lifeline_fd,), daemon=True
+        ).start()
     listener = socket.socket(fileno=args.listen_fd)
     handler = build_handler(prof, args.chain, args.key, args.dh_dir)
     if args.ready_fd is not None:

@@ -79,15 +79,16 @@ def hello_filter_for(profile: str, settings: HandshakeSettings) -> HelloFilter:
         return narrow_tls12(hello)
 
     def no_secure_reneg(hello: ClientHello) -> str | None:
-        hello.extensions = [e for e in (hello.extensions or [])
-                            if e.extType != ExtensionType.renegotiation_info]
-        hello.cipher_suites = [c for c in hello.cipher_suites
-                               if c != CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV]
+        hello.extensions = [
+            e for e in (hello.extensions or []) if e.extType != ExtensionType.renegotiation_info
+        ]
+        hello.cipher_suites = [
+            c for c in hello.cipher_suites if c != CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV
+        ]
         return None
 
     def no_fallback_scsv(hello: ClientHello) -> str | None:
-        hello.cipher_suites = [c for c in hello.cipher_suites
-                               if c != CipherSuite.TLS_FALLBACK_SCSV]
+        hello.cipher_suites = [c for c in hello.cipher_suites if c != CipherSuite.TLS_FALLBACK_SCSV]
         return narrow_tls12(hello)
 
     filters: dict[str, HelloFilter] = {
@@ -139,8 +140,9 @@ class LabConnection(TLSConnection):
         super().__init__(sock)
         self._hello_filter = hello_filter
 
-    def _getMsg(self, expectedType: Any, secondaryType: Any = None,
-                constructorType: Any = None) -> Iterator[Any]:
+    def _getMsg(
+        self, expectedType: Any, secondaryType: Any = None, constructorType: Any = None
+    ) -> Iterator[Any]:
         """tlslite's message reader, with the profile's filter applied to a ClientHello."""
         for result in super()._getMsg(expectedType, secondaryType, constructorType):
             if isinstance(result, ClientHello):
@@ -169,8 +171,12 @@ class TlsliteServer:
     def handle(self, sock: socket.socket) -> None:
         conn = LabConnection(sock, self.hello_filter)
         try:
-            conn.handshakeServer(certChain=self.chain, privateKey=self.key,
-                                 settings=self.settings, sessionCache=self.sessions)
+            conn.handshakeServer(
+                certChain=self.chain,
+                privateKey=self.key,
+                settings=self.settings,
+                sessionCache=self.sessions,
+            )
             if read_http_request(lambda n: bytes(conn.read(max=n))):
                 conn.write(self.response)
         finally:

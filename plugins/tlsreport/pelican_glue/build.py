@@ -42,7 +42,8 @@ def gradable(result: TargetResult) -> bool:
     if result.state != STATE_OK:
         return False
     return result.facts is not None or (
-        result.recorded is not None and result.recorded.grade is not None)
+        result.recorded is not None and result.recorded.grade is not None
+    )
 
 
 class BuildGrades:
@@ -56,8 +57,7 @@ class BuildGrades:
     def __init__(self, memo: GradeMemo | None = None) -> None:
         self.memo = memo if memo is not None else GradeMemo()
 
-    def grade(self, result: TargetResult, on: date, *, taken: date | None = None
-              ) -> Grade | None:
+    def grade(self, result: TargetResult, on: date, *, taken: date | None = None) -> Grade | None:
         """The grade under ``on``'s rules of a result taken on ``taken`` (default: ``on``)."""
         if not gradable(result):
             return None
@@ -67,8 +67,7 @@ class BuildGrades:
         g = self.grade(result, on)
         return g.letter if g is not None else None
 
-    def of_snapshot(self, snapshot: Snapshot, on: date | None = None
-                    ) -> Mapping[str, Grade | None]:
+    def of_snapshot(self, snapshot: Snapshot, on: date | None = None) -> Mapping[str, Grade | None]:
         """target key → grade of every result of a snapshot, under ``on``'s rules (default:
         the snapshot's own day)."""
         day = snapshot.day
@@ -120,8 +119,9 @@ class BuildState:
         self._target_slugs: dict[str, dict[str, str]] = {}
         cache = settings.get("CACHE_PATH")
         self.grades = BuildGrades()
-        self.chart_maker = ChartMaker(Path(cache) / "tlsreport-charts" if cache else None,
-                                      self.grades.letter)
+        self.chart_maker = ChartMaker(
+            Path(cache) / "tlsreport-charts" if cache else None, self.grades.letter
+        )
         self._env: Any = None
         self._lock: PostLock | None = None
         # Every directive error of the build, "file:line: message" (reported in one block).
@@ -131,8 +131,11 @@ class BuildState:
         """The post lock file (``TLSREPORT_LOCK_FILE``, default beside the history folder)."""
         if self._lock is None:
             configured = self.settings.get("TLSREPORT_LOCK_FILE")
-            path = (Path(configured) if configured
-                    else lock_path_for(self.settings["TLSREPORT_HISTORY_DIR"]))
+            path = (
+                Path(configured)
+                if configured
+                else lock_path_for(self.settings["TLSREPORT_HISTORY_DIR"])
+            )
             self._lock = PostLock.load(path)
         return self._lock
 
@@ -152,13 +155,20 @@ class BuildState:
             return
         content = Path(str(self.settings.get("PATH") or ".")).resolve()
         for post, key, locked, newest in self._lock.held_back:
-            log.info("tlsreport: %s keeps %s for %s (locked in %s); %s is newer: delete the "
-                     "post's entry there to show it", post, f"{locked:%Y-%m-%dT%H:%M:%SZ}", key,
-                     self._lock.path, f"{newest:%Y-%m-%dT%H:%M:%SZ}")
+            log.info(
+                "tlsreport: %s keeps %s for %s (locked in %s); %s is newer: delete the "
+                "post's entry there to show it",
+                post,
+                f"{locked:%Y-%m-%dT%H:%M:%SZ}",
+                key,
+                self._lock.path,
+                f"{newest:%Y-%m-%dT%H:%M:%SZ}",
+            )
         fresh = sorted(set(self._lock.changed_posts))
         if self._lock.save(lambda post: (content / post).exists()) and fresh:
-            log.info("tlsreport: locked the snapshot of %s in %s", ", ".join(fresh),
-                     self._lock.path)
+            log.info(
+                "tlsreport: locked the snapshot of %s in %s", ", ".join(fresh), self._lock.path
+            )
 
     # history access, each snapshot parsed once per build
     def lists(self) -> dict[str, ListInfo]:
@@ -166,7 +176,10 @@ class BuildState:
             found: dict[str, ListInfo] = {}
             for target_list in target_lists(self.settings):
                 found[target_list.slug] = ListInfo(
-                    target_list.slug, target_list.title, [], scan=target_list.scan,
+                    target_list.slug,
+                    target_list.title,
+                    [],
+                    scan=target_list.scan,
                     source=target_list.path,
                 )
             for slug in self.history.lists():
@@ -316,8 +329,18 @@ def forget(settings: dict[str, Any]) -> None:
 
 def target_slug(name: str) -> str:
     """A file name for a target page: lower case ASCII letters, digits and dashes."""
-    return slugify(name, regex_subs=[(r"[^\w\s-]", ""), (r"(?u)\A\s*", ""),
-                                     (r"(?u)\s*\Z", ""), (r"[-\s]+", "-")]) or "target"
+    return (
+        slugify(
+            name,
+            regex_subs=[
+                (r"[^\w\s-]", ""),
+                (r"(?u)\A\s*", ""),
+                (r"(?u)\s*\Z", ""),
+                (r"[-\s]+", "-"),
+            ],
+        )
+        or "target"
+    )
 
 
 def target_lists(settings: dict[str, Any]) -> list[TargetList]:
@@ -326,7 +349,6 @@ def target_lists(settings: dict[str, Any]) -> list[TargetList]:
     if not directory.is_dir():
         return []
     return load_target_lists(directory)
-
 
 
 class Links:
@@ -346,4 +368,3 @@ class Links:
 
     def list(self) -> str:
         return self.root + self.state.list_url(self.slug)
-

@@ -35,12 +35,12 @@ def why_due(history: History, slug: str, *, now: datetime, mode: str, max_age: f
     if not infos:
         return "it has no snapshot yet"
     hours = (now - infos[-1].taken).total_seconds() / 3600
-    return (f"its newest snapshot is {hours:.1f} h old (TLSREPORT_MAX_AGE = "
-            f"{max_age / 3600:.1f} h)")
+    return f"its newest snapshot is {hours:.1f} h old (TLSREPORT_MAX_AGE = {max_age / 3600:.1f} h)"
 
 
-def scan_due_lists(settings: dict[str, Any], *, now: datetime,
-                   say: Callable[[str], None] = _say) -> list[Path]:
+def scan_due_lists(
+    settings: dict[str, Any], *, now: datetime, say: Callable[[str], None] = _say
+) -> list[Path]:
     """Scan each list with ``scan = true`` that TLSREPORT_SCAN says is due; return new files."""
     mode = settings["TLSREPORT_SCAN"]
     if mode == "never":
@@ -53,15 +53,19 @@ def scan_due_lists(settings: dict[str, Any], *, now: datetime,
             continue
         names = ", ".join(t.name for t in target_list.targets)
         count = len(target_list.targets)
-        say(f"scanning {target_list.slug!r} ({count} target{'s' if count != 1 else ''}: "
+        say(
+            f"scanning {target_list.slug!r} ({count} target{'s' if count != 1 else ''}: "
             f"{names}) "
             f"because {why_due(history, target_list.slug, now=now, mode=mode, max_age=max_age)}"
-            " ...")
+            " ..."
+        )
         started = time.monotonic()
         snapshot, path = _scan_into(scan_list, target_list, history)
         reachable = sum(1 for r in snapshot.results if r.state == "ok")
-        say(f"scanned {target_list.slug!r} in {time.monotonic() - started:.1f} s: "
-            f"{reachable} of {len(snapshot.results)} reachable; wrote {path}")
+        say(
+            f"scanned {target_list.slug!r} in {time.monotonic() - started:.1f} s: "
+            f"{reachable} of {len(snapshot.results)} reachable; wrote {path}"
+        )
         written.append(path)
     return written
 

@@ -41,8 +41,10 @@ class DirectiveBuildError(RuntimeError):
     def __init__(self, errors: list[str]) -> None:
         self.errors = list(errors)
         count = len(self.errors)
-        head = (f"{count} tlsreport directive error{'s' if count != 1 else ''}; nothing was "
-                "published (TLSREPORT_ERRORS = \"warn\" publishes with an error box instead):")
+        head = (
+            f"{count} tlsreport directive error{'s' if count != 1 else ''}; nothing was "
+            'published (TLSREPORT_ERRORS = "warn" publishes with an error box instead):'
+        )
         super().__init__("\n".join([head, *(f"  {e}" for e in self.errors)]))
 
 
@@ -88,10 +90,15 @@ def fill_contents(
     for content, is_published in items:
         if id(content) not in found:
             continue
-        slugs = tuple(sorted({
-            f.parsed.list_slug for f in found[id(content)]
-            if f.parsed is not None and "list" in f.parsed.options  # traffic has no list
-        }))
+        slugs = tuple(
+            sorted(
+                {
+                    f.parsed.list_slug
+                    for f in found[id(content)]
+                    if f.parsed is not None and "list" in f.parsed.options  # traffic has no list
+                }
+            )
+        )
         pid = post_id(content)
         by_id[pid] = content
         if is_published and getattr(content, "date", None) is not None:
@@ -123,7 +130,13 @@ def fill_contents(
         html_parts: dict[int, str] = {}
         for n, item in enumerate(found[id(content)]):
             html_parts[n] = _render_one(
-                state, content, item, moment, view, lists, lockable=lockable,
+                state,
+                content,
+                item,
+                moment,
+                view,
+                lists,
+                lockable=lockable,
                 previous=lambda slug, pid=pid: _previous_snapshot(
                     state, by_id, previous.get((pid, slug)), slug
                 ),
@@ -260,7 +273,9 @@ def _moment_of(content: Any, state: BuildState) -> post_dates.Moment | None:
     modified = getattr(content, "modified", None)
     written = _raw_meta(content, "modified" if modified is not None else "date")
     return post_dates.post_moment(
-        published, modified, state.tz,
+        published,
+        modified,
+        state.tz,
         honour_time=written is not None and post_dates.has_time_of_day(written),
     )
 
@@ -292,8 +307,9 @@ def _choose(
     post = state.post_key(getattr(content, "source_path", None))
     if not lockable or moment is None or moment.exact or post is None:
         return _pick(info, moment)
-    taken = state.lock().choose(post, key or info.slug, moment.at,
-                                [i.taken for i in info.snapshots])
+    taken = state.lock().choose(
+        post, key or info.slug, moment.at, [i.taken for i in info.snapshots]
+    )
     return next((i for i in info.snapshots if i.taken == taken), None)
 
 
@@ -339,10 +355,19 @@ def _render_one(
         return _raise_or_warn(state, content, item.line, unknown_list_message(slug, lists))
     info = lists[slug]
     as_of = d.options.get("as_of")
-    here = (post_dates.Moment(post_dates.end_of_day(as_of, state.tz))
-            if isinstance(as_of, date) else moment)
-    chosen = _choose(state, content, info, here, lockable=lockable,
-                     key=f"{slug} as_of={as_of.isoformat()}" if isinstance(as_of, date) else slug)
+    here = (
+        post_dates.Moment(post_dates.end_of_day(as_of, state.tz))
+        if isinstance(as_of, date)
+        else moment
+    )
+    chosen = _choose(
+        state,
+        content,
+        info,
+        here,
+        lockable=lockable,
+        key=f"{slug} as_of={as_of.isoformat()}" if isinstance(as_of, date) else slug,
+    )
     if chosen is None:
         return _raise_or_warn(state, content, item.line, _no_snapshot_message(state, info, here))
     group = d.options.get("group")
@@ -362,18 +387,24 @@ def _render_one(
     if d.view in ("grades", "target"):
         target = d.options.get("target") if d.view == "target" else None
         group = d.options.get("group")
-        record_rows(view, snapshot, state.grades.of_snapshot(snapshot),
-                    target=str(target) if target is not None else None,
-                    group=str(group) if group is not None else None)
+        record_rows(
+            view,
+            snapshot,
+            state.grades.of_snapshot(snapshot),
+            target=str(target) if target is not None else None,
+            group=str(group) if group is not None else None,
+        )
     return fragment
 
 
 def unknown_list_message(slug: str, lists: dict[str, ListInfo]) -> str:
-    """"unknown list", or "no snapshot yet" with the command that takes the first one."""
+    """ "unknown list", or "no snapshot yet" with the command that takes the first one."""
     info = lists.get(slug)
     if info is not None and info.source is not None:
-        return (f"list {slug!r} has no snapshot yet; scan it first: "
-                f"python -m tlsreport scan {_shown(info.source)} (or make scan)")
+        return (
+            f"list {slug!r} has no snapshot yet; scan it first: "
+            f"python -m tlsreport scan {_shown(info.source)} (or make scan)"
+        )
     known = ", ".join(s for s, i in lists.items() if i.snapshots) or "none"
     close = difflib.get_close_matches(slug, list(lists), n=1)
     hint = f"; did you mean list={close[0]}?" if close else ""
@@ -389,22 +420,23 @@ def _shown(path: Path) -> str:
         return path.as_posix()
 
 
-def _no_snapshot_message(
-    state: BuildState, info: ListInfo, here: post_dates.Moment | None
-) -> str:
+def _no_snapshot_message(state: BuildState, info: ListInfo, here: post_dates.Moment | None) -> str:
     """Why no snapshot fits, the nearest ones, and the line that would pick one."""
     taken = [i.taken for i in info.snapshots]
     if here is not None and here.exact:
-        return (f"Tlsreport_snapshot: no snapshot of {info.slug!r} taken at "
-                f"{here.at:%Y-%m-%dT%H:%M:%SZ}; "
-                + post_dates.describe_choices(taken, here.at))
+        return (
+            f"Tlsreport_snapshot: no snapshot of {info.slug!r} taken at "
+            f"{here.at:%Y-%m-%dT%H:%M:%SZ}; " + post_dates.describe_choices(taken, here.at)
+        )
     if here is None:
         return f"no snapshot of {info.slug!r}"
     first = info.snapshots[0].taken
-    return (f"no snapshot of {info.slug!r} on or before "
-            f"{here.at.astimezone(state.tz):%Y-%m-%d} (the first is from {first:%Y-%m-%d}); "
-            f"date the post on or after that day, pin one with "
-            f"'{post_dates.pin_text(first)}', or drop the directive")
+    return (
+        f"no snapshot of {info.slug!r} on or before "
+        f"{here.at.astimezone(state.tz):%Y-%m-%d} (the first is from {first:%Y-%m-%d}); "
+        f"date the post on or after that day, pin one with "
+        f"'{post_dates.pin_text(first)}', or drop the directive"
+    )
 
 
 def _unknown_group(
@@ -446,8 +478,13 @@ def _render_view(
     group_s = str(group) if group is not None else None
     if d.view == "grades":
         return render.grades_view(
-            env, snapshot, on=on, grades=state.grades.of_snapshot(snapshot),
-            compact=bool(d.options["compact"]), group=group_s, target_url=links.target_ref,
+            env,
+            snapshot,
+            on=on,
+            grades=state.grades.of_snapshot(snapshot),
+            compact=bool(d.options["compact"]),
+            group=group_s,
+            target_url=links.target_ref,
         )
     if d.view == "target":
         result = _find_target(snapshot, str(d.options["target"]))
@@ -478,7 +515,8 @@ def _render_view(
         base_snapshot = state.load(base)
         changes = (
             diff.changes_between(snaps, base_snapshot, snapshot, memo=state.grades.memo)
-            if base.taken < chosen.taken else []
+            if base.taken < chosen.taken
+            else []
         )
         if group_s is not None:
             changes = [c for c in changes if group_s in _groups_of(snaps, c.key)]
@@ -498,22 +536,37 @@ def _render_view(
     return render.chart_view(env, chart, src="{static}/" + state.chart_url(chart))
 
 
-def _mail_view(state: BuildState, d: directive.Directive, snapshot: Snapshot, on: date,
-               group: str | None, links: Links) -> str:
+def _mail_view(
+    state: BuildState,
+    d: directive.Directive,
+    snapshot: Snapshot,
+    on: date,
+    group: str | None,
+    links: Links,
+) -> str:
     """The issue-14 views (tlsreport.mailview): mail policy, and certificates ending soon."""
     if d.view == "mail":
         name = d.options.get("target")
         if name is not None:
             _find_target(snapshot, str(name))
-        return mailview.mail_view(snapshot, on=on, grader=state.grades.grade,
-                                  target=str(name) if name is not None else None, group=group,
-                                  target_url=links.target_ref)
+        return mailview.mail_view(
+            snapshot,
+            on=on,
+            grader=state.grades.grade,
+            target=str(name) if name is not None else None,
+            group=group,
+            target_url=links.target_ref,
+        )
     warn = int(state.settings["TLSREPORT_EXPIRY_WARN_DAYS"])
     within = d.options.get("within")
     return mailview.expiring_view(
-        snapshot, on=on, within=int(within) if isinstance(within, int) else warn,
-        alert_days=int(state.settings["TLSREPORT_EXPIRY_ALERT_DAYS"]), group=group,
-        target_url=links.target_ref)
+        snapshot,
+        on=on,
+        within=int(within) if isinstance(within, int) else warn,
+        alert_days=int(state.settings["TLSREPORT_EXPIRY_ALERT_DAYS"]),
+        group=group,
+        target_url=links.target_ref,
+    )
 
 
 def _since_label(base: Snapshot, previous_post: bool) -> str:
@@ -538,6 +591,6 @@ def _find_target(
             if r.target.is_named(name):
                 return r if snap is snapshot else None
     names = ", ".join(sorted({r.target.name for r in snapshot.results}))
-    raise _ViewError(f"target: no target {name!r} in list {snapshot.list_slug!r} "
-                     f"(targets: {names})")
-
+    raise _ViewError(
+        f"target: no target {name!r} in list {snapshot.list_slug!r} (targets: {names})"
+    )

@@ -26,7 +26,8 @@ class TlsreportGenerator(Generator):
         # The theme's tlsreport_list.html / tlsreport_target.html first; a theme without them
         # (Pelican's stock themes) gets the plugin's plain ones, which extend its base.html.
         self.env.loader = jinja2.ChoiceLoader(
-            [self.env.loader, jinja2.FileSystemLoader(str(TEMPLATES))])
+            [self.env.loader, jinja2.FileSystemLoader(str(TEMPLATES))]
+        )
 
     def generate_context(self) -> None:
         state = state_of(self.context, self.settings)
@@ -62,8 +63,11 @@ class TlsreportGenerator(Generator):
         state = state_of(self.context, self.settings)
         for save_as, template, page in self.pages:
             writer.write_file(
-                save_as, self.get_template(template), self.context,
-                relative_urls=self.settings["RELATIVE_URLS"], url=save_as,
+                save_as,
+                self.get_template(template),
+                self.context,
+                relative_urls=self.settings["RELATIVE_URLS"],
+                url=save_as,
                 tlsreport_page=page,
             )
         out = Path(self.output_path)
@@ -79,14 +83,20 @@ class TlsreportGenerator(Generator):
 
     def _write_feeds(self, state: BuildState, out: Path) -> None:
         """Issue 14: an Atom feed per list and per target (tlsreport.feeds), beside the pages."""
-        lists = [(slug, info.title, state.all_snapshots(slug))
-                 for slug, info in state.lists().items() if info.snapshots]
+        lists = [
+            (slug, info.title, state.all_snapshots(slug))
+            for slug, info in state.lists().items()
+            if info.snapshots
+        ]
         files = feed_files(
-            lists, out_dir=state.out_dir, site_url=str(self.settings.get("SITEURL") or ""),
+            lists,
+            out_dir=state.out_dir,
+            site_url=str(self.settings.get("SITEURL") or ""),
             target_stems=state.target_slugs,
             letter=lambda result, on, taken: state.grades.letter(result, on),
             warn_days=int(self.settings["TLSREPORT_EXPIRY_WARN_DAYS"]),
-            alert_days=int(self.settings["TLSREPORT_EXPIRY_ALERT_DAYS"]))
+            alert_days=int(self.settings["TLSREPORT_EXPIRY_ALERT_DAYS"]),
+        )
         for rel, data in sorted(files.items()):
             _write_bytes(out / rel, data)
 
@@ -97,8 +107,6 @@ def _write_bytes(path: Path, data: bytes) -> None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
-
-
 
 
 def lists_context(state: BuildState) -> list[dict[str, Any]]:

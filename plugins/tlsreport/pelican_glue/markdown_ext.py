@@ -18,7 +18,8 @@ from .. import directive
 
 PLACEHOLDER_CLASS = "tlsreport-placeholder"
 PLACEHOLDER_RE = re.compile(
-    r'<(?P<tag>div|span) class="' + PLACEHOLDER_CLASS
+    r'<(?P<tag>div|span) class="'
+    + PLACEHOLDER_CLASS
     + r'" data-tlsreport="(?P<text>[^"]*)"></(?P=tag)>'
 )
 
@@ -50,9 +51,7 @@ class InlineTargetProcessor(InlineProcessor):
     patterns inside code, and this one runs after code spans and backslash escapes.
     """
 
-    def handleMatch(
-        self, m: re.Match[str], data: str
-    ) -> tuple[etree.Element, int, int]:
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:
         span = etree.Element("span")
         span.set("class", PLACEHOLDER_CLASS)
         span.set("data-tlsreport", directive.normalise(m.group(0)))

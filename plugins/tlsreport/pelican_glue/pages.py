@@ -56,8 +56,13 @@ def findings(result: TargetResult) -> list[tuple[str, str]]:
     f = result.facts
     if result.endpoints and f.ip:
         # The rows below are one address's; the grade is the worst address's.
-        out.append(("Address", f"{f.ip} (the first of {len(result.endpoints)} addresses; "
-                               "every address's grade is listed above)"))
+        out.append(
+            (
+                "Address",
+                f"{f.ip} (the first of {len(result.endpoints)} addresses; "
+                "every address's grade is listed above)",
+            )
+        )
     out.append(("Protocols", render.protocols_summary(f)))
     out.append(("Forward secrecy", render.forward_secrecy_summary(f)))
     out.append(("Key", render.key_summary(result)))
@@ -73,8 +78,13 @@ def findings(result: TargetResult) -> list[tuple[str, str]]:
             out.append(("Signature hash", cert.leaf.signature_hash.upper()))
         out.append(("Trust", vocabulary.trust_text(cert.problem, cert.trusted)))
         if cert.fetched:
-            out.append(("Fetched through AIA", "; ".join(c.subject for c in cert.fetched)
-                        + f" from {', '.join(cert.fetched_from)}"))
+            out.append(
+                (
+                    "Fetched through AIA",
+                    "; ".join(c.subject for c in cert.fetched)
+                    + f" from {', '.join(cert.fetched_from)}",
+                )
+            )
         elif cert.fetch_error:
             out.append(("Missing issuer", f"not fetched: {cert.fetch_error[:200]}"))
         if cert.ocsp_stapled is not None:
@@ -122,8 +132,7 @@ def _mail_findings(result: TargetResult) -> list[tuple[str, str]]:
 
 def _posts(mentions: list[PostView], root: str) -> list[dict[str, Any]]:
     return [
-        {"title": v.title, "url": root + v.url, "date": v.date.date().isoformat()}
-        for v in mentions
+        {"title": v.title, "url": root + v.url, "date": v.date.date().isoformat()} for v in mentions
     ]
 
 
@@ -141,14 +150,16 @@ def list_page(
     since = last_post.lists.get(info.slug) if last_post else None
     changes_html = None
     if since is not None and since.taken < latest.taken:
-        window = state.diff_window(
-            info.slug, since.taken_at, latest.taken_at
-        )
+        window = state.diff_window(info.slug, since.taken_at, latest.taken_at)
         changes = diff.changes_between(window, since, latest, memo=state.grades.memo)
-        changes_html = Markup(render.changes_view(
-            env, changes, since_label=render.human_date(since.day),
-            target_url=links.target_key,
-        ))
+        changes_html = Markup(
+            render.changes_view(
+                env,
+                changes,
+                since_label=render.human_date(since.day),
+                target_url=links.target_key,
+            )
+        )
     distribution = state.chart_maker.distribution(latest)
     history = state.chart_maker.history(snapshots)
     return {
@@ -160,16 +171,23 @@ def list_page(
         "taken": latest.taken,
         "taken_date": render.human_date(on),
         "grades_heading": grades_heading(latest),
-        "grades_html": Markup(render.grades_view(
-            env, latest, on=on, grades=state.grades.of_snapshot(latest), compact=True,
-            target_url=links.target_ref, id_prefix=f"tlsreport-latest-{info.slug}",
-        )),
-        "distribution_html": Markup(render.chart_view(
-            env, distribution, src=root + state.chart_url(distribution)
-        )),
-        "history_html": Markup(render.chart_view(
-            env, history, src=root + state.chart_url(history)
-        )),
+        "grades_html": Markup(
+            render.grades_view(
+                env,
+                latest,
+                on=on,
+                grades=state.grades.of_snapshot(latest),
+                compact=True,
+                target_url=links.target_ref,
+                id_prefix=f"tlsreport-latest-{info.slug}",
+            )
+        ),
+        "distribution_html": Markup(
+            render.chart_view(env, distribution, src=root + state.chart_url(distribution))
+        ),
+        "history_html": Markup(
+            render.chart_view(env, history, src=root + state.chart_url(history))
+        ),
         "changes_html": changes_html,
         "since_post": (
             {"title": last_post.title, "url": root + last_post.url} if last_post else None
@@ -211,38 +229,46 @@ def target_pages(
         # A timeline needs two days to say anything: one snapshot (or several on one day)
         # would be a lone dot on an empty axis, so the page says it in words instead.
         days_seen = {w.date() for w, _, _ in history}
-        pages.append({
-            "kind": "target",
-            "save_as": save_as,
-            "slug": info.slug,
-            "list_title": info.title,
-            "list_url": links.list(),
-            "name": name,
-            "target": result.target,
-            "on_list": latest.result_for(key) is not None,
-            "taken": last_snap.taken,
-            "taken_date": render.human_date(last_day),
-            # A recorded snapshot's hour is nominal (noon): only a scan's time is shown.
-            "taken_time": (render.human_time(last_snap.taken_at) if last_snap.kind == "scan"
-                           else render.human_date(last_day)),
-            "taken_day": last_day,
-            "card_html": Markup(render.target_card(env, result, grade, on=last_day)),
-            "report_html": Markup(render.target_report(env, result, grade, on=last_day)),
-            "endpoints_html": Markup(render.endpoints_table(env, grade)),
-            "expiry": render.cert_expiry(result),
-            "expiry_text": render.expiry_text(result, last_day),
-            # Issue 14: this target's Atom feed (tlsreport.feeds), beside its page.
-            "feed_url": save_as[:-len(".html")] + ".atom.xml" if save_as.endswith(".html")
-            else None,
-            "findings": findings(result),
-            "snapshots_seen": len(history),
-            "history_html": Markup(render.target_history_table(env, history)),
-            "timeline_html": Markup(render.chart_view(
-                env, timeline, src=root + state.chart_url(timeline)
-            )) if len(days_seen) > 1 else None,
-            "posts": _posts(_showing(mentions, info.slug, key), root),
-            "root": root,
-        })
+        pages.append(
+            {
+                "kind": "target",
+                "save_as": save_as,
+                "slug": info.slug,
+                "list_title": info.title,
+                "list_url": links.list(),
+                "name": name,
+                "target": result.target,
+                "on_list": latest.result_for(key) is not None,
+                "taken": last_snap.taken,
+                "taken_date": render.human_date(last_day),
+                # A recorded snapshot's hour is nominal (noon): only a scan's time is shown.
+                "taken_time": (
+                    render.human_time(last_snap.taken_at)
+                    if last_snap.kind == "scan"
+                    else render.human_date(last_day)
+                ),
+                "taken_day": last_day,
+                "card_html": Markup(render.target_card(env, result, grade, on=last_day)),
+                "report_html": Markup(render.target_report(env, result, grade, on=last_day)),
+                "endpoints_html": Markup(render.endpoints_table(env, grade)),
+                "expiry": render.cert_expiry(result),
+                "expiry_text": render.expiry_text(result, last_day),
+                # Issue 14: this target's Atom feed (tlsreport.feeds), beside its page.
+                "feed_url": save_as[: -len(".html")] + ".atom.xml"
+                if save_as.endswith(".html")
+                else None,
+                "findings": findings(result),
+                "snapshots_seen": len(history),
+                "history_html": Markup(render.target_history_table(env, history)),
+                "timeline_html": Markup(
+                    render.chart_view(env, timeline, src=root + state.chart_url(timeline))
+                )
+                if len(days_seen) > 1
+                else None,
+                "posts": _posts(_showing(mentions, info.slug, key), root),
+                "root": root,
+            }
+        )
     return pages
 
 

@@ -34,7 +34,6 @@ class SettingsError(ValueError):
     """A TLSREPORT_* setting with a value the plugin cannot use; names the setting."""
 
 
-
 def apply_defaults(settings: dict[str, Any]) -> None:
     """Fill in missing TLSREPORT_* settings and reject values the plugin cannot use.
 
@@ -68,8 +67,10 @@ def apply_defaults(settings: dict[str, Any]) -> None:
             f"TLSREPORT_OUTPUT_DIR: expected a relative folder inside the output, got {out!r}"
         )
     warn, alert = settings["TLSREPORT_EXPIRY_WARN_DAYS"], settings["TLSREPORT_EXPIRY_ALERT_DAYS"]
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (warn, alert)) or \
-            not 0 <= alert <= warn:
+    if (
+        not all(isinstance(v, int) and not isinstance(v, bool) for v in (warn, alert))
+        or not 0 <= alert <= warn
+    ):
         raise SettingsError(
             f"TLSREPORT_EXPIRY_WARN_DAYS / TLSREPORT_EXPIRY_ALERT_DAYS: expected whole days "
             f"with 0 <= alert <= warn, got {warn!r} / {alert!r}"
@@ -85,7 +86,6 @@ def timezone(settings: dict[str, Any]) -> tzinfo:
         return ZoneInfo(name)
     except Exception as exc:  # ZoneInfoNotFoundError, ValueError
         raise SettingsError(f"TIMEZONE: unknown time zone {name!r}") from exc
-
 
 
 ACTIVE = "TLSREPORT_ACTIVE"

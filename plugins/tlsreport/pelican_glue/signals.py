@@ -32,8 +32,10 @@ PLUGIN_NAMES = frozenset({"pelican.plugins.tlsreport", tlsreport.__name__})
 
 def initialized(pelican: Any) -> None:
     """Defaults and validation of the settings; the Markdown extension."""
-    loaded = any(p is tlsreport or getattr(p, "__name__", "") in PLUGIN_NAMES
-                 for p in getattr(pelican, "plugins", []))
+    loaded = any(
+        p is tlsreport or getattr(p, "__name__", "") in PLUGIN_NAMES
+        for p in getattr(pelican, "plugins", [])
+    )
     pelican.settings[ACTIVE] = loaded
     if not loaded:
         return
@@ -54,8 +56,9 @@ class _NoDirectiveTraceback(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        if isinstance(exc, DirectiveBuildError) and not logging.getLogger(
-                "pelican").isEnabledFor(logging.DEBUG):
+        if isinstance(exc, DirectiveBuildError) and not logging.getLogger("pelican").isEnabledFor(
+            logging.DEBUG
+        ):
             record.exc_info = None
             record.exc_text = None
         return True
@@ -76,7 +79,9 @@ def _warn_history_in_content(settings: dict[str, Any]) -> None:
         log.warning(
             "tlsreport: TLSREPORT_HISTORY_DIR (%s) is inside the content folder (%s): a scan "
             "during the build changes the content and `pelican -r` rebuilds in a loop; keep "
-            "history outside it (the default is data/history)", history, content,
+            "history outside it (the default is data/history)",
+            history,
+            content,
         )
 
 
@@ -94,7 +99,6 @@ def before_reading(generator: Any) -> None:
     scan_due_lists(generator.settings, now=datetime.now(UTC))
 
 
-
 def articles_finalized(generator: Any) -> None:
     """Fill every article's placeholders with the report its date (or metadata) calls for."""
     if not is_active(generator.settings):
@@ -102,8 +106,10 @@ def articles_finalized(generator: Any) -> None:
     state = state_of(generator.context, generator.settings)
     published = [*generator.articles, *generator.translations]
     others = [
-        *generator.hidden_articles, *getattr(generator, "hidden_translations", []),
-        *generator.drafts, *generator.drafts_translations,
+        *generator.hidden_articles,
+        *getattr(generator, "hidden_translations", []),
+        *generator.drafts,
+        *generator.drafts_translations,
     ]
     items = [(a, True) for a in published] + [(a, False) for a in others]
     _set_series(published)
@@ -128,8 +134,11 @@ def _set_series(articles: list[Any]) -> None:
             raise DirectiveBuildError([f"{where(article, None)}: {exc}"]) from None
         pid = post_id(article)
         by_id[pid] = article
-        refs.append(post_dates.PostRef(pid, article.date, series=str(name), series_index=index,
-                                  lang=article.lang or ""))
+        refs.append(
+            post_dates.PostRef(
+                pid, article.date, series=str(name), series_index=index, lang=article.lang or ""
+            )
+        )
     for pid, info in post_dates.series_of(refs).items():
         by_id[pid].tlsreport_series = {
             "name": info.name,
@@ -148,7 +157,9 @@ def pages_finalized(generator: Any) -> None:
     items = [
         (p, False)
         for p in [
-            *generator.pages, *generator.translations, *generator.hidden_pages,
+            *generator.pages,
+            *generator.translations,
+            *generator.hidden_pages,
             *getattr(generator, "hidden_translations", []),
             *getattr(generator, "draft_pages", []),
             *getattr(generator, "draft_translations", []),

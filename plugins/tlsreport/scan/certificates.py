@@ -18,8 +18,9 @@ from typing import Any
 from .. import facts
 
 
-def hostname_matches(hostname: str, dns_names: list[str], ip_addresses: list[str],
-                     common_name: str | None) -> bool:
+def hostname_matches(
+    hostname: str, dns_names: list[str], ip_addresses: list[str], common_name: str | None
+) -> bool:
     """RFC 6125 style: SAN DNS names (left-most-label wildcard), IP SANs, CN only without SANs."""
     host = hostname.lower().rstrip(".")
     try:
@@ -49,9 +50,12 @@ def _dns_match(host: str, pattern: str) -> bool:
     return host == pattern
 
 
-def classify_certificate_problem(errors: list[str], chain: tuple[facts.Certificate, ...],
-                                 hostname_ok: bool | None, at: datetime | None = None
-                                 ) -> str | None:
+def classify_certificate_problem(
+    errors: list[str],
+    chain: tuple[facts.Certificate, ...],
+    hostname_ok: bool | None,
+    at: datetime | None = None,
+) -> str | None:
     """One word for why no store trusts the chain (None when one does and the name matches).
 
     sslyze 6 tells certificate problems apart only by the ``validation_error`` text of
@@ -90,16 +94,22 @@ def certificate_facts(result: dict[str, Any], at: datetime | None) -> facts.Cert
     received = dep.get("received_certificate_chain") or []
     chain = tuple(_certificate(c) for c in received)
     trust = tuple(
-        facts.TrustResult(store=p["trust_store"]["name"],
-                          trusted=bool(p.get("was_validation_successful")),
-                          error=p.get("validation_error"))
+        facts.TrustResult(
+            store=p["trust_store"]["name"],
+            trusted=bool(p.get("was_validation_successful")),
+            error=p.get("validation_error"),
+        )
         for p in dep.get("path_validation_results") or ()
     )
     matches: bool | None = None
     if received:
         san = received[0].get("subject_alternative_name") or {}
-        matches = hostname_matches(hostname, list(san.get("dns_names") or ()),
-                                   list(san.get("ip_addresses") or ()), _common_name(received[0]))
+        matches = hostname_matches(
+            hostname,
+            list(san.get("dns_names") or ()),
+            list(san.get("ip_addresses") or ()),
+            _common_name(received[0]),
+        )
     trusted = any(t.trusted for t in trust)
     problem = None
     if not trusted or matches is False:
@@ -122,8 +132,9 @@ def _certificate(cert: dict[str, Any]) -> facts.Certificate:
     """One certificate of the received chain, as sslyze's JSON describes it."""
     key = cert.get("public_key") or {}
     algorithm = str(key.get("algorithm") or "")
-    key_type = next((t for t in ("RSA", "DSA", "Ed25519", "Ed448", "EC") if t in algorithm),
-                    algorithm)
+    key_type = next(
+        (t for t in ("RSA", "DSA", "Ed25519", "Ed448", "EC") if t in algorithm), algorithm
+    )
     sig = cert.get("signature_hash_algorithm")
     fingerprint = cert.get("fingerprint_sha256") or ""
     with contextlib.suppress(ValueError):  # sslyze writes base64; facts keep hex
@@ -168,6 +179,7 @@ def _common_name(cert: dict[str, Any]) -> str | None:
 
 # --- incomplete chains (scan.chain's record) -----------------------------------------------
 
+
 def certificate_from_pem(pem: str) -> facts.Certificate:
     """One certificate fetched through AIA, described like a received one (pure)."""
     from cryptography import x509
@@ -191,21 +203,29 @@ def certificate_from_pem(pem: str) -> facts.Certificate:
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         sans = tuple(san.get_values_for_type(x509.DNSName)) + tuple(
-            str(a) for a in san.get_values_for_type(x509.IPAddress))
+            str(a) for a in san.get_values_for_type(x509.IPAddress)
+        )
     except x509.ExtensionNotFound:
         sans = ()
     return facts.Certificate(
-        subject=cert.subject.rfc4514_string(), issuer=cert.issuer.rfc4514_string(),
-        sans=sans, signature_hash=sig.name.lower() if sig else None, key_type=key_type,
-        key_bits=bits, rsa_exponent=exponent, curve=curve,
+        subject=cert.subject.rfc4514_string(),
+        issuer=cert.issuer.rfc4514_string(),
+        sans=sans,
+        signature_hash=sig.name.lower() if sig else None,
+        key_type=key_type,
+        key_bits=bits,
+        rsa_exponent=exponent,
+        curve=curve,
         not_before=cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
         not_after=cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
         serial=str(cert.serial_number),
-        fingerprint_sha256=cert.fingerprint(hashes.SHA256()).hex())
+        fingerprint_sha256=cert.fingerprint(hashes.SHA256()).hex(),
+    )
 
 
-def apply_completion(cert: facts.CertificateFacts, record: dict[str, Any],
-                     at: datetime | None) -> facts.CertificateFacts:
+def apply_completion(
+    cert: facts.CertificateFacts, record: dict[str, Any], at: datetime | None
+) -> facts.CertificateFacts:
     """The certificate facts of an incomplete chain, given scan.chain's record of completing it.
 
     Completed and trusted by a store: ``problem = "incomplete-chain"`` (SSL Labs' cap B), unless
@@ -213,8 +233,10 @@ def apply_completion(cert: facts.CertificateFacts, record: dict[str, Any],
     Fetched but still not trusted: the completed chain's own problem (untrusted, expired, …).
     """
     fetched = tuple(certificate_from_pem(p) for p in record.get("fetched_pem") or ())
-    trust = [facts.TrustResult(t["store"], bool(t["trusted"]), t.get("error"))
-             for t in record.get("trust") or ()]
+    trust = [
+        facts.TrustResult(t["store"], bool(t["trusted"]), t.get("error"))
+        for t in record.get("trust") or ()
+    ]
     problem = cert.problem
     if not fetched:
         if problem in (None, "untrusted"):
@@ -223,8 +245,14 @@ def apply_completion(cert: facts.CertificateFacts, record: dict[str, Any],
         problem = "mismatch" if cert.hostname_matches is False else "incomplete-chain"
     else:
         errors = [t.error for t in trust if t.error]
-        problem = classify_certificate_problem(
-            errors, (*cert.chain, *fetched), cert.hostname_matches, at) or problem
-    return dataclasses.replace(cert, problem=problem, fetched=fetched,
-                               fetched_from=tuple(record.get("urls") or ()),
-                               fetch_error=record.get("error"))
+        problem = (
+            classify_certificate_problem(errors, (*cert.chain, *fetched), cert.hostname_matches, at)
+            or problem
+        )
+    return dataclasses.replace(
+        cert,
+        problem=problem,
+        fetched=fetched,
+        fetched_from=tuple(record.get("urls") or ()),
+        fetch_error=record.get("error"),
+    )

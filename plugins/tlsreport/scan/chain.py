@@ -52,7 +52,8 @@ def ca_issuers_urls(cert: x509.Certificate) -> list[str]:
     urls = []
     for desc in aia:
         if desc.access_method == AuthorityInformationAccessOID.CA_ISSUERS and isinstance(
-                desc.access_location, x509.UniformResourceIdentifier):
+            desc.access_location, x509.UniformResourceIdentifier
+        ):
             url = desc.access_location.value
             if url.lower().startswith("http://"):
                 urls.append(url)
@@ -61,10 +62,12 @@ def ca_issuers_urls(cert: x509.Certificate) -> list[str]:
 
 def parse_certificates(body: bytes) -> list[x509.Certificate]:
     """DER, PEM (one or more) or PKCS#7 (DER or PEM) → certificates; ValueError if none."""
-    for load in (lambda b: [x509.load_der_x509_certificate(b)],
-                 x509.load_pem_x509_certificates,
-                 pkcs7.load_der_pkcs7_certificates,
-                 pkcs7.load_pem_pkcs7_certificates):
+    for load in (
+        lambda b: [x509.load_der_x509_certificate(b)],
+        x509.load_pem_x509_certificates,
+        pkcs7.load_der_pkcs7_certificates,
+        pkcs7.load_pem_pkcs7_certificates,
+    ):
         try:
             certs = list(load(body))
         except ValueError:
@@ -81,8 +84,9 @@ class ChainFetcher:
     ``aia_fetch = false``) fetches nothing and says so.
     """
 
-    def __init__(self, *, enabled: bool = True, timeout: float = AIA_TIMEOUT,
-                 max_bytes: int = AIA_MAX_BYTES) -> None:
+    def __init__(
+        self, *, enabled: bool = True, timeout: float = AIA_TIMEOUT, max_bytes: int = AIA_MAX_BYTES
+    ) -> None:
         self.enabled = enabled
         self.timeout = timeout
         self.max_bytes = max_bytes
@@ -146,8 +150,11 @@ def needs_completion(server: dict[str, Any]) -> bool:
     results = dep.get("path_validation_results") or []
     if not results or any(r.get("was_validation_successful") for r in results):
         return False
-    sent = [c for c in (_load(p.get("as_pem") or "")
-                        for p in dep.get("received_certificate_chain") or ()) if c]
+    sent = [
+        c
+        for c in (_load(p.get("as_pem") or "") for p in dep.get("received_certificate_chain") or ())
+        if c
+    ]
     if not sent:
         return False
     leaf = sent[0]
@@ -161,8 +168,13 @@ def needs_completion(server: dict[str, Any]) -> bool:
     return True
 
 
-def _verify(leaf: x509.Certificate, intermediates: list[x509.Certificate],
-            store_path: str, hostname: str, at: datetime) -> str | None:
+def _verify(
+    leaf: x509.Certificate,
+    intermediates: list[x509.Certificate],
+    store_path: str,
+    hostname: str,
+    at: datetime,
+) -> str | None:
     """None when ``store_path``'s anchors validate the chain for ``hostname``, else why not."""
     from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
@@ -170,8 +182,12 @@ def _verify(leaf: x509.Certificate, intermediates: list[x509.Certificate],
     if not anchors:
         return f"trust store {store_path} could not be read"
     try:
-        verifier = (PolicyBuilder().store(Store(anchors)).time(at.replace(tzinfo=None))
-                    .build_server_verifier(x509.DNSName(hostname)))
+        verifier = (
+            PolicyBuilder()
+            .store(Store(anchors))
+            .time(at.replace(tzinfo=None))
+            .build_server_verifier(x509.DNSName(hostname))
+        )
         verifier.verify(leaf, intermediates)
     except (VerificationError, ValueError) as exc:
         return str(exc) or type(exc).__name__
@@ -185,8 +201,11 @@ def complete(server: dict[str, Any], fetcher: ChainFetcher, at: datetime) -> dic
     "trust": [{"store", "trusted", "error"}, ...]}`` — plain JSON, kept in the raw file.
     """
     dep = _deployment(server) or {}
-    sent = [c for c in (_load(p.get("as_pem") or "")
-                        for p in dep.get("received_certificate_chain") or ()) if c]
+    sent = [
+        c
+        for c in (_load(p.get("as_pem") or "") for p in dep.get("received_certificate_chain") or ())
+        if c
+    ]
     record: dict[str, Any] = {"urls": [], "fetched_pem": [], "error": None, "trust": []}
     if not sent:
         record["error"] = "no certificate received"
@@ -211,8 +230,9 @@ def complete(server: dict[str, Any], fetcher: ChainFetcher, at: datetime) -> dic
         record["error"] = "; ".join(errors) or "nothing fetched"
         return record
     intermediates = [*sent[1:], *(c for c in map(_load, fetched) if c)]
-    hostname = ((server.get("scan_result") or {}).get("certificate_info", {}).get("result")
-                or {}).get("hostname_used_for_server_name_indication") or ""
+    hostname = (
+        (server.get("scan_result") or {}).get("certificate_info", {}).get("result") or {}
+    ).get("hostname_used_for_server_name_indication") or ""
     for r in dep.get("path_validation_results") or ():
         store = r["trust_store"]
         why = _verify(leaf, intermediates, store["path"], hostname, at)

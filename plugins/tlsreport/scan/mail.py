@@ -15,9 +15,16 @@ from ..mailpolicy import PROTOCOL_OF, probe_mail_policy
 from ..targets import Target
 
 
-def add_mail_facts(found: Facts, target: Target, ip: str, *, mail_domain: str | None = None,
-                   dns_server: str | None = None, ca_file: Path | None = None,
-                   timeout: float = 5.0) -> Facts:
+def add_mail_facts(
+    found: Facts,
+    target: Target,
+    ip: str,
+    *,
+    mail_domain: str | None = None,
+    dns_server: str | None = None,
+    ca_file: Path | None = None,
+    timeout: float = 5.0,
+) -> Facts:
     """``found`` with ``mail`` (mail targets) and ``mail_domain`` (the list's smtp targets).
 
     https targets come back unchanged. The domain check runs on smtp (MX) targets only: the
@@ -25,12 +32,18 @@ def add_mail_facts(found: Facts, target: Target, ip: str, *, mail_domain: str | 
     """
     if target.service not in PROTOCOL_OF:
         return found
-    policy = probe_mail_policy(target.service, target.host, ip, target.port,
-                               timeout=max(timeout, 5.0))
+    policy = probe_mail_policy(
+        target.service, target.host, ip, target.port, timeout=max(timeout, 5.0)
+    )
     domain = None
     if mail_domain and target.service == "smtp":
-        domain = check_mail_domain(mail_domain, mx_host=target.host,
-                                   leaf_sha256=policy.tls_leaf_sha256,
-                                   spki_sha256=policy.tls_spki_sha256, nameserver=dns_server,
-                                   ca_file=ca_file, timeout=timeout)
+        domain = check_mail_domain(
+            mail_domain,
+            mx_host=target.host,
+            leaf_sha256=policy.tls_leaf_sha256,
+            spki_sha256=policy.tls_spki_sha256,
+            nameserver=dns_server,
+            ca_file=ca_file,
+            timeout=timeout,
+        )
     return dataclasses.replace(found, mail=policy, mail_domain=domain)

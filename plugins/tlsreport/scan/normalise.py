@@ -51,8 +51,14 @@ SCAN_COMMANDS: tuple[str, ...] = (
 )
 HTTP_HEADERS = "http_headers"
 
-_VERSION_NAMES = {"SSL_2_0": "SSLv2", "SSL_3_0": "SSLv3", "TLS_1_0": "TLSv1.0",
-                  "TLS_1_1": "TLSv1.1", "TLS_1_2": "TLSv1.2", "TLS_1_3": "TLSv1.3"}
+_VERSION_NAMES = {
+    "SSL_2_0": "SSLv2",
+    "SSL_3_0": "SSLv3",
+    "TLS_1_0": "TLSv1.0",
+    "TLS_1_1": "TLSv1.1",
+    "TLS_1_2": "TLSv1.2",
+    "TLS_1_3": "TLSv1.3",
+}
 
 Fields = dict[str, Any]
 """Keyword arguments of ``facts.Facts``, as one command fills them."""
@@ -61,6 +67,7 @@ Normaliser = Callable[[dict[str, Any], datetime | None], Fields]
 
 
 # --- cipher suites (the six protocol commands) -----------------------------------------------
+
 
 def suite_facts(suite_json: dict[str, Any]) -> facts.CipherSuite:
     """One accepted suite (sslyze JSON) with the flags the grader tests, read from its name.
@@ -108,6 +115,7 @@ def _kex_of(name: str, anonymous: bool) -> str:
 
 def _accepted_suites(protocol: str) -> Normaliser:
     """The normaliser of one protocol's cipher suite command (six commands, one shape)."""
+
     def normalise(result: dict[str, Any], _at: datetime | None) -> Fields:
         suites = tuple(suite_facts(s) for s in result.get("accepted_cipher_suites") or ())
         return {"protocols": {protocol: suites}}
@@ -117,15 +125,18 @@ def _accepted_suites(protocol: str) -> Normaliser:
 
 # --- the other commands, one function each ----------------------------------------------------
 
+
 def _certificate_info(result: dict[str, Any], at: datetime | None) -> Fields:
     return {"certificate": certificate_facts(result, at)}
 
 
 def _session_renegotiation(result: dict[str, Any], _at: datetime | None) -> Fields:
-    return {"renegotiation": facts.Renegotiation(
-        secure=result.get("supports_secure_renegotiation"),
-        client_initiated=result.get("is_vulnerable_to_client_renegotiation_dos"),
-    )}
+    return {
+        "renegotiation": facts.Renegotiation(
+            secure=result.get("supports_secure_renegotiation"),
+            client_initiated=result.get("is_vulnerable_to_client_renegotiation_dos"),
+        )
+    }
 
 
 def _tls_compression(result: dict[str, Any], _at: datetime | None) -> Fields:
@@ -158,15 +169,22 @@ def _elliptic_curves(result: dict[str, Any], _at: datetime | None) -> Fields:
 
 # --- http headers: HSTS ------------------------------------------------------------------------
 
+
 def _http_headers(result: dict[str, Any], _at: datetime | None) -> Fields:
     """HSTS as sslyze parsed it; a failed GET is an ``http_error`` (unknown, not "no HSTS")."""
     if result.get("http_error_trace"):
         return {"http_error": _last_line(result["http_error_trace"])}
     header = result.get("strict_transport_security_header")
-    return {"hsts": facts.Hsts(present=False) if header is None else facts.Hsts(
-        present=True, max_age=header.get("max_age"),
-        include_subdomains=bool(header.get("include_subdomains")),
-        preload=bool(header.get("preload")))}
+    return {
+        "hsts": facts.Hsts(present=False)
+        if header is None
+        else facts.Hsts(
+            present=True,
+            max_age=header.get("max_age"),
+            include_subdomains=bool(header.get("include_subdomains")),
+            preload=bool(header.get("preload")),
+        )
+    }
 
 
 def _http_headers_failed(error: str) -> Fields:
@@ -278,23 +296,33 @@ def incomplete_commands(result: dict[str, Any]) -> dict[str, str]:
         if not attempt or attempt.get("status") == "NOT_SCHEDULED":
             continue
         if attempt.get("status") != "COMPLETED" or attempt.get("result") is None:
-            out[command] = f"{attempt.get('error_reason') or 'ERROR'}: " \
-                           f"{_last_line(attempt.get('error_trace'))}"
+            out[command] = (
+                f"{attempt.get('error_reason') or 'ERROR'}: "
+                f"{_last_line(attempt.get('error_trace'))}"
+            )
             continue
         if command not in PROTOCOL_COMMANDS:
             continue
-        timed_out = sum(1 for r in attempt["result"].get("rejected_cipher_suites") or ()
-                        if _TIMED_OUT in (r.get("error_message") or "").lower())
+        timed_out = sum(
+            1
+            for r in attempt["result"].get("rejected_cipher_suites") or ()
+            if _TIMED_OUT in (r.get("error_message") or "").lower()
+        )
         if timed_out:
             out[command] = f"{timed_out} cipher suite test(s) timed out"
     highest = (result.get("connectivity_result") or {}).get("highest_tls_version_supported")
     top_protocol = _VERSION_NAMES.get(highest or "")
     top_command = next((c for c, p in PROTOCOL_COMMANDS.items() if p == top_protocol), None)
     attempt = scan.get(top_command or "") or {}
-    if top_command and top_command not in out and attempt.get("status") == "COMPLETED" and not (
-            (attempt.get("result") or {}).get("accepted_cipher_suites")):
-        out[top_command] = (f"{top_protocol} was negotiated during connectivity but no suite was "
-                        "accepted for it")
+    if (
+        top_command
+        and top_command not in out
+        and attempt.get("status") == "COMPLETED"
+        and not ((attempt.get("result") or {}).get("accepted_cipher_suites"))
+    ):
+        out[top_command] = (
+            f"{top_protocol} was negotiated during connectivity but no suite was accepted for it"
+        )
     return out
 
 

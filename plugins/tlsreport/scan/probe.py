@@ -49,8 +49,11 @@ def probe_target(target: Target, timeout: float) -> Probe:
         try:
             infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as exc:
-            return Probe(None, "dns-failure", f"{facts.UNREACHABLE_STATES['dns-failure']}: "
-                                              f"{target.host} ({exc})")
+            return Probe(
+                None,
+                "dns-failure",
+                f"{facts.UNREACHABLE_STATES['dns-failure']}: {target.host} ({exc})",
+            )
         v4 = [i for i in infos if i[0] == socket.AF_INET]
         ip = str((v4 or infos)[0][4][0])
     try:
@@ -58,8 +61,9 @@ def probe_target(target: Target, timeout: float) -> Probe:
     except ConnectionRefusedError:
         return Probe(ip, "refused", f"connection refused by {ip} port {target.port}")
     except TimeoutError:
-        return Probe(ip, "timeout", f"no TCP answer from {ip} port {target.port} "
-                                    f"within {timeout:g} s")
+        return Probe(
+            ip, "timeout", f"no TCP answer from {ip} port {target.port} within {timeout:g} s"
+        )
     except OSError as exc:
         return Probe(ip, "refused", f"cannot connect to {ip} port {target.port}: {exc}")
     with sock:
@@ -73,11 +77,16 @@ def probe_target(target: Target, timeout: float) -> Probe:
             first = _read_record_header(sock, time.monotonic() + timeout)
         except TimeoutError:
             what = "greeting" if target.service in STARTTLS_SERVICES else "TLS ClientHello"
-            return Probe(ip, "timeout", f"server accepted the connection but did not answer "
-                                        f"the {what} within {timeout:g} s")
+            return Probe(
+                ip,
+                "timeout",
+                f"server accepted the connection but did not answer "
+                f"the {what} within {timeout:g} s",
+            )
         except OSError as exc:
-            return Probe(ip, "handshake-failure", f"connection reset during the TLS handshake "
-                                                  f"({exc})")
+            return Probe(
+                ip, "handshake-failure", f"connection reset during the TLS handshake ({exc})"
+            )
     if not first:
         return Probe(ip, "handshake-failure", "server closed the connection on ClientHello")
     if first[0] & 0x80:
@@ -85,8 +94,11 @@ def probe_target(target: Target, timeout: float) -> Probe:
     if first[0] not in (0x15, 0x16) or (len(first) > 1 and first[1] != 3):
         return Probe(ip, "no-tls", f"server answered, but not in TLS: {first!r}")
     if len(first) < 5:
-        return Probe(ip, "timeout", f"server sent only {len(first)} byte(s) of a TLS record "
-                                    f"within {timeout:g} s")
+        return Probe(
+            ip,
+            "timeout",
+            f"server sent only {len(first)} byte(s) of a TLS record within {timeout:g} s",
+        )
     return Probe(ip)  # a TLS alert or handshake record header
 
 
@@ -152,11 +164,15 @@ def fetch_hsts(target: Target, ip: str, timeout: float) -> tuple[facts.Hsts | No
         context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED  # old servers have HSTS too
         context.set_ciphers("ALL:@SECLEVEL=0")
     try:
-        with socket.create_connection((ip, target.port), timeout=timeout) as raw, \
-                context.wrap_socket(raw, server_hostname=target.host) as tls:
-            request = (f"GET {target.path} HTTP/1.1\r\nHost: {target.host}\r\n"
-                       f"User-Agent: tlsreport/{__version__}\r\nAccept: */*\r\n"
-                       "Connection: close\r\n\r\n")
+        with (
+            socket.create_connection((ip, target.port), timeout=timeout) as raw,
+            context.wrap_socket(raw, server_hostname=target.host) as tls,
+        ):
+            request = (
+                f"GET {target.path} HTTP/1.1\r\nHost: {target.host}\r\n"
+                f"User-Agent: tlsreport/{__version__}\r\nAccept: */*\r\n"
+                "Connection: close\r\n\r\n"
+            )
             tls.sendall(request.encode("ascii", "replace"))
             response = http.client.HTTPResponse(tls)
             response.begin()

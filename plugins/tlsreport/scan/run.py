@@ -63,8 +63,10 @@ class ScanProgress:
 
 # --- one target ------------------------------------------------------------------------------
 
-def _scan_request(target: Target, ip: str, ca_file: Any, network_timeout: float,
-                  only: set[str] | None = None) -> Any:
+
+def _scan_request(
+    target: Target, ip: str, ca_file: Any, network_timeout: float, only: set[str] | None = None
+) -> Any:
     """sslyze's request for one target, at the address the probe resolved (no second DNS);
     ``only``: just these commands (a retry)."""
     from sslyze import (  # lazy: see the module docstring
@@ -81,7 +83,8 @@ def _scan_request(target: Target, ip: str, ca_file: Any, network_timeout: float,
     config = ServerNetworkConfiguration(
         tls_server_name_indication=target.host,
         tls_opportunistic_encryption=ProtocolWithOpportunisticTlsEnum(starttls)
-        if starttls else None,
+        if starttls
+        else None,
         network_timeout=max(1, round(network_timeout)),  # sslyze takes whole seconds
     )
     commands = {ScanCommand(c) for c in SCAN_COMMANDS}
@@ -90,12 +93,17 @@ def _scan_request(target: Target, ip: str, ca_file: Any, network_timeout: float,
     if only is not None:
         commands = {c for c in commands if c.value in only}
     # sslyze refuses an extra argument for a command not asked for (a retry of suites only).
-    extra = ScanCommandsExtraArguments(
-        certificate_info=CertificateInfoExtraArgument(custom_ca_file=ca_file)
-    ) if ca_file and ScanCommand.CERTIFICATE_INFO in commands else ScanCommandsExtraArguments()
+    extra = (
+        ScanCommandsExtraArguments(
+            certificate_info=CertificateInfoExtraArgument(custom_ca_file=ca_file)
+        )
+        if ca_file and ScanCommand.CERTIFICATE_INFO in commands
+        else ScanCommandsExtraArguments()
+    )
     return ServerScanRequest(
-        server_location=ServerNetworkLocation(hostname=target.host, port=target.port,
-                                              ip_address=ip),
+        server_location=ServerNetworkLocation(
+            hostname=target.host, port=target.port, ip_address=ip
+        ),
         network_configuration=config,
         scan_commands=commands,
         scan_commands_extra_arguments=extra,
@@ -106,8 +114,7 @@ def _run_sslyze(request: Any) -> dict:
     """One sslyze request, its result as sslyze's JSON."""
     from sslyze import Scanner  # lazy: see the module docstring
 
-    scanner = Scanner(per_server_concurrent_connections_limit=5,
-                      concurrent_server_scans_limit=1)
+    scanner = Scanner(per_server_concurrent_connections_limit=5, concurrent_server_scans_limit=1)
     scanner.queue_scans([request])
     by_request = {r.uuid: r for r in scanner.get_results()}
     return sslyze_result_to_json(by_request[request.uuid])  # pitfall 1: by request, not order
@@ -155,10 +162,17 @@ def addresses_of(target: Target) -> list[str] | None:
     return sorted(found, key=lambda a: ":" in a)  # stable: IPv4 first, as before endpoints
 
 
-def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float = 5.0,
-                at: datetime | None = None, answering: Callable[[], None] | None = None,
-                aia: ChainFetcher | None = None, mail_domain: str | None = None,
-                dns_server: str | None = None) -> tuple[facts.TargetResult, dict | None]:
+def scan_target(
+    target: Target,
+    *,
+    ca_file: Any = None,
+    network_timeout: float = 5.0,
+    at: datetime | None = None,
+    answering: Callable[[], None] | None = None,
+    aia: ChainFetcher | None = None,
+    mail_domain: str | None = None,
+    dns_server: str | None = None,
+) -> tuple[facts.TargetResult, dict | None]:
     """Probe then fully scan one target at each of its addresses; never raises for anything
     the server does.
 
@@ -175,11 +189,22 @@ def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float =
     if addresses is None or len(addresses) == 1:
         # One address: pinned for the probe (no second DNS lookup); unresolvable: the probe
         # resolves once more and records the DNS failure with its reason.
-        at_address = target if addresses is None else dataclasses.replace(
-            target, address=addresses[0], addresses=())
-        return _scan_endpoint(target, at_address, ca_file=ca_file,
-                              network_timeout=network_timeout, at=at, answering=answering,
-                              aia=aia, mail_domain=mail_domain, dns_server=dns_server)
+        at_address = (
+            target
+            if addresses is None
+            else dataclasses.replace(target, address=addresses[0], addresses=())
+        )
+        return _scan_endpoint(
+            target,
+            at_address,
+            ca_file=ca_file,
+            network_timeout=network_timeout,
+            at=at,
+            answering=answering,
+            aia=aia,
+            mail_domain=mail_domain,
+            dns_server=dns_server,
+        )
     started = time.monotonic()
     outcomes: list[tuple[facts.TargetResult, dict | None] | None] = [None] * len(addresses)
     shared = aia or ChainFetcher()
@@ -187,47 +212,80 @@ def scan_target(target: Target, *, ca_file: Any = None, network_timeout: float =
     def one(i: int) -> None:
         try:
             outcomes[i] = _scan_endpoint(
-                target, dataclasses.replace(target, address=addresses[i], addresses=()),
-                ca_file=ca_file, network_timeout=network_timeout, at=at, answering=answering,
-                aia=shared, mail_domain=mail_domain, dns_server=dns_server)
+                target,
+                dataclasses.replace(target, address=addresses[i], addresses=()),
+                ca_file=ca_file,
+                network_timeout=network_timeout,
+                at=at,
+                answering=answering,
+                aia=shared,
+                mail_domain=mail_domain,
+                dns_server=dns_server,
+            )
         except Exception as exc:  # never lose the other endpoints to one surprise
-            outcomes[i] = (facts.TargetResult(target=target.ref(), state="error",
-                                              reason=f"{type(exc).__name__}: {exc}"), None)
+            outcomes[i] = (
+                facts.TargetResult(
+                    target=target.ref(), state="error", reason=f"{type(exc).__name__}: {exc}"
+                ),
+                None,
+            )
 
-    threads = [threading.Thread(target=one, args=(i,), daemon=True,
-                                name=f"tlsreport-endpoint-{i}") for i in range(len(addresses))]
+    threads = [
+        threading.Thread(target=one, args=(i,), daemon=True, name=f"tlsreport-endpoint-{i}")
+        for i in range(len(addresses))
+    ]
     for t in threads:
         t.start()
     for t in threads:
         t.join()  # each endpoint is bounded by its own network timeouts; the run bounds all
     done = [o for o in outcomes if o is not None]  # every thread has set its own by now
     endpoints = tuple(
-        facts.Endpoint(address=a, state=r.state, reason=r.reason, facts=r.facts,
-                       duration=r.duration)
-        for a, (r, _raw) in zip(addresses, done, strict=True))
+        facts.Endpoint(
+            address=a, state=r.state, reason=r.reason, facts=r.facts, duration=r.duration
+        )
+        for a, (r, _raw) in zip(addresses, done, strict=True)
+    )
     first = next((e for e in endpoints if e.state == facts.STATE_OK), endpoints[0])
     reason = first.reason
     if first.state != facts.STATE_OK:
         reason = f"all {len(endpoints)} addresses: {first.reason}"
-    result = facts.TargetResult(target=target.ref(), state=first.state, reason=reason,
-                                facts=first.facts,
-                                duration=round(time.monotonic() - started, 3),
-                                endpoints=endpoints)
+    result = facts.TargetResult(
+        target=target.ref(),
+        state=first.state,
+        reason=reason,
+        facts=first.facts,
+        duration=round(time.monotonic() - started, 3),
+        endpoints=endpoints,
+    )
     return result, {ENDPOINTS_KEY: [raw for _r, raw in done if raw]}
 
 
-def _scan_endpoint(target: Target, at_address: Target, *, ca_file: Any, network_timeout: float,
-                   at: datetime | None, answering: Callable[[], None] | None,
-                   aia: ChainFetcher | None, mail_domain: str | None = None,
-                   dns_server: str | None = None) -> tuple[facts.TargetResult, dict | None]:
+def _scan_endpoint(
+    target: Target,
+    at_address: Target,
+    *,
+    ca_file: Any,
+    network_timeout: float,
+    at: datetime | None,
+    answering: Callable[[], None] | None,
+    aia: ChainFetcher | None,
+    mail_domain: str | None = None,
+    dns_server: str | None = None,
+) -> tuple[facts.TargetResult, dict | None]:
     """Probe then fully scan ``at_address`` (the target, pinned to one address); the result
     names ``target`` as the list wrote it."""
     started = time.monotonic()
 
-    def done(state: str, reason: str | None, found: facts.Facts | None = None
-             ) -> facts.TargetResult:
-        return facts.TargetResult(target=target.ref(), state=state, reason=reason, facts=found,
-                                  duration=round(time.monotonic() - started, 3))
+    def done(
+        state: str, reason: str | None, found: facts.Facts | None = None
+    ) -> facts.TargetResult:
+        return facts.TargetResult(
+            target=target.ref(),
+            state=state,
+            reason=reason,
+            facts=found,
+            duration=round(time.monotonic() - started, 3),
+        )
 
     probe = probe_target(at_address, network_timeout)
     if probe.state != facts.STATE_OK or probe.ip is None:
@@ -239,14 +297,23 @@ def _scan_endpoint(target: Target, at_address: Target, *, ca_file: Any, network_
         raw = _run_sslyze(_scan_request(target, ip, ca_file, network_timeout))
         if raw.get("connectivity_status") == "COMPLETED":
             # The retry waits twice as long per connection: a slow server gets its time.
-            raw = retry_incomplete(raw, lambda only: _run_sslyze(_scan_request(
-                target, ip, ca_file, 2 * network_timeout, only)))
+            raw = retry_incomplete(
+                raw,
+                lambda only: _run_sslyze(
+                    _scan_request(target, ip, ca_file, 2 * network_timeout, only)
+                ),
+            )
             if needs_completion(raw):
-                raw = {**raw, CHAIN_RECORD: complete_chain(
-                    raw, aia or ChainFetcher(), at or datetime.now(UTC))}
+                raw = {
+                    **raw,
+                    CHAIN_RECORD: complete_chain(
+                        raw, aia or ChainFetcher(), at or datetime.now(UTC)
+                    ),
+                }
     except Exception as exc:  # a bug or surprise in sslyze must not end the whole run
-        return done("error", f"{facts.UNREACHABLE_STATES['error']}: "
-                             f"{type(exc).__name__}: {exc}"), None
+        return done(
+            "error", f"{facts.UNREACHABLE_STATES['error']}: {type(exc).__name__}: {exc}"
+        ), None
     if raw.get("connectivity_status") != "COMPLETED":
         state, reason = state_from_connectivity_error(raw.get("connectivity_error_trace"))
         return done(state, reason), raw
@@ -255,12 +322,20 @@ def _scan_endpoint(target: Target, at_address: Target, *, ca_file: Any, network_
         hsts, http_error = fetch_hsts(target, probe.ip, network_timeout)
         found = dataclasses.replace(found, hsts=hsts, http_error=http_error)
     # Mail targets: the policy before TLS, and the list's mail domain on its MX (issue 14).
-    found = add_mail_facts(found, target, ip, mail_domain=mail_domain, dns_server=dns_server,
-                           ca_file=ca_file, timeout=network_timeout)
+    found = add_mail_facts(
+        found,
+        target,
+        ip,
+        mail_domain=mail_domain,
+        dns_server=dns_server,
+        ca_file=ca_file,
+        timeout=network_timeout,
+    )
     return done(facts.STATE_OK, None, found), raw
 
 
 # --- one list --------------------------------------------------------------------------------
+
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
@@ -273,8 +348,9 @@ def sslyze_version() -> str:
     return str(version)
 
 
-def _bound(start: float, seconds: float, which: str, run_deadline: float,
-           overall_timeout: float) -> tuple[float, str]:
+def _bound(
+    start: float, seconds: float, which: str, run_deadline: float, overall_timeout: float
+) -> tuple[float, str]:
     """(deadline, its name in a timeout reason): the target's own bound or the run's."""
     own = start + seconds
     if own <= run_deadline:
@@ -282,11 +358,17 @@ def _bound(start: float, seconds: float, which: str, run_deadline: float,
     return run_deadline, f"the run's overall bound of {overall_timeout:g} s"
 
 
-def scan_list(target_list: TargetList, *, network_timeout: float = 5.0,
-              target_timeout: float = 60.0, overall_timeout: float = 600.0,
-              concurrency: int = 10, progress: Callable[[ScanProgress], None] | None = None,
-              now: Callable[[], datetime] = _utcnow,
-              answering_timeout: float = 600.0) -> tuple[facts.Snapshot, dict]:
+def scan_list(
+    target_list: TargetList,
+    *,
+    network_timeout: float = 5.0,
+    target_timeout: float = 60.0,
+    overall_timeout: float = 600.0,
+    concurrency: int = 10,
+    progress: Callable[[ScanProgress], None] | None = None,
+    now: Callable[[], datetime] = _utcnow,
+    answering_timeout: float = 600.0,
+) -> tuple[facts.Snapshot, dict]:
     """Scan every target of a list; returns the snapshot and sslyze's raw JSON for it.
 
     Unreachable targets are results (with a state and reason), never exceptions. Results keep
@@ -303,6 +385,7 @@ def scan_list(target_list: TargetList, *, network_timeout: float = 5.0,
     # Load sslyze before any bound starts: its first import (seconds on a busy machine, under
     # the import lock in every worker at once) is not time any target spent.
     import sslyze  # noqa: F401
+
     started_at = now().astimezone(UTC).replace(microsecond=0)
     taken = started_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     targets = target_list.targets
@@ -315,14 +398,23 @@ def scan_list(target_list: TargetList, *, network_timeout: float = 5.0,
     def work(index: int) -> None:
         target = targets[index]
         try:
-            outcome = scan_target(target, ca_file=target_list.ca_file,
-                                  network_timeout=network_timeout, at=started_at, aia=aia,
-                                  answering=lambda: finished.put((index, None, None)),
-                                  mail_domain=target_list.mail_domain,
-                                  dns_server=target_list.dns_server)
+            outcome = scan_target(
+                target,
+                ca_file=target_list.ca_file,
+                network_timeout=network_timeout,
+                at=started_at,
+                aia=aia,
+                answering=lambda: finished.put((index, None, None)),
+                mail_domain=target_list.mail_domain,
+                dns_server=target_list.dns_server,
+            )
         except Exception as exc:
-            outcome = (facts.TargetResult(target=target.ref(), state="error",
-                                          reason=f"{type(exc).__name__}: {exc}"), None)
+            outcome = (
+                facts.TargetResult(
+                    target=target.ref(), state="error", reason=f"{type(exc).__name__}: {exc}"
+                ),
+                None,
+            )
         finished.put((index, *outcome))
 
     run_deadline = time.monotonic() + overall_timeout
@@ -344,10 +436,12 @@ def scan_list(target_list: TargetList, *, network_timeout: float = 5.0,
         while pending and len(running) < concurrency and time.monotonic() < run_deadline:
             index = pending.pop(0)
             began[index] = time.monotonic()
-            running[index] = _bound(began[index], target_timeout, "per-target", run_deadline,
-                                    overall_timeout)
-            threading.Thread(target=work, args=(index,), daemon=True,
-                             name=f"tlsreport-scan-{index}").start()
+            running[index] = _bound(
+                began[index], target_timeout, "per-target", run_deadline, overall_timeout
+            )
+            threading.Thread(
+                target=work, args=(index,), daemon=True, name=f"tlsreport-scan-{index}"
+            ).start()
         if not running:
             break  # overall bound reached before the rest could start
         wait = max(0.0, min(d for d, _ in running.values()) - time.monotonic())
@@ -357,24 +451,41 @@ def scan_list(target_list: TargetList, *, network_timeout: float = 5.0,
             current = time.monotonic()
             for index in [i for i, (d, _) in running.items() if d <= current]:
                 _, bound = running.pop(index)
-                record(index, facts.TargetResult(
-                    target=targets[index].ref(), state="timeout",
-                    reason=f"{facts.UNREACHABLE_STATES['timeout']}: scan not finished "
-                           f"within {bound}"), None)
+                record(
+                    index,
+                    facts.TargetResult(
+                        target=targets[index].ref(),
+                        state="timeout",
+                        reason=f"{facts.UNREACHABLE_STATES['timeout']}: scan not finished "
+                        f"within {bound}",
+                    ),
+                    None,
+                )
             continue
         if result is None:  # it answered: from now on a slow server gets its time
             if index in running:
-                running[index] = _bound(began[index], max(answering_timeout, target_timeout),
-                                        "answering target's", run_deadline, overall_timeout)
+                running[index] = _bound(
+                    began[index],
+                    max(answering_timeout, target_timeout),
+                    "answering target's",
+                    run_deadline,
+                    overall_timeout,
+                )
             continue
         if index in running:  # a late result of an abandoned target is ignored
             del running[index]
             record(index, result, raw)
     for index in pending:
-        record(index, facts.TargetResult(
-            target=targets[index].ref(), state="timeout",
-            reason=f"{facts.UNREACHABLE_STATES['timeout']}: not started, the run's overall "
-                   f"bound of {overall_timeout:g} s was reached"), None)
+        record(
+            index,
+            facts.TargetResult(
+                target=targets[index].ref(),
+                state="timeout",
+                reason=f"{facts.UNREACHABLE_STATES['timeout']}: not started, the run's overall "
+                f"bound of {overall_timeout:g} s was reached",
+            ),
+            None,
+        )
 
     completed_at = now().astimezone(UTC)
     snapshot = facts.Snapshot(
@@ -383,15 +494,19 @@ def scan_list(target_list: TargetList, *, network_timeout: float = 5.0,
         taken=taken,
         kind="scan",
         results=tuple(r for r in results if r is not None),
-        versions={"tlsreport": __version__, "sslyze": sslyze_version(),
-                  "schema": str(facts.SCHEMA_VERSION)},
+        versions={
+            "tlsreport": __version__,
+            "sslyze": sslyze_version(),
+            "schema": str(facts.SCHEMA_VERSION),
+        },
     )
     raw_doc = {
         "sslyze_version": sslyze_version(),
         "date_scans_started": taken,
         "date_scans_completed": completed_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "server_scan_results": [e for r in raws if r is not None
-                                for e in r.get(ENDPOINTS_KEY, [r])],
+        "server_scan_results": [
+            e for r in raws if r is not None for e in r.get(ENDPOINTS_KEY, [r])
+        ],
         "invalid_server_strings": [],
     }
     return snapshot, raw_doc
