@@ -1,7 +1,5 @@
 """`python -m tlsreport …`: the command line (see cli.py)."""
 
-import sys
+from .cli import console_main
 
-from .cli import main
-
-sys.exit(main())
+console_main()

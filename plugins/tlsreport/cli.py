@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import warnings
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from rich.console import Console
 from rich.markup import escape
@@ -699,5 +700,21 @@ def main(argv: list[str] | None = None) -> int:
     return int(args.func(args) or 0)
 
 
+def console_main() -> NoReturn:
+    """The `tlsreport` command and `python -m tlsreport`: run ``main`` and leave the process.
+
+    An interrupted scan leaves sslyze's network threads behind, and nothing is left to write.
+    Finalising the interpreter would wait for those threads with the default signal handlers
+    back in place, where the process was seen to die by SIGINT (exit -2, not 130) under load
+    (tests/lab/test_scan_cli.py); so after an interrupt the process leaves at once.
+    """
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()
