@@ -54,7 +54,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from .pki import write_dh_params
+from .pki import ca_certificate, write_dh_params
 from .runner import LabError, LabTarget, ProcessRecord, process_start_time, stop_processes
 
 MAIL_DOMAIN = "lab.test"
@@ -107,10 +107,13 @@ class MailCertificate:
     leaf_der: bytes  # the leaf as served, for DANE tests
 
 
+MAIL_ORGANIZATION = "tlsreport mail lab"
+
+
 def _name(common_name: str) -> x509.Name:
     return x509.Name(
         [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "tlsreport mail lab"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, MAIL_ORGANIZATION),
             x509.NameAttribute(NameOID.COMMON_NAME, common_name),
         ]
     )
@@ -123,39 +126,19 @@ def make_certificate(
     directory.mkdir(parents=True, exist_ok=True)
     root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     leaf_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    root_name = _name("tlsreport Mail Lab Root CA")
-    root = (
-        x509.CertificateBuilder()
-        .subject_name(root_name)
-        .issuer_name(root_name)
-        .public_key(root_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False
-        )
-        .sign(root_key, hashes.SHA256())
+    root = ca_certificate(
+        "tlsreport Mail Lab Root CA",
+        root_key,
+        None,
+        root_key,
+        now,
+        path_length=0,
+        organization=MAIL_ORGANIZATION,
     )
     leaf = (
         x509.CertificateBuilder()
         .subject_name(_name(host))
-        .issuer_name(root_name)
+        .issuer_name(root.subject)
         .public_key(leaf_key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(hours=1))

@@ -41,10 +41,13 @@ class ServerCredentials:
     key_file: Path
 
 
-def _name(common_name: str) -> x509.Name:
+LAB_ORGANIZATION = "tlsreport lab"
+
+
+def _name(common_name: str, organization: str = LAB_ORGANIZATION) -> x509.Name:
     return x509.Name(
         [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "tlsreport lab"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
             x509.NameAttribute(NameOID.COMMON_NAME, common_name),
         ]
     )
@@ -67,19 +70,24 @@ def _cert_pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
-def _ca_cert(
+def ca_certificate(
     subject: str,
     key: rsa.RSAPrivateKey,
     issuer: x509.Certificate | None,
     issuer_key: rsa.RSAPrivateKey,
     now: dt.datetime,
     path_length: int | None,
+    organization: str = LAB_ORGANIZATION,
 ) -> x509.Certificate:
+    """A CA certificate valid ten years around ``now``: a root when ``issuer`` is None.
+
+    Also the mail lab's root (lab/mail.py), under its own organization name.
+    """
     public = key.public_key()
     builder = (
         x509.CertificateBuilder()
-        .subject_name(_name(subject))
-        .issuer_name(issuer.subject if issuer else _name(subject))
+        .subject_name(_name(subject, organization))
+        .issuer_name(issuer.subject if issuer else _name(subject, organization))
         .public_key(public)
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
@@ -332,8 +340,10 @@ def make_pki(
     """
     directory.mkdir(parents=True, exist_ok=True)
     root_key, inter_key, leaf_key = _new_key(), _new_key(), _new_key()
-    root = _ca_cert("tlsreport Lab Root CA", root_key, None, root_key, now, path_length=1)
-    inter = _ca_cert("tlsreport Lab Intermediate CA", inter_key, root, root_key, now, path_length=0)
+    root = ca_certificate("tlsreport Lab Root CA", root_key, None, root_key, now, path_length=1)
+    inter = ca_certificate(
+        "tlsreport Lab Intermediate CA", inter_key, root, root_key, now, path_length=0
+    )
     ca_file = directory / "ca.pem"
     ca_file.write_bytes(_cert_pem(root))
     root_key_file = directory / "root.key"
