@@ -268,6 +268,12 @@ def policy_summary(policy: MailPolicy | None, service: str) -> str:
 # --- the probe (I/O) -------------------------------------------------------------------------
 
 
+def _closed(exc: OSError) -> DialogueError:
+    """A reset is how a server that closed with our command unread looks from here: which of
+    the two the client sees depends on timing alone, so both read as one error."""
+    return DialogueError(f"the server closed the connection ({exc.strerror or exc})")
+
+
 class _Conversation:
     """Line I/O on one socket with one deadline for the whole dialogue."""
 
@@ -287,7 +293,10 @@ class _Conversation:
             if len(self.buffer) > MAX_LINE:
                 raise DialogueError(f"line longer than {MAX_LINE} bytes")
             self.sock.settimeout(self._timeout())
-            chunk = self.sock.recv(4096)
+            try:
+                chunk = self.sock.recv(4096)
+            except (ConnectionResetError, BrokenPipeError) as exc:
+                raise _closed(exc) from exc
             if not chunk:
                 raise DialogueError("the server closed the connection")
             self.buffer += chunk
@@ -296,7 +305,10 @@ class _Conversation:
 
     def send(self, text: str) -> None:
         self.sock.settimeout(self._timeout())
-        self.sock.sendall(text.encode("ascii") + b"\r\n")
+        try:
+            self.sock.sendall(text.encode("ascii") + b"\r\n")
+        except (ConnectionResetError, BrokenPipeError) as exc:
+            raise _closed(exc) from exc
 
     def smtp_reply(self) -> tuple[int, list[str]]:
         lines = []

@@ -5,6 +5,7 @@ test starts on 127.0.0.1."""
 from __future__ import annotations
 
 import socket
+import struct
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -71,6 +72,13 @@ def _closes(conn: socket.socket) -> None:
     conn.sendall(b"220 hello\r\n")
 
 
+def _resets(conn: socket.socket) -> None:
+    """Greets, then aborts the connection (RST): what a reader sees as a reset when a server
+    closes with the client's command unread, depending on timing alone."""
+    conn.sendall(b"220 hello\r\n")
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
 def _babbling_ehlo(conn: socket.socket) -> None:
     conn.sendall(b"220 mx ESMTP\r\n")
     for line in _lines(conn):
@@ -88,6 +96,7 @@ def _babbling_ehlo(conn: socket.socket) -> None:
         (_overlong, f"longer than {MAX_LINE} bytes"),
         (_silent, "TimeoutError"),
         (_closes, "closed the connection"),
+        (_resets, "closed the connection"),
     ],
 )
 def test_misbehaving_smtp_servers_give_an_error_not_an_exception(
