@@ -54,15 +54,33 @@ class ChartMaker:
         self.cache_dir = cache_dir
         self.letter = letter
         self._memo: dict[str, charts.Chart] = {}
+        self._counts: dict[tuple[int, str | None], tuple[Snapshot, dict[str, int]]] = {}
 
     def counts(self, snapshot: Snapshot, group: str | None = None) -> dict[str, int]:
-        """How many targets (of ``group``) had each grade in a snapshot, by its own date."""
+        """How many targets (of ``group``) had each grade in a snapshot, by its own date.
+
+        Kept per snapshot and group: every post's history chart counts every snapshot before
+        it again, and the answer depends on the snapshot alone (its own day's rules).
+        """
+        key = (id(snapshot), group)
+        hit = self._counts.get(key)
+        if hit is not None and hit[0] is snapshot:
+            return dict(hit[1])
         out: dict[str, int] = {}
         for r in snapshot.results:
             if group is None or group in r.target.group:
                 cat = vocabulary.state_word(r, self.letter(r, snapshot.day))
                 out[cat] = out.get(cat, 0) + 1
+        self._counts[key] = (snapshot, dict(out))
         return out
+
+    def seed_counts(self, snapshot: Snapshot, group: str | None, counts: dict[str, int]) -> None:
+        """Counts an earlier build made of this snapshot (the build cache keeps them)."""
+        self._counts[(id(snapshot), group)] = (snapshot, dict(counts))
+
+    def counted(self) -> list[tuple[Snapshot, str | None, dict[str, int]]]:
+        """Every (snapshot, group, counts) made or seeded in this build, for the build cache."""
+        return [(snap, key[1], dict(c)) for key, (snap, c) in self._counts.items()]
 
     def distribution(self, snapshot: Snapshot, group: str | None = None) -> charts.Chart:
         day = snapshot.day

@@ -176,9 +176,22 @@ class History:
 
     def load(self, info_or_path: SnapshotInfo | Path | str) -> facts.Snapshot:
         path = info_or_path.path if isinstance(info_or_path, SnapshotInfo) else Path(info_or_path)
+        return self.parse(path, self.read_bytes(path))
+
+    @staticmethod
+    def read_bytes(path: Path) -> bytes:
+        """A snapshot file's bytes (the build cache keys derived data on them)."""
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            return path.read_bytes()
+        except OSError as exc:
+            raise SnapshotError(path, f"cannot be read ({exc})") from None
+
+    @staticmethod
+    def parse(path: Path, raw: bytes) -> facts.Snapshot:
+        """The snapshot in ``raw``, the bytes of the file at ``path`` (named in every error)."""
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
             raise SnapshotError(path, f"cannot be read ({exc})") from None
         try:
             data = json.loads(text)

@@ -124,3 +124,17 @@ class GradeMemo:
         grade = grade_result(result, on, taken=taken)
         self._memo[key] = (result, grade)
         return grade
+
+    def seed(
+        self, result: TargetResult, rules: str, taken: date | None, grade: Grade | None
+    ) -> None:
+        """Remember an answer computed by an earlier build (the build cache keeps them).
+
+        ``rules`` is a ``rule_set_id``: the key is the rule set, not the day, exactly as
+        ``grade`` keys its own answers.
+        """
+        self._memo[(id(result), rules, taken)] = (result, grade)
+
+    def answers(self) -> list[tuple[TargetResult, str, date | None, Grade | None]]:
+        """Every answer held: (result, rule set id, taken, grade), for the build cache."""
+        return [(r, key[1], key[2], g) for key, (r, g) in self._memo.items()]

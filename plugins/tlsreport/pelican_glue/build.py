@@ -28,6 +28,7 @@ from ..grading import GradeMemo
 from ..history import History, SnapshotError, SnapshotInfo
 from ..post_lock import PostLock, lock_path_for
 from ..targets import TargetList, load_target_lists
+from .cache import SnapshotCache
 from .settings import timezone
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,6 @@ class BuildState:
         self.history = History(Path(settings["TLSREPORT_HISTORY_DIR"]))
         self.out_dir = str(settings["TLSREPORT_OUTPUT_DIR"]).strip("/")
         self.errors_mode = settings["TLSREPORT_ERRORS"]
-        self._loaded: dict[Path, Snapshot] = {}
         self._broken: set[Path] = set()
         self._lists: dict[str, ListInfo] | None = None
         self.charts: dict[str, bytes] = {}  # output-relative path -> SVG bytes
@@ -121,6 +121,10 @@ class BuildState:
         self.grades = BuildGrades()
         self.chart_maker = ChartMaker(
             Path(cache) / "tlsreport-charts" if cache else None, self.grades.letter
+        )
+        self.snapshot_cache = SnapshotCache(
+            Path(cache) if cache and settings.get("TLSREPORT_BUILD_CACHE", True) else None,
+            self.history,
         )
         self._env: Any = None
         self._lock: PostLock | None = None
@@ -194,9 +198,37 @@ class BuildState:
         return self._lists
 
     def load(self, info: SnapshotInfo) -> Snapshot:
-        if info.path not in self._loaded:
-            self._loaded[info.path] = self.history.load(info)
-        return self._loaded[info.path]
+        """A snapshot, read once per build; what an earlier build derived from the same file
+        (its grades, its chart counts) comes with it from the build cache."""
+        entry = self.snapshot_cache.entries.get(info.path)
+        if entry is None:
+            entry = self.snapshot_cache.load(info)
+            results = entry.snapshot.results
+            for (index, rules, taken), grade in entry.grades.items():
+                self.grades.memo.seed(results[index], rules, taken, grade)
+            for group, counts in entry.counts.items():
+                self.chart_maker.seed_counts(entry.snapshot, group, counts)
+        return entry.snapshot
+
+    def save_cache(self) -> None:
+        """Give each snapshot's entry what this build derived from it, and write the cache."""
+        entries = self.snapshot_cache.entries.values()
+        by_snapshot = {id(e.snapshot): e for e in entries}
+        by_result = {id(r): (e, i) for e in entries for i, r in enumerate(e.snapshot.results)}
+        for result, rules, taken, grade in self.grades.memo.answers():
+            found = by_result.get(id(result))
+            if found is None or found[0].snapshot.results[found[1]] is not result:
+                continue  # a result built on the fly, not read from a snapshot file
+            entry, index = found
+            if (index, rules, taken) not in entry.grades:
+                entry.grades[(index, rules, taken)] = grade
+                entry.dirty = True
+        for snapshot, group, counts in self.chart_maker.counted():
+            owner = by_snapshot.get(id(snapshot))
+            if owner is not None and owner.snapshot is snapshot and group not in owner.counts:
+                owner.counts[group] = counts
+                owner.dirty = True
+        self.snapshot_cache.save()
 
     def all_snapshots(self, slug: str) -> list[Snapshot]:
         """Every readable snapshot of a list, oldest first; a broken file is logged, skipped."""
@@ -318,6 +350,7 @@ def finish(settings: dict[str, Any]) -> None:
     """A build that finished: save its lock file, then forget its state."""
     for state in [v for v in _STATES.values() if v.settings is settings]:
         state.save_lock()
+        state.save_cache()
     forget(settings)
 
 

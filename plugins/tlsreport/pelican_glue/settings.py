@@ -25,6 +25,10 @@ DEFAULTS: dict[str, Any] = {
     # page before its first fragment: a stock theme knows nothing of .tls-grade badges. Off
     # for a theme that styles the tlsreport classes itself.
     "TLSREPORT_STYLESHEET": True,
+    # Issue 17: keep what a build derives from each snapshot file (parsed, graded, counted) in
+    # CACHE_PATH/tlsreport-history, keyed by the file's bytes and the plugin's code. Off: every
+    # build reads and grades all history again (the same site, slower).
+    "TLSREPORT_BUILD_CACHE": True,
 }
 SCAN_VALUES = ("auto", "never", "always")
 ERROR_VALUES = ("fail", "warn")
@@ -57,9 +61,9 @@ def apply_defaults(settings: dict[str, Any]) -> None:
         raise SettingsError(
             f"TLSREPORT_MAX_AGE: expected a number of seconds above 0, got {max_age!r}"
         )
-    stylesheet = settings["TLSREPORT_STYLESHEET"]
-    if not isinstance(stylesheet, bool):
-        raise SettingsError(f"TLSREPORT_STYLESHEET: expected True or False, got {stylesheet!r}")
+    for key in ("TLSREPORT_STYLESHEET", "TLSREPORT_BUILD_CACHE"):
+        if not isinstance(settings[key], bool):
+            raise SettingsError(f"{key}: expected True or False, got {settings[key]!r}")
     out = settings["TLSREPORT_OUTPUT_DIR"]
     parts = Path(str(out)).parts
     if not isinstance(out, str) or not out or Path(out).is_absolute() or ".." in parts:
