@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from ..history import History, needs_scan
-from ..scan import scan_list
 from .build import target_lists
 
 log = logging.getLogger(__name__)
@@ -60,6 +59,10 @@ def scan_due_lists(
             " ..."
         )
         started = time.monotonic()
+        # Imported only when a list is due: the scanner (sslyze, cryptography) costs a build
+        # that scans nothing about a tenth of plain Pelican's whole build time.
+        from ..scan import scan_list
+
         snapshot, path = _scan_into(scan_list, target_list, history)
         reachable = sum(1 for r in snapshot.results if r.state == "ok")
         say(
