@@ -182,6 +182,8 @@ def test_an_edited_snapshot_changes_the_pages_that_show_it_and_nothing_else(
     for name in ("part-1.html", "tlsreport/banks/argenta.html", "tlsreport/banks/belfius.html"):
         assert before[name] == full[name], f"{name} must not change"
     assert all(k.endswith(".svg") for k in added), added  # redrawn charts, new names
+    # The edited file's old entry is gone: the cache holds one entry per snapshot file.
+    assert len(_entries(tmp_path, "cache")) == 5
 
 
 def test_sharing_equal_parts_keeps_values_and_results_apart() -> None:

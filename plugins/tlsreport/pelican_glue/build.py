@@ -228,7 +228,8 @@ class BuildState:
             if owner is not None and owner.snapshot is snapshot and group not in owner.counts:
                 owner.counts[group] = counts
                 owner.dirty = True
-        self.snapshot_cache.save()
+        every = {i.path for slug_info in (self._lists or {}).values() for i in slug_info.snapshots}
+        self.snapshot_cache.save(prune=bool(every) and every <= set(self.snapshot_cache.entries))
 
     def all_snapshots(self, slug: str) -> list[Snapshot]:
         """Every readable snapshot of a list, oldest first; a broken file is logged, skipped."""

@@ -128,14 +128,24 @@ class SnapshotCache:
         entry.dirty = False
         return entry
 
-    def save(self) -> int:
-        """Write the entries that gained something this build; return how many were written."""
+    def save(self, *, prune: bool = False) -> int:
+        """Write the entries that gained something this build; return how many were written.
+
+        ``prune``: this build read every snapshot of the site, so an entry it did not use
+        belongs to a file that was edited or removed; it is deleted, and the cache stays the
+        size of the history.
+        """
         if self.folder is None:
             return 0
         written = 0
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             self._drop_other_code_versions()
+            if prune:
+                used = {f"{e.key}.pickle" for e in self.entries.values()}
+                for old in self.folder.glob("*.pickle"):
+                    if old.name not in used:
+                        old.unlink(missing_ok=True)
         except OSError:
             return 0  # a read-only cache only costs time
         for entry in self.entries.values():
