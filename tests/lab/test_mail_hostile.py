@@ -73,9 +73,11 @@ def _closes(conn: socket.socket) -> None:
 
 
 def _resets(conn: socket.socket) -> None:
-    """Greets, then aborts the connection (RST): what a reader sees as a reset when a server
-    closes with the client's command unread, depending on timing alone."""
+    """Greets, reads the client's EHLO, then aborts the connection (RST): what a client sees
+    as a reset when a server closes with its command unread, depending on timing alone.
+    (Waiting for the EHLO keeps the reset after the client's connect() has returned.)"""
     conn.sendall(b"220 hello\r\n")
+    conn.recv(100)
     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
