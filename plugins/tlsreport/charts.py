@@ -356,11 +356,16 @@ def _timeline_svg(
     for i in range(1, len(xs)):  # steps-post: along at the old grade, then up or down
         steps += [(xs[i], ys[i - 1]), (xs[i], ys[i])]
     svg.polyline(steps, stroke=_HATCH_EDGE, width=2)
+    by_style: dict[str, list[tuple[float, float]]] = {}  # first seen first: deterministic
     for x, y, g in zip(xs, ys, labels, strict=True):
+        by_style.setdefault(g, []).append((x, y))
+    for g, centres in by_style.items():
         if g in HATCHES:  # no data: an empty ring, dashed, never a coloured dot
-            svg.circle(x, y, _DOT_R, fill="white", stroke=_HATCH_EDGE, stroke_width=1.2, dash="3,2")
+            svg.dots(
+                centres, _DOT_R, fill="white", stroke=_HATCH_EDGE, stroke_width=1.2, dash="3,2"
+            )
         else:
-            svg.circle(x, y, _DOT_R, fill=colour(g), stroke=_TEXT, stroke_width=0.8)
+            svg.dots(centres, _DOT_R, fill=colour(g), stroke=_TEXT, stroke_width=0.8)
     return svg.bytes()
 
 

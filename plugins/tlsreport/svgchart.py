@@ -57,8 +57,12 @@ def esc(text: str) -> str:
 
 def num(x: float) -> str:
     """A coordinate with at most two decimals and no trailing zeros: stable across runs."""
-    s = f"{x:.2f}".rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
+    s = f"{x:.2f}"
+    if s.endswith("00"):
+        s = s[:-3]
+    elif s.endswith("0"):
+        s = s[:-1]
+    return "0" if s == "-0" else s
 
 
 def text_width(text: str, size: float, *, bold: bool = False) -> float:
@@ -218,10 +222,9 @@ class Svg:
             )
         )
 
-    def circle(
+    def dots(
         self,
-        cx: float,
-        cy: float,
+        centres: Sequence[tuple[float, float]],
         r: float,
         *,
         fill: str,
@@ -229,20 +232,20 @@ class Svg:
         stroke_width: float,
         dash: str | None = None,
     ) -> None:
-        self._body.append(
-            self._el(
-                "circle",
-                [
-                    ("cx", cx),
-                    ("cy", cy),
-                    ("r", r),
-                    ("fill", fill),
-                    ("stroke", stroke),
-                    ("stroke-width", stroke_width),
-                    ("stroke-dasharray", dash),
-                ],
-            )
-        )
+        """Circles of one style, as one group: the style is written once, not per dot (a
+        timeline of a weekly scan over two years has a hundred dots)."""
+        head = self._el(
+            "g",
+            [
+                ("fill", fill),
+                ("stroke", stroke),
+                ("stroke-width", stroke_width),
+                ("stroke-dasharray", dash),
+            ],
+        )[:-2]
+        radius = num(r)
+        body = "".join(f'<circle cx="{num(x)}" cy="{num(y)}" r="{radius}"/>' for x, y in centres)
+        self._body.append(f"{head}>{body}</g>")
 
     def text(
         self,

@@ -31,6 +31,15 @@ def _root(svg: bytes) -> ET.Element:
     return ET.fromstring(svg)
 
 
+def _dots(svg: bytes) -> list[tuple[str | None, str | None]]:
+    """(fill, dash) of each timeline dot: dots of one style share a group that carries it."""
+    return [
+        (g.get("fill"), g.get("stroke-dasharray"))
+        for g in _root(svg).iter(f"{NS}g")
+        for _ in g.iter(f"{NS}circle")
+    ]
+
+
 def _texts(svg: bytes) -> list[str]:
     return ["".join(t.itertext()) for t in _root(svg).iter(f"{NS}text")]
 
@@ -93,9 +102,8 @@ def test_every_category_gets_its_own_colour_in_the_distribution() -> None:
 def test_every_grade_gets_its_colour_in_the_timeline() -> None:
     grades = [c for c in charts.ORDER if c not in (NOT_TESTED, NOT_RECORDED)]
     points = [(date(2015, 1, 1) + timedelta(days=30 * i), g) for i, g in enumerate(grades)]
-    root = _root(timeline_chart(points, title="All").svg)
-    dots = [c.get("fill") for c in root.iter(f"{NS}circle")]
-    assert dots == [charts.colour(g) for g in grades]
+    dots = _dots(timeline_chart(points, title="All").svg)
+    assert dots == [(charts.colour(g), None) for g in grades]
 
 
 def _bar(root: ET.Element, index: int) -> ET.Element:
@@ -113,8 +121,7 @@ def test_the_two_no_grade_states_look_different_from_each_other_and_from_grades(
     assert root.find(f".//{NS}pattern") is not None
 
     points = [(date(2015, 1, 1), "A"), (date(2015, 2, 1), None), (date(2015, 3, 1), NOT_RECORDED)]
-    dots = list(_root(timeline_chart(points, title="x").svg).iter(f"{NS}circle"))
-    grade, untested, unrecorded = ((d.get("fill"), d.get("stroke-dasharray")) for d in dots)
+    grade, untested, unrecorded = _dots(timeline_chart(points, title="x").svg)
     assert untested == (charts.colour(NOT_TESTED), None)  # a grey dot
     assert unrecorded == ("white", "3,2")  # an empty dashed ring
     assert len({grade, untested, unrecorded}) == 3
@@ -136,7 +143,7 @@ def test_a_one_point_timeline_has_one_dot_and_dated_ticks() -> None:
     chart = timeline_chart([(date(2015, 6, 15), "B")], title="One")
     root = _root(chart.svg)
     (dot,) = root.iter(f"{NS}circle")
-    assert dot.get("fill") == charts.colour("B")
+    assert _dots(chart.svg) == [(charts.colour("B"), None)]
     assert 0 < float(dot.get("cx", "0")) < charts.WIDTH_PX
     shown = _texts(chart.svg)
     assert any(t.endswith("Jun") or t == "Jun 2015" for t in shown), shown
