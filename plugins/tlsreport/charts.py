@@ -1,11 +1,15 @@
 """Grade charts as deterministic SVG bytes, each with alt text and its data as a table.
 
 Why deterministic: chart files are named by the hash of their bytes and a rebuild of the site
-must give byte-identical output (old posts never change, `make regenerate` never loops). So we
-draw on a bare ``matplotlib.figure.Figure`` (no pyplot global state), with a fixed font that
-ships inside matplotlib, fixed sizes, a fixed ``svg.hashsalt`` for element ids and no date in
-the metadata. Text is drawn as paths so the chart looks the same in every browser and needs no
-font files.
+must give byte-identical output (old posts never change, `make regenerate` never loops).
+
+Two ways of drawing. The simple charts a site draws many of (a timeline per target page, the
+distribution bar chart per list) are written as SVG by hand (``svgchart``): a few dozen
+shapes, well under a millisecond each, where matplotlib took 40-75 ms; text stays ``<text>``
+(escaped) in a font stack led by DejaVu Sans. The stacked history chart stays on matplotlib:
+we draw on a bare ``matplotlib.figure.Figure`` (no pyplot global state), with a fixed font
+that ships inside matplotlib, fixed sizes, a fixed ``svg.hashsalt`` for element ids and no
+date in the metadata, text drawn as paths.
 
 Why a table: a chart is an image; screen-reader users and feed readers get the same numbers
 from ``Chart.table_head``/``table_rows`` (rendered next to the image) and a summary in ``alt``.
@@ -13,14 +17,15 @@ Colour is never the only carrier: every colour comes with its grade letter (lege
 
 Why matplotlib is imported inside the drawing functions: importing it costs about half a second
 of CPU, more than a whole plain Pelican build of a small blog, and a warm build reads every
-chart back from the chart cache without drawing one. Only a build that must draw pays for it.
+chart back from the chart cache without drawing one. Only a build that must draw a history
+(or traffic) chart pays for it.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
+import math
 import re
 import textwrap
 from collections.abc import Mapping, Sequence
@@ -28,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, cast
 
-from . import vocabulary
+from . import svgchart, vocabulary
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -200,16 +205,13 @@ def timeline_chart(points: Sequence[tuple[date, str | None]], *, title: str) -> 
     None means the target had no grade on that date (unreachable, untestable) and is drawn on
     a "not tested" row, not as a gap, so the reader sees it. A recorded target whose grade was
     not written down comes as ``NOT_RECORDED`` and gets its own row, drawn as an empty ring.
+    Written as SVG by hand (svgchart.py): no matplotlib on this path.
     """
     points = sorted(points, key=lambda p: p[0])
     labels = [g if g is not None else NOT_TESTED for _, g in points]
     levels = [c for c in ORDER if c in labels or c in ORDER[:8]]
     levels += sorted(set(labels) - set(levels))
-    box = _timeline_box(title, tuple(levels), bool(points))
-    with _mpl().rc_context(_RC):
-        fig, ax = _figure(title, box=box)
-        _draw_timeline(ax, [d for d, _ in points], labels, levels)
-        svg = _svg(fig)
+    svg = _timeline_svg([d for d, _ in points], labels, levels, title)
     runs: list[tuple[date, str]] = []
     for (d, _), g in zip(points, labels, strict=True):
         if not runs or runs[-1][1] != g:
@@ -226,125 +228,16 @@ def timeline_chart(points: Sequence[tuple[date, str | None]], *, title: str) -> 
     return Chart(svg, alt, WIDTH_PX, HEIGHT_PX, ("Date", "Grade"), rows, title)
 
 
-def _draw_timeline(
-    ax: Axes, days: Sequence[date], labels: Sequence[str], levels: Sequence[str]
-) -> None:
-    """A timeline's step line, dots, date axis and grade axis (``labels``: one per day)."""
-    matplotlib = _mpl()
-    y_of = {c: len(levels) - 1 - i for i, c in enumerate(levels)}  # best grade on top
-    if days:
-        xs = [matplotlib.dates.date2num(d) for d in days]
-        ys = [y_of[g] for g in labels]
-        ax.plot(xs, ys, drawstyle="steps-post", color="#57606a", linewidth=2, zorder=2)
-        filled = [i for i, g in enumerate(labels) if g not in HATCHES]
-        hollow = [i for i, g in enumerate(labels) if g in HATCHES]
-        if filled:
-            ax.scatter(
-                [xs[i] for i in filled],
-                [ys[i] for i in filled],
-                s=110,
-                c=[colour(labels[i]) for i in filled],
-                edgecolors=_TEXT,
-                linewidths=0.8,
-                zorder=3,
-            )
-        if hollow:  # no data: an empty ring, dashed, never a coloured dot
-            ax.scatter(
-                [xs[i] for i in hollow],
-                [ys[i] for i in hollow],
-                s=110,
-                c="white",
-                edgecolors=_HATCH_EDGE,
-                linewidths=1.2,
-                linestyle="--",
-                zorder=3,
-            )
-        lo, hi = min(xs), max(xs)
-        pad = max((hi - lo) * 0.05, 15)
-        ax.set_xlim(lo - pad, hi + pad)
-        locator = matplotlib.dates.AutoDateLocator(minticks=3, maxticks=7)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(
-            matplotlib.dates.ConciseDateFormatter(
-                locator, formats=["%Y", "%b %Y", "%d %b", "%H:%M", "%H:%M", "%S"], show_offset=False
-            )
-        )
-    ax.set_yticks([y_of[c] for c in levels], [c.replace(" ", "\n") for c in levels])
-    for tick, cat in zip(ax.get_yticklabels(), levels, strict=True):
-        if cat in HATCHES:
-            tick.set_bbox(
-                {
-                    "boxstyle": "round,pad=0.25",
-                    "facecolor": "white",
-                    "edgecolor": _HATCH_EDGE,
-                    "linestyle": "--",
-                }
-            )
-            continue
-        tick.set_bbox(
-            {
-                "boxstyle": "round,pad=0.25",
-                "facecolor": colour(cat),
-                "edgecolor": "none",
-                "alpha": 0.35,
-            }
-        )
-    ax.set_ylim(-0.6, len(levels) - 0.4)
-    ax.grid(axis="y", color=_GRID, linewidth=0.8, zorder=0)
-
-
-@functools.lru_cache(maxsize=128)
-def _timeline_box(
-    title: str, levels: tuple[str, ...], dated: bool
-) -> tuple[float, float, float, float]:
-    """Where constrained layout puts a timeline's plot area, worked out once per label set.
-
-    Why: constrained layout measures every text and draws the figure twice; for a timeline it
-    was ~45 % of the drawing time, and a site draws one timeline per target page. What it
-    decides depends on the title, the grade labels on the y axis (one line or two) and whether
-    there are dates at all (every date label is one line of the same font), so it is computed
-    on a probe timeline with those labels and the result reused. The probe depends only on
-    these arguments, never on which chart came first, so the bytes stay deterministic.
-    """
-    days = [date(2000, 1, 1), date(2000, 12, 31)] if dated else []
-    labels = [levels[0], levels[-1]] if dated else []
-    with _mpl().rc_context(_RC):
-        fig, ax = _figure(title)
-        _draw_timeline(ax, days, labels, levels)
-        fig.draw_without_rendering()
-        x0, y0, width, height = ax.get_position().bounds
-    return (float(x0), float(y0), float(width), float(height))
-
-
 def distribution_chart(counts: Mapping[str, int], *, title: str) -> Chart:
-    """How many targets have each grade now: one bar per grade, every grade A+ … F shown."""
+    """How many targets have each grade now: one bar per grade, every grade A+ … F shown.
+
+    Written as SVG by hand (svgchart.py): no matplotlib on this path.
+    """
     present = [c for c, v in counts.items() if v]
     cats = [c for c in ORDER if c in ORDER[:8] or c in present]
     cats += sorted(set(present) - set(cats))
     values = [int(counts.get(c, 0)) for c in cats]
-    matplotlib = _mpl()
-    with matplotlib.rc_context(_RC):
-        fig, ax = _figure(title)
-        xs = list(range(len(cats)))
-        bars = ax.bar(
-            xs,
-            values,
-            width=0.7,
-            color=[colour(c) for c in cats],
-            edgecolor=_TEXT,
-            linewidth=0.6,
-            zorder=2,
-        )
-        for bar, cat in zip(bars, cats, strict=True):
-            if cat in HATCHES:
-                bar.set_hatch(HATCHES[cat])
-        ax.bar_label(bars, labels=[str(v) for v in values], padding=3, fontsize=_FONT)
-        ax.set_xticks(xs, [c.replace(" ", "\n") for c in cats])
-        ax.set_ylabel("targets")
-        cast("MaxNLocator", ax.yaxis.get_major_locator()).set_params(integer=True)
-        ax.set_ylim(0, max([*values, 1]) * 1.18)
-        ax.grid(axis="y", color=_GRID, linewidth=0.8, zorder=0)
-        svg = _svg(fig)
+    svg = _distribution_svg(cats, values, title)
     total = sum(values)
     alt = (
         f"{title}: bar chart of {total} target{'s' if total != 1 else ''} by grade: "
@@ -352,6 +245,190 @@ def distribution_chart(counts: Mapping[str, int], *, title: str) -> Chart:
     )
     rows = tuple((c, str(v)) for c, v in zip(cats, values, strict=True))
     return Chart(svg, alt, WIDTH_PX, HEIGHT_PX, ("Grade", "Targets"), rows, title)
+
+
+# --- the hand-written charts (svgchart) -----------------------------------------------------
+# Sizes in px, chosen to look like the matplotlib charts they replace (same fonts, colours,
+# tick lengths and paddings), so a page mixing both kinds looks like one family.
+
+_EDGE = "#8c959f"  # the axis lines (matplotlib's axes.edgecolor above)
+_MARGIN = 4.0  # around the figure (constrained layout's pad)
+_TICK = 3.5  # tick length, and the gap between a tick and its label
+_ASCENT = 0.76  # a line's baseline below its top, in ems (DejaVu Sans)
+_CAP = 0.36  # half the height of a capital, in ems: centres a line on a point
+_DOT_R = 5.25  # a timeline dot's radius (matplotlib's s=110 pt²)
+_HATCH_IDS: dict[str, str] = {c: f"hatch{i}" for i, c in enumerate(HATCHES)}
+
+
+def _title(svg: svgchart.Svg, x: float, title: str) -> float:
+    """The bold title at the top left (wrapped like before); returns where the plot may start."""
+    lines = textwrap.fill(title, 70).split("\n") if title else []
+    size = _FONT + 2
+    if lines:
+        svg.text(x, _MARGIN + _ASCENT * size, lines, size=size, fill=_TEXT, bold=True)
+    return _MARGIN + len(lines) * size * 1.2 + 6
+
+
+def _centred_lines(
+    svg: svgchart.Svg, x: float, cy: float, lines: Sequence[str], *, size: float, anchor: str
+) -> None:
+    """Lines of text whose block is centred on ``cy``."""
+    first = cy - (len(lines) - 1) * size * 1.2 / 2 + _CAP * size
+    svg.text(x, first, lines, size=size, fill=_TEXT, anchor=anchor)
+
+
+def _hatches(svg: svgchart.Svg, cats: Sequence[str]) -> None:
+    """One fixed pattern per hatched category shown: grey with dark diagonals, like ``///``."""
+    for cat in cats:
+        if cat in _HATCH_IDS:
+            svg.define(
+                f'<pattern id="{_HATCH_IDS[cat]}" patternUnits="userSpaceOnUse" width="10" '
+                f'height="10"><rect width="10" height="10" fill="{colour(cat)}"/>'
+                f'<path d="M-2,2 l4,-4 M0,10 l10,-10 M8,12 l4,-4" stroke="{_HATCH_EDGE}" '
+                f'stroke-width="1"/></pattern>'
+            )
+
+
+def _timeline_svg(
+    days: Sequence[date], labels: Sequence[str], levels: Sequence[str], title: str
+) -> bytes:
+    """A timeline's step line, dots, date axis and grade axis (``labels``: one per day)."""
+    svg = svgchart.Svg(WIDTH_PX, HEIGHT_PX)
+    tick_size = _FONT - 1
+    pad = 0.25 * _FONT  # around a grade label, inside its box
+    lines = {c: c.split(" ") for c in levels}
+    label_w = max(svgchart.text_width(t, _FONT) for c in levels for t in lines[c])
+    left = _MARGIN + 2 * pad + label_w + 2 * _TICK
+    right = WIDTH_PX - _MARGIN - 4
+    bottom = HEIGHT_PX - _MARGIN - tick_size * 1.2 - 2 * _TICK
+    top = _title(svg, left, title)
+    n = len(levels)
+
+    def y_of(cat: str) -> float:  # best grade on top; half a row above and below
+        return top + (levels.index(cat) + 0.5) * (bottom - top) / n
+
+    for cat in levels:
+        y = y_of(cat)
+        svg.line(left, y, right, y, stroke=_GRID, width=0.8)
+    svg.line(left, top, left, bottom, stroke=_EDGE, width=0.8)
+    svg.line(left, bottom, right, bottom, stroke=_EDGE, width=0.8)
+    text_right = left - 2 * _TICK
+    for cat in levels:
+        y = y_of(cat)
+        svg.line(left - _TICK, y, left, y, stroke=_EDGE, width=0.8)
+        w = max(svgchart.text_width(t, _FONT) for t in lines[cat])
+        h = _FONT * (1.2 * len(lines[cat]) - 0.2) + 2 * pad
+        box = (text_right - w - pad, y - h / 2, w + 2 * pad, h)
+        if cat in HATCHES:  # no data: a white box with a dashed edge, never a colour
+            svg.rect(*box, fill="white", stroke=_HATCH_EDGE, stroke_width=0.8, rx=3, dash="3,2")
+        else:
+            svg.rect(*box, fill=colour(cat), opacity=0.35, rx=3)
+        _centred_lines(svg, text_right, y, lines[cat], size=_FONT, anchor="end")
+    if not days:
+        _centred_lines(
+            svg,
+            (left + right) / 2,
+            (top + bottom) / 2,
+            ["no grades yet"],
+            size=_FONT,
+            anchor="middle",
+        )
+        return svg.bytes()
+    lo, hi = days[0].toordinal(), days[-1].toordinal()
+    margin = max((hi - lo) * 0.05, 15)
+    x0, x1 = lo - margin, hi + margin
+
+    def x_of(day: date) -> float:
+        return left + (day.toordinal() - x0) / (x1 - x0) * (right - left)
+
+    for day, text in svgchart.date_ticks(
+        date.fromordinal(math.ceil(x0)), date.fromordinal(math.floor(x1))
+    ):
+        x = x_of(day)
+        svg.line(x, bottom, x, bottom + _TICK, stroke=_EDGE, width=0.8)
+        half = svgchart.text_width(text, tick_size) / 2
+        x = min(max(x, half + 1), WIDTH_PX - half - 1)  # a label at the edge stays whole
+        baseline = bottom + 2 * _TICK + _ASCENT * tick_size
+        svg.text(x, baseline, [text], size=tick_size, fill=_TEXT, anchor="middle")
+    xs = [x_of(d) for d in days]
+    ys = [y_of(g) for g in labels]
+    steps = [(xs[0], ys[0])]
+    for i in range(1, len(xs)):  # steps-post: along at the old grade, then up or down
+        steps += [(xs[i], ys[i - 1]), (xs[i], ys[i])]
+    svg.polyline(steps, stroke=_HATCH_EDGE, width=2)
+    by_style: dict[str, list[tuple[float, float]]] = {}  # first seen first: deterministic
+    for x, y, g in zip(xs, ys, labels, strict=True):
+        by_style.setdefault(g, []).append((x, y))
+    for g, centres in by_style.items():
+        if g in HATCHES:  # no data: an empty ring, dashed, never a coloured dot
+            svg.dots(
+                centres, _DOT_R, fill="white", stroke=_HATCH_EDGE, stroke_width=1.2, dash="3,2"
+            )
+        else:
+            svg.dots(centres, _DOT_R, fill=colour(g), stroke=_TEXT, stroke_width=0.8)
+    return svg.bytes()
+
+
+def _distribution_svg(cats: Sequence[str], values: Sequence[int], title: str) -> bytes:
+    """One bar per category with its count above it; hatched bars for "no data" states."""
+    svg = svgchart.Svg(WIDTH_PX, HEIGHT_PX)
+    _hatches(svg, cats)
+    tick_size = _FONT - 1
+    ceiling = max([*values, 1]) * 1.18
+    ticks = svgchart.integer_ticks(ceiling)
+    tick_w = max(svgchart.text_width(str(t), _FONT) for t in ticks)
+    left = _MARGIN + _FONT * 1.2 + 4 + tick_w + 2 * _TICK
+    right = WIDTH_PX - _MARGIN - 4
+    rows = max(len(c.split(" ")) for c in cats)
+    bottom = HEIGHT_PX - _MARGIN - rows * tick_size * 1.2 - 2 * _TICK
+    top = _title(svg, left, title)
+    n = len(cats)
+    spread = 0.05 * (n - 0.3)  # matplotlib's 5 % margins around the bars
+    x0, x1 = -0.35 - spread, n - 0.65 + spread
+
+    def x_of(v: float) -> float:
+        return left + (v - x0) / (x1 - x0) * (right - left)
+
+    def y_of(v: float) -> float:
+        return bottom - v / ceiling * (bottom - top)
+
+    for t in ticks:
+        y = y_of(t)
+        svg.line(left, y, right, y, stroke=_GRID, width=0.8)
+        svg.line(left - _TICK, y, left, y, stroke=_EDGE, width=0.8)
+        _centred_lines(svg, left - 2 * _TICK, y, [str(t)], size=_FONT, anchor="end")
+    svg.text(
+        _MARGIN + _ASCENT * _FONT,
+        (top + bottom) / 2,
+        ["targets"],
+        size=_FONT,
+        fill=_TEXT,
+        anchor="middle",
+        rotate=-90,
+    )
+    for i, (cat, v) in enumerate(zip(cats, values, strict=True)):
+        xa, xb = x_of(i - 0.35), x_of(i + 0.35)
+        fill = f"url(#{_HATCH_IDS[cat]})" if cat in _HATCH_IDS else colour(cat)
+        if v:
+            svg.rect(
+                xa, y_of(v), xb - xa, bottom - y_of(v), fill=fill, stroke=_TEXT, stroke_width=0.6
+            )
+        else:  # an empty bar is a flat line on the axis, as matplotlib drew it
+            svg.line(xa, bottom, xb, bottom, stroke=_TEXT, width=0.6)
+        cx = x_of(i)
+        svg.text(cx, y_of(v) - 3 - 0.24 * _FONT, [str(v)], size=_FONT, fill=_TEXT, anchor="middle")
+        svg.line(cx, bottom, cx, bottom + _TICK, stroke=_EDGE, width=0.8)
+        svg.text(
+            cx,
+            bottom + 2 * _TICK + _ASCENT * tick_size,
+            cat.split(" "),
+            size=tick_size,
+            fill=_TEXT,
+            anchor="middle",
+        )
+    svg.line(left, top, left, bottom, stroke=_EDGE, width=0.8)
+    svg.line(left, bottom, right, bottom, stroke=_EDGE, width=0.8)
+    return svg.bytes()
 
 
 # --- internals ------------------------------------------------------------------------------

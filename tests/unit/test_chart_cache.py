@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sitekit import recorded, snapshot
-from tlsreport import charts
+from tlsreport import chartmaker, charts
 from tlsreport.chartmaker import ChartMaker
 from tlsreport.pelican_glue.build import BuildGrades
 
@@ -66,7 +66,9 @@ def test_each_result_is_graded_once_per_date(monkeypatch) -> None:
     assert len(calls) == 2  # ING and KBC; Isabel has no recorded grade to grade
 
 
-def test_timelines_drawn_by_a_process_pool_are_the_same_bytes() -> None:
+def test_timelines_drawn_ahead_are_the_same_charts_and_drawn_once(
+    tmp_path: Path, monkeypatch
+) -> None:
     grades = ("A", "B", "C", "F", "T", "M")
     snaps = [
         snapshot(
@@ -75,9 +77,35 @@ def test_timelines_drawn_by_a_process_pool_are_the_same_bytes() -> None:
         )
         for day in (1, 2, 3)
     ]
-    names = [f"T{i}" for i in range(5)]
-    pooled = ChartMaker(None, BuildGrades().letter)
-    assert pooled.prepare_timelines(snaps, names, workers=2) == 5
+    names = [f"T{i}" for i in range(5)] + ["T0"]
+    ahead = ChartMaker(tmp_path, BuildGrades().letter)
+    assert ahead.prepare_timelines(snaps, names) == 5  # T0 twice: drawn once
     one_by_one = ChartMaker(None, BuildGrades().letter)
     for name in names:
-        assert pooled.timeline(snaps, name) == one_by_one.timeline(snaps, name)
+        assert ahead.timeline(snaps, name) == one_by_one.timeline(snaps, name)
+
+    def must_not_draw(*args: object, **kw: object) -> charts.Chart:
+        raise AssertionError("drew a timeline that is in the cache")
+
+    monkeypatch.setattr(charts, "timeline_chart", must_not_draw)
+    assert ChartMaker(tmp_path, BuildGrades().letter).prepare_timelines(snaps, names) == 0
+
+
+def test_the_cache_key_changes_with_the_svg_writer(tmp_path: Path) -> None:
+    """A change to svgchart.py changes every chart's cache key, like a change to charts.py."""
+    import shutil
+    import subprocess
+    import sys
+
+    root = Path(chartmaker.__file__).resolve().parent
+    shutil.copytree(root, tmp_path / "tlsreport", ignore=shutil.ignore_patterns("__pycache__"))
+    writer = tmp_path / "tlsreport" / "svgchart.py"
+    writer.write_text(writer.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    code = subprocess.run(
+        [sys.executable, "-c", "from tlsreport import chartmaker; print(chartmaker._CODE)"],
+        env={"PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert code and code != chartmaker._CODE
