@@ -543,13 +543,20 @@ def main() -> int:
             )
         for name in names if args.incremental else ():
             full = statistics.median(ms[0].wall for ms in steps[name])
+            full_cpu = statistics.median(ms[0].cpu for ms in steps[name])
             parts = []
             for k, step in enumerate(STEPS[1:], start=1):
                 wall = statistics.median(ms[k].wall for ms in steps[name])
-                parts.append(f"{step} {wall:.1f} s = {wall / full:.2f}")
+                cpu = statistics.median(ms[k].cpu for ms in steps[name])
+                parts.append(
+                    f"{step} {wall:.1f} s = {wall / full:.2f} (cpu {cpu:.1f} s = "
+                    f"{cpu / full_cpu:.2f})"
+                )
             print(
                 f"{name}: incremental, median over {len(steps[name])} run(s): full build "
-                f"{full:.1f} s; " + "; ".join(parts) + f" of the full build (goal <= {GOAL:.2f})"
+                f"{full:.1f} s (cpu {full_cpu:.1f} s); "
+                + "; ".join(parts)
+                + f" of the full build (goal <= {GOAL:.2f})"
             )
         if "baseline" in measured:
             new, old = measured["tlsreport"], measured["baseline"]
