@@ -1,7 +1,8 @@
 """Bench: a big site — 1,000 targets, 100 snapshots of synthetic facts, 20 posts — built in full.
 
     .venv/bin/python bench/bench_scale.py [--targets 1000] [--snapshots 100] [--posts 20]
-                                          [--runs 1] [--baseline REV] [--profile] [--regen]
+                                          [--runs 1] [--baseline REV] [--incremental]
+                                          [--profile] [--regen]
 
 Generates (once, kept in bench/out/scale-T-S/ unless --regen) a target list of ``--targets``
 https targets and ``--snapshots`` weekly snapshots of synthetic facts written through the real
@@ -18,23 +19,31 @@ the largest single process is not the build's memory); goals <= 60 s and <= 2 Gi
 worktree), alternating with this checkout, so before/after is one run. It also
 times loading every snapshot (``History.load_all``) on its own, to compare with the build:
 loading history must cost what the posts use, not every snapshot ever written.
+``--incremental`` runs, for each code tree, four builds on a copy of the site (history
+hard-linked, content copied; the bench data is never changed) with one output folder and one
+CACHE_PATH: the full build (fresh output and cache), a warm rebuild with nothing changed, a
+rebuild after one new snapshot (a week after the newest, a few targets switching server kind,
+written through ``History.write``) and one after one edited post; each line gives the rebuild's
+share of the full build (goal <= 0.20, issue 17) and how many output files it wrote and changed.
 ``--profile`` builds once more in this process under cProfile and prints the top functions.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -195,38 +204,40 @@ def refs(targets: int) -> list[TargetRef]:
     ]
 
 
+def target_result(ref: TargetRef, kind: str, cache: dict[str, Facts]) -> TargetResult:
+    """One target's result for a server kind (its host name in the certificate)."""
+    if kind == "unreachable":
+        return TargetResult(
+            target=ref, state="timeout", reason="connection timed out", duration=5.0
+        )
+    base = cache.setdefault(kind, server(kind, "x"))
+    facts = replace(
+        base,
+        certificate=replace(
+            base.certificate,
+            hostname=ref.host,  # type: ignore[arg-type]
+            chain=(
+                replace(
+                    base.certificate.chain[0],
+                    subject=f"CN={ref.host}",  # type: ignore[union-attr]
+                    sans=(ref.host,),
+                ),
+                *base.certificate.chain[1:],
+            ),
+        ),
+    )  # type: ignore[union-attr]
+    return TargetResult(target=ref, facts=facts, duration=1.0)
+
+
 def write_snapshot(args: tuple[Path, int, int, int]) -> None:
     """Write snapshot number ``week`` (run in a worker process: generation is only set-up)."""
     history_dir, targets, snapshots, week = args
     taken = FIRST + timedelta(weeks=week)
-    cache: dict[tuple[str, str], Facts] = {}
+    cache: dict[str, Facts] = {}
     results = []
     for ref, (before, after, change) in zip(refs(targets), plan(targets, snapshots), strict=True):
         kind = after if 0 <= change <= week else before
-        if kind == "unreachable":
-            results.append(
-                TargetResult(
-                    target=ref, state="timeout", reason="connection timed out", duration=5.0
-                )
-            )
-            continue
-        base = cache.setdefault((kind, "x"), server(kind, "x"))
-        facts = replace(
-            base,
-            certificate=replace(
-                base.certificate,
-                hostname=ref.host,  # type: ignore[arg-type]
-                chain=(
-                    replace(
-                        base.certificate.chain[0],
-                        subject=f"CN={ref.host}",  # type: ignore[union-attr]
-                        sans=(ref.host,),
-                    ),
-                    *base.certificate.chain[1:],
-                ),
-            ),
-        )  # type: ignore[union-attr]
-        results.append(TargetResult(target=ref, facts=facts, duration=1.0))
+        results.append(target_result(ref, kind, cache))
     snap = Snapshot(
         list_slug=SLUG,
         title="Scale bench: 1,000 sites",
@@ -290,6 +301,144 @@ def build_cmd(site: Path, out: Path, cache: Path, tree: Path = ROOT) -> list[str
     ]
 
 
+GOAL = 0.20  # issue 17: a rebuild after one small change costs <= 20 % of the full build
+STEPS = ("full build", "warm, no change", "one new snapshot", "one edited post")
+
+
+@dataclass(frozen=True)
+class Touched:
+    """What a build did to the output folder, from its state before and after."""
+
+    written: int  # files new or with a new modification time (what the build wrote)
+    changed: int  # files new or with other bytes (what a reader sees change)
+    removed: int
+    total: int
+
+    def text(self) -> str:
+        return (
+            f"output: {self.written} of {self.total} files written, {self.changed} with new "
+            f"bytes, {self.removed} removed"
+        )
+
+
+def output_state(out: Path) -> dict[str, tuple[int, bytes]]:
+    """Every output file's modification time and a hash of its bytes, by relative path."""
+    state = {}
+    for path in out.rglob("*"):
+        if path.is_file():
+            digest = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
+            state[path.relative_to(out).as_posix()] = (path.stat().st_mtime_ns, digest)
+    return state
+
+
+def touched(before: dict[str, tuple[int, bytes]], after: dict[str, tuple[int, bytes]]) -> Touched:
+    return Touched(
+        written=sum(1 for k, (mtime, _) in after.items() if before.get(k, (None,))[0] != mtime),
+        changed=sum(1 for k, (_, digest) in after.items() if before.get(k, (0, None))[1] != digest),
+        removed=sum(1 for k in before if k not in after),
+        total=len(after),
+    )
+
+
+def copy_site(site: Path, dest: Path) -> Path:
+    """A copy of the site the steps may change: history hard-linked (``cp -al``: History.write
+    adds a new file, never rewrites one, so the bench data is not touched), content, target
+    list and post lock file copied."""
+    dest.mkdir(parents=True)
+    subprocess.run(["cp", "-al", str(site / "history"), str(dest / "history")], check=True)
+    shutil.copytree(site / "content", dest / "content")
+    shutil.copytree(site / "targets", dest / "targets")
+    lock = site / "tlsreport-lock.json"  # the lock file sits beside the history folder
+    if lock.exists():
+        shutil.copy2(lock, dest / lock.name)
+    return dest
+
+
+def add_snapshot(site: Path, original: Path, snapshots: int, changed: int = 3) -> str:
+    """One more snapshot a week after the newest: a copy of it where ``changed`` targets (spread
+    over the list) switched to the next server kind, written through ``History.write``."""
+    history = History(site / "history")
+    newest = history.latest(SLUG)
+    assert newest is not None
+    results = list(newest.results)
+    kinds = plan(len(results), snapshots)  # each target's kind in the newest snapshot
+    cache: dict[str, Facts] = {}
+    switched = []
+    for n in range(changed):
+        i = n * len(results) // changed
+        old = results[i]
+        before, after, week = kinds[i]
+        kind = after if 0 <= week <= snapshots - 1 else before
+        new = KINDS[(KINDS.index(kind) + 1) % len(KINDS)]
+        results[i] = target_result(old.target, new, cache)
+        switched.append(f"{old.target.name} {kind} -> {new}")
+    taken = (newest.taken_at + timedelta(weeks=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    path = history.write(replace(newest, taken=taken, results=tuple(results)))
+    if (original / "history" / SLUG / path.name).exists() or path.stat().st_nlink != 1:
+        raise SystemExit(f"the new snapshot {path} reached the bench data in {original}")
+    return f"{path.name}: {', '.join(switched)}"
+
+
+def edit_post(site: Path) -> str:
+    """Append a sentence to one post (the middle one) of the copied content."""
+    posts = sorted((site / "content" / "posts").glob("*.md"))
+    post = posts[len(posts) // 2]
+    with post.open("a") as f:
+        f.write("\nOne more sentence, added by the bench to measure an edited post.\n")
+    return post.name
+
+
+def build(cmd: list[str], tree: Path, log: Path, timeout: float, what: str) -> Measured:
+    """One measured build; a failed build stops the bench with its log's end."""
+    m = run_measured(cmd, env=plugin_env(tree), timeout=timeout, log=log)
+    if m.returncode == -9:
+        raise SystemExit(f"{what}: NOT FINISHED after {timeout:.0f} s (killed): {m.line()}")
+    if m.returncode != 0:
+        raise SystemExit(
+            f"{what} failed ({m.returncode}):\n{log.read_text(errors='replace')[-3000:]}"
+        )
+    return m
+
+
+def incremental(
+    site: Path, tmp: Path, name: str, tree: Path, run: int, snapshots: int, timeout: float
+) -> list[Measured]:
+    """The four steps on a copy of the site, all with one output folder and one CACHE_PATH."""
+    work = copy_site(site, tmp / f"{name}-site-{run}")
+    out, cache = tmp / f"{name}-out-{run}", tmp / f"{name}-cache-{run}"
+    cmd = build_cmd(work, out, cache, tree)  # the same command (same output, cache) each step
+    changes = {
+        "one new snapshot": lambda: add_snapshot(work, site, snapshots),
+        "one edited post": lambda: edit_post(work),
+    }
+    measured: list[Measured] = []
+    before: dict[str, tuple[int, bytes]] = {}
+    for step in STEPS:
+        what = changes[step]() if step in changes else ""
+        m = build(cmd, tree, tmp / f"{name}-{run}-{step.replace(' ', '-')}.log", timeout, step)
+        after = output_state(out)
+        cached = sum(1 for p in cache.rglob("*") if p.is_file())
+        ratio = (
+            f"{m.wall / measured[0].wall:.2f} of the full build (goal <= {GOAL:.2f}), cpu "
+            f"{m.cpu / measured[0].cpu:.2f}"
+            if measured
+            else "fresh output and cache"
+        )
+        measured.append(m)
+        print(
+            f"run {run + 1} {name:9} {step:17}: {m.line()}; {ratio}; "
+            f"{touched(before, after).text()}; {cached} files in CACHE_PATH"
+            + (f"; changed: {what}" if what else "")
+            + f"; {load_note()}",
+            flush=True,
+        )
+        before = after
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(cache, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)
+    return measured
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -306,6 +455,11 @@ def main() -> int:
         metavar="REV",
         default=None,
         help="also build commit REV's plugin (temporary git worktree)",
+    )
+    parser.add_argument(
+        "--incremental",
+        action="store_true",
+        help="after each full build: a warm rebuild, one new snapshot, one edited post",
     )
     args = parser.parse_args()
     site = ROOT / "bench" / "out" / f"scale-{args.targets}-{args.snapshots}-{args.posts}"
@@ -347,9 +501,15 @@ def main() -> int:
         )
         names = list(trees)
         measured: dict[str, list[Measured]] = {name: [] for name in names}
+        steps: dict[str, list[list[Measured]]] = {name: [] for name in names}
         for i in range(args.runs):
             order = names if i % 2 == 0 else names[::-1]  # alternate which goes first
             for name in order:
+                if args.incremental:
+                    ms = incremental(site, tmp, name, trees[name], i, args.snapshots, args.timeout)
+                    measured[name].append(ms[0])
+                    steps[name].append(ms)
+                    continue
                 out = tmp / f"{name}-out-{i}"
                 cmd = build_cmd(site, out, tmp / f"{name}-cache-{i}", trees[name])
                 log = tmp / f"{name}-{i}.log"
@@ -380,6 +540,23 @@ def main() -> int:
                 f"process tree {max(m.peak_tree for m in ms) / 2**30:.2f} GiB PSS "
                 f"({max(m.peak_tree_rss for m in ms) / 2**30:.2f} GiB summing RSS) over "
                 f"{len(ms)} run(s) (goals <= 60 s, <= 2 GiB)"
+            )
+        for name in names if args.incremental else ():
+            full = statistics.median(ms[0].wall for ms in steps[name])
+            full_cpu = statistics.median(ms[0].cpu for ms in steps[name])
+            parts = []
+            for k, step in enumerate(STEPS[1:], start=1):
+                wall = statistics.median(ms[k].wall for ms in steps[name])
+                cpu = statistics.median(ms[k].cpu for ms in steps[name])
+                parts.append(
+                    f"{step} {wall:.1f} s = {wall / full:.2f} (cpu {cpu:.1f} s = "
+                    f"{cpu / full_cpu:.2f})"
+                )
+            print(
+                f"{name}: incremental, median over {len(steps[name])} run(s): full build "
+                f"{full:.1f} s (cpu {full_cpu:.1f} s); "
+                + "; ".join(parts)
+                + f" of the full build (goal <= {GOAL:.2f})"
             )
         if "baseline" in measured:
             new, old = measured["tlsreport"], measured["baseline"]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import jinja2
 from markupsafe import Markup, escape
@@ -434,7 +435,33 @@ def target_history_table(
         per_day[day] = per_day.get(day, 0) + 1
     shaped.sort(key=lambda p: (p[0], p[1].timestamp() if p[1] else 0.0), reverse=True)
     out = [(day, row, at is not None and per_day[day] > 1) for day, at, row in shaped]
-    return env.get_template("tlsreport/target_history.html").render(rows=out)
+    template = env.get_template("tlsreport/target_history.html")
+    return template.render(rows=out, memo=_CellMemo(_CELLS.setdefault(template, {})))
+
+
+# Rendered cells of the target history, per template (a theme's template has its own, a
+# build's environment its own templates): a big list renders a thousand pages of a hundred rows
+# and the cells repeat across them (same days, same grades and reasons), so each distinct cell
+# is rendered once per build; the markup still comes from the template a theme can override.
+_CELLS: WeakKeyDictionary[jinja2.Template, dict[tuple[Any, ...], Markup]] = WeakKeyDictionary()
+
+
+class _CellMemo:
+    """``memo(macro, args…)`` in a template: the macro's output for these arguments, rendered
+    once. Keyed by the macro's name and its arguments, so a macro handed to it must depend on
+    its arguments alone (not on the row it came from)."""
+
+    __slots__ = ("_done",)
+
+    def __init__(self, done: dict[tuple[Any, ...], Markup]) -> None:
+        self._done = done
+
+    def __call__(self, macro: jinja2.runtime.Macro, *args: Any) -> Markup:
+        key = (macro.name, *args)
+        html = self._done.get(key)
+        if html is None:
+            html = self._done[key] = Markup(macro(*args))
+        return html
 
 
 @dataclass(frozen=True)

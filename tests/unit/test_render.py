@@ -541,3 +541,72 @@ def test_a_real_lab_scan_renders_every_target_under_its_grade(env, lab_snapshot)
             leaf = result.facts.certificate.leaf if result.facts.certificate else None
             if leaf is not None:
                 assert findings["Certificate subject"] == leaf.subject
+
+
+# The target history template as it was when every row was rendered through it (one template
+# call per cell per row): kept as a theme's override, it must still work and read the same.
+ROW_BY_ROW_HISTORY = """\
+{% import "tlsreport/_macros.html" as m %}
+<div class="tlsreport tlsreport-history">
+<table class="tlsreport-table tlsreport-stack">
+<thead><tr><th scope="col">Snapshot</th><th scope="col">Grade</th><th scope="col">Reasons</th>\
+<th scope="col">Certificate</th></tr></thead>
+<tbody>
+{% for day, row, timed in rows %}
+<tr><th scope="row">{% if timed %}<time datetime="{{ row.when.isoformat() }}">\
+{{ row.when | human_time }}</time>{% else %}<time datetime="{{ day.isoformat() }}">\
+{{ day | human_date }}</time>{% endif %}</th><td data-label="Grade">\
+{{ row.letter | tls_badge(row.word) }}</td><td data-label="Reasons" class="tlsreport-reasons">\
+{{ m.reasons(row.badge_reasons) }}</td><td data-label="Certificate">{% if row.expiry %}\
+{{ m.expiry_phrase(row) }}{% else %}—{% endif %}</td></tr>
+{% endfor %}
+</tbody>
+</table>
+</div>"""
+
+
+def test_history_cells_render_once_per_build_and_read_as_row_by_row(tmp_path: Path) -> None:
+    """A big list's thousand target pages repeat their cells (the same snapshot days, grades
+    and reasons): each distinct cell is rendered once per environment (a build's), and the
+    table reads byte for byte as the row-by-row template did, which a theme may still use."""
+    from datetime import datetime
+
+    badges: list[tuple[str | None, str]] = []
+
+    def counting_badge(letter: str | None, word: str = render.NOT_TESTED) -> object:
+        badges.append((letter, word))
+        return render.badge(letter, word)
+
+    env = render.environment()
+    env.filters["tls_badge"] = counting_badge
+    (tmp_path / "tlsreport").mkdir()
+    (tmp_path / "tlsreport" / "target_history.html").write_text(ROW_BY_ROW_HISTORY)
+    row_by_row = render.environment(tmp_path)
+
+    def page(name: str) -> list:  # type: ignore[type-arg]
+        served = TargetResult(target=TargetRef(name=name, host="a.example"), facts=modern_facts())
+        old = recorded(name, "B", "no TLS 1.2", f"<b>{name}</b>")
+        gone = TargetResult(
+            target=served.target, state="timeout", reason="connection timed out", duration=5.0
+        )
+        rows = [
+            (date(2015, 3, 3), grade_result(old, date(2015, 3, 3), taken=date(2015, 3, 3)), old)
+        ]
+        rows.append((date(2015, 12, 30), None, recorded(name, None)))
+        for days in range(0, 21, 7):
+            day = date(2026, 11, 2 + days)
+            rows.append((day, grade_result(served, day), served))
+        for hour in (8, 16):  # two snapshots on one day: each shows its time
+            when = datetime(2026, 11, 30, hour, 5)
+            rows.append((when, grade_result(served, when.date()), served))
+        rows.append((datetime(2026, 12, 1, 9, 0), None, gone))
+        return rows
+
+    pages = [page("First bank"), page("Second bank"), page("First bank")]
+    for rows in pages:
+        assert render.target_history_table(env, rows) == render.target_history_table(
+            row_by_row, rows
+        )
+    assert len(badges) == len(set(badges)), f"a badge cell was rendered twice: {badges}"
+    assert len(badges) == 4  # B, not recorded, A, not tested (timeout)
+    assert "&lt;b&gt;Second bank&lt;/b&gt;" in render.target_history_table(env, pages[1])
