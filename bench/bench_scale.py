@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_scale.py [--targets 1000] [--snapshots 100] [--posts 20]
                                           [--runs 1] [--baseline REV] [--incremental]
-                                          [--profile] [--regen]
+                                          [--cache-off] [--profile] [--regen]
 
 Generates (once, kept in bench/out/scale-T-S/ unless --regen) a target list of ``--targets``
 https targets and ``--snapshots`` weekly snapshots of synthetic facts written through the real
@@ -22,9 +22,11 @@ loading history must cost what the posts use, not every snapshot ever written.
 ``--incremental`` runs, for each code tree, four builds on a copy of the site (history
 hard-linked, content copied; the bench data is never changed) with one output folder and one
 CACHE_PATH: the full build (fresh output and cache), a warm rebuild with nothing changed, a
-rebuild after one new snapshot (a week after the newest, a few targets switching server kind,
+rebuild after one new snapshot (a day after the newest, a few targets switching server kind,
 written through ``History.write``) and one after one edited post; each line gives the rebuild's
 share of the full build (goal <= 0.20, issue 17) and how many output files it wrote and changed.
+``--cache-off`` adds this checkout with ``TLSREPORT_BUILD_CACHE = False`` as one more tree
+(``no-cache``): what the history cache costs a cold build and saves the rebuilds.
 ``--profile`` builds once more in this process under cProfile and prints the top functions.
 """
 
@@ -280,13 +282,21 @@ def generate(site: Path, targets: int, snapshots: int, posts: int) -> None:
         )
 
 
-def build_cmd(site: Path, out: Path, cache: Path, tree: Path = ROOT) -> list[str]:
+# Builds named here run with extra settings (``--cache-off``: this checkout without its
+# history cache, to price what the cache costs a cold build and saves a warm one).
+EXTRA_SETTINGS: dict[str, dict[str, object]] = {"no-cache": {"TLSREPORT_BUILD_CACHE": False}}
+
+
+def build_cmd(
+    site: Path, out: Path, cache: Path, tree: Path = ROOT, extra: dict[str, object] | None = None
+) -> list[str]:
     overrides = {
         "TLSREPORT_SCAN": "never",
         "CACHE_PATH": str(cache),
         "TLSREPORT_HISTORY_DIR": str(site / "history"),
         "TLSREPORT_TARGETS_DIR": str(site / "targets"),
         "TLSREPORT_ERRORS": "fail",
+        **(extra or {}),
     }
     return [
         str(PELICAN),
@@ -355,7 +365,7 @@ def copy_site(site: Path, dest: Path) -> Path:
 
 
 def add_snapshot(site: Path, original: Path, snapshots: int, changed: int = 3) -> str:
-    """One more snapshot a week after the newest: a copy of it where ``changed`` targets (spread
+    """One more snapshot a day after the newest: a copy of it where ``changed`` targets (spread
     over the list) switched to the next server kind, written through ``History.write``."""
     history = History(site / "history")
     newest = history.latest(SLUG)
@@ -372,7 +382,8 @@ def add_snapshot(site: Path, original: Path, snapshots: int, changed: int = 3) -
         new = KINDS[(KINDS.index(kind) + 1) % len(KINDS)]
         results[i] = target_result(old.target, new, cache)
         switched.append(f"{old.target.name} {kind} -> {new}")
-    taken = (newest.taken_at + timedelta(weeks=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # A day after the newest (a rescan during the week; a week later would be in the future).
+    taken = (newest.taken_at + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     path = history.write(replace(newest, taken=taken, results=tuple(results)))
     if (original / "history" / SLUG / path.name).exists() or path.stat().st_nlink != 1:
         raise SystemExit(f"the new snapshot {path} reached the bench data in {original}")
@@ -406,7 +417,8 @@ def incremental(
     """The four steps on a copy of the site, all with one output folder and one CACHE_PATH."""
     work = copy_site(site, tmp / f"{name}-site-{run}")
     out, cache = tmp / f"{name}-out-{run}", tmp / f"{name}-cache-{run}"
-    cmd = build_cmd(work, out, cache, tree)  # the same command (same output, cache) each step
+    # the same command (same output, cache) each step
+    cmd = build_cmd(work, out, cache, tree, EXTRA_SETTINGS.get(name))
     changes = {
         "one new snapshot": lambda: add_snapshot(work, site, snapshots),
         "one edited post": lambda: edit_post(work),
@@ -461,6 +473,11 @@ def main() -> int:
         action="store_true",
         help="after each full build: a warm rebuild, one new snapshot, one edited post",
     )
+    parser.add_argument(
+        "--cache-off",
+        action="store_true",
+        help="also build this checkout with TLSREPORT_BUILD_CACHE = False (tree 'no-cache')",
+    )
     args = parser.parse_args()
     site = ROOT / "bench" / "out" / f"scale-{args.targets}-{args.snapshots}-{args.posts}"
     if args.regen and site.exists():
@@ -493,6 +510,8 @@ def main() -> int:
     ):
         tmp = Path(tmp_name)
         trees = {"tlsreport": ROOT}
+        if args.cache_off:
+            trees["no-cache"] = ROOT
         if args.baseline:
             trees["baseline"] = stack.enter_context(baseline_worktree(args.baseline))
         print(
@@ -511,7 +530,9 @@ def main() -> int:
                     steps[name].append(ms)
                     continue
                 out = tmp / f"{name}-out-{i}"
-                cmd = build_cmd(site, out, tmp / f"{name}-cache-{i}", trees[name])
+                cmd = build_cmd(
+                    site, out, tmp / f"{name}-cache-{i}", trees[name], EXTRA_SETTINGS.get(name)
+                )
                 log = tmp / f"{name}-{i}.log"
                 m = run_measured(cmd, env=plugin_env(trees[name]), timeout=args.timeout, log=log)
                 if m.returncode == -9:
