@@ -219,12 +219,26 @@ def share_equal_parts(root: T) -> T:
             return hit[1]
         out: Any
         if kind is tuple:
-            key = ("tuple", *(_leaf_key(x) if type(x) in _LEAVES else id(visit(x)) for x in obj))
+            parts: list[Any] = ["tuple"]
+            items: list[Any] = []
+            same = True
+            for x in obj:
+                xtype = type(x)
+                if xtype is str or x is None:
+                    parts.append(x)
+                    items.append(x)
+                elif xtype in _LEAVES:
+                    parts.append(_leaf_key(x))
+                    items.append(x)
+                else:
+                    shared = visit(x)
+                    same = same and shared is x
+                    parts.append(id(shared))
+                    items.append(shared)
+            key = tuple(parts)
             out = table.get(key)
             if out is None:
-                items = tuple(x if type(x) in _LEAVES else seen[id(x)][1] for x in obj)
-                same = all(a is b for a, b in zip(items, obj, strict=True))
-                out = table[key] = obj if same else items
+                out = table[key] = obj if same else tuple(items)
         elif kind is dict:
             for k, v in obj.items():
                 if type(v) not in _LEAVES:
@@ -245,11 +259,15 @@ def share_equal_parts(root: T) -> T:
                 ids: list[Any] = []
                 for name in names:
                     value = state[name]
-                    if value is None or type(value) is str:
+                    vtype = type(value)
+                    if vtype is str or value is None:
                         ids.append(value)
                         continue
-                    if type(value) in _LEAVES:
-                        ids.append(_leaf_key(value))
+                    if vtype is bool:
+                        ids.append(_TRUE if value else _FALSE)
+                        continue
+                    if vtype in _LEAVES:
+                        ids.append((vtype, repr(value)))
                         continue
                     shared = visit(value)
                     if shared is not value:
