@@ -56,6 +56,9 @@ class ChartMaker:
         self.letter = letter
         self._memo: dict[str, charts.Chart] = {}
         self._counts: dict[tuple[int, str | None], tuple[Snapshot, dict[str, int]]] = {}
+        self._points: dict[
+            tuple[int, str], tuple[list[Snapshot], tuple[tuple[date, str | None], ...], str]
+        ] = {}
 
     def counts(self, snapshot: Snapshot, group: str | None = None) -> dict[str, int]:
         """How many targets (of ``group``) had each grade in a snapshot, by its own date.
@@ -144,6 +147,10 @@ class ChartMaker:
     def _timeline_points(
         self, snapshots: list[Snapshot], name: str
     ) -> tuple[list[tuple[date, str | None]], str]:
+        # Asked twice per target page (drawn ahead, then shown): worked out once per list.
+        memo = self._points.get((id(snapshots), name))
+        if memo is not None and memo[0] is snapshots:
+            return list(memo[1]), memo[2]
         key = self._key_of(snapshots, name)
         points: list[tuple[date, str | None]] = []
         shown = name
@@ -153,6 +160,7 @@ class ChartMaker:
                 day = s.day
                 points.append((day, vocabulary.state_word(r, self.letter(r, day))))
                 shown = r.target.name
+        self._points[(id(snapshots), name)] = (snapshots, tuple(points), shown)
         return points, shown
 
     def _key_of(self, snapshots: list[Snapshot], name: str) -> str | None:

@@ -14,8 +14,9 @@ objects; this module cannot grade), changes from ``diff``; this module only lays
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -228,14 +229,27 @@ class Row:
     url: str | None
     letter: str | None
     reasons: tuple[str, ...]
-    protocols: str
-    forward_secrecy: str
-    key: str
     expiry: date | None
     note: str
     word: str = NOT_TESTED  # what stands where the grade would (vocabulary.state_word)
     expiry_text: str = ""  # "expires on … (N days left)" / "expired on …", as of the scan
     when: datetime | None = None  # the snapshot's time, for same-day rows
+    # The result the setup summaries below are read from, when a template asks for them: a
+    # target page's history has a row per snapshot (100,000 on a big list) and its default
+    # template shows none of them.
+    result: TargetResult | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def protocols(self) -> str:
+        return protocols_summary(self.result.facts if self.result else None)
+
+    @cached_property
+    def forward_secrecy(self) -> str:
+        return forward_secrecy_summary(self.result.facts if self.result else None)
+
+    @cached_property
+    def key(self) -> str:
+        return key_summary(self.result) if self.result else "—"
 
     @property
     def not_recorded(self) -> bool:
@@ -513,14 +527,12 @@ def _row(
         url=url,
         letter=grade.letter if grade is not None else None,
         reasons=tuple(reasons_of(result, grade)),
-        protocols=protocols_summary(result.facts),
-        forward_secrecy=forward_secrecy_summary(result.facts),
-        key=key_summary(result),
         expiry=expiry,
         note=result.target.note,
         word=vocabulary.state_word(result, grade.letter if grade is not None else None),
         expiry_text=vocabulary.expiry_text(expiry, on) if expiry and on else "",
         when=when,
+        result=result,
     )
 
 
