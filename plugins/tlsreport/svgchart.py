@@ -247,6 +247,28 @@ class Svg:
         body = "".join(f'<circle cx="{num(x)}" cy="{num(y)}" r="{radius}"/>' for x, y in centres)
         self._body.append(f"{head}>{body}</g>")
 
+    def rects(
+        self,
+        boxes: Sequence[tuple[float, float, float, float]],
+        *,
+        fill: str,
+        stroke: str,
+        stroke_width: float,
+    ) -> None:
+        """Rectangles (x, y, w, h) of one style, as one group: a stacked history of a long
+        list is thousands of bar pieces, and the style is written once per colour."""
+        if not boxes:
+            return
+        head = self._el("g", [("fill", fill), ("stroke", stroke), ("stroke-width", stroke_width)])[
+            :-2
+        ]
+        body = "".join(
+            f'<rect x="{num(x)}" y="{num(y)}" width="{num(max(w, 0.0))}" '
+            f'height="{num(max(h, 0.0))}"/>'
+            for x, y, w, h in boxes
+        )
+        self._body.append(f"{head}>{body}</g>")
+
     def text(
         self,
         x: float,
