@@ -6,36 +6,26 @@ must give byte-identical output (old posts never change, `make regenerate` never
 Written by hand. The grade charts (a timeline per target page, the distribution bar chart
 per list, the stacked history per series post) are written as SVG directly (``svgchart``): a
 few dozen to a few thousand shapes, about a millisecond each, where matplotlib took 40-390 ms;
-text stays ``<text>`` (escaped) in a font stack led by DejaVu Sans. Only the traffic charts
-still borrow the matplotlib helpers below (a bare ``matplotlib.figure.Figure``, no pyplot
-global state, a fixed ``svg.hashsalt``, no date in the metadata, text drawn as paths).
+text stays ``<text>`` (escaped) in a font stack led by DejaVu Sans. The traffic charts
+(``traffic_charts``) are drawn with the same pieces, made public at the end of the drawing
+section. No matplotlib: importing it alone cost about 0.2 s of CPU, more than half of a whole
+plain Pelican build of a small blog.
 
 Why a table: a chart is an image; screen-reader users and feed readers get the same numbers
 from ``Chart.table_head``/``table_rows`` (rendered next to the image) and a summary in ``alt``.
 Colour is never the only carrier: every colour comes with its grade letter (legend or axis).
-
-Why matplotlib is imported inside the drawing functions: importing it costs about half a second
-of CPU, more than a whole plain Pelican build of a small blog; only a build that draws a
-traffic chart pays for it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import math
-import re
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
 
 from . import svgchart, vocabulary
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
 NOT_TESTED = vocabulary.NOT_TESTED
 # A target that was on a recorded list but whose grade nobody wrote down: a gap in the record,
@@ -72,28 +62,9 @@ _HATCH_EDGE = "#57606a"
 
 WIDTH_PX = 700
 HEIGHT_PX = 360
-_DPI = 72  # 1 pt = 1 px, so the SVG's size in pt is its size in CSS px
 _FONT = 13
 _TEXT = "#1f2328"
 _GRID = "#d0d7de"
-
-_RC = {
-    "svg.hashsalt": "tlsreport",
-    "svg.fonttype": "path",
-    "font.family": "DejaVu Sans",
-    "font.size": _FONT,
-    "axes.titlesize": _FONT + 2,
-    "axes.labelsize": _FONT,
-    "xtick.labelsize": _FONT - 1,
-    "ytick.labelsize": _FONT,
-    "legend.fontsize": _FONT - 1,
-    "text.color": _TEXT,
-    "axes.labelcolor": _TEXT,
-    "xtick.color": _TEXT,
-    "ytick.color": _TEXT,
-    "axes.edgecolor": "#8c959f",
-    "path.simplify": False,
-}
 
 
 @dataclass(frozen=True)
@@ -111,14 +82,6 @@ class Chart:
     def name(self) -> str:
         """The file name the chart is written to: the same data always gives the same name."""
         return hashlib.sha256(self.svg).hexdigest()[:12] + ".svg"
-
-
-def _mpl() -> Any:
-    """matplotlib with the date helpers loaded, imported on the first chart actually drawn."""
-    import matplotlib
-    import matplotlib.dates  # a submodule: ``import matplotlib`` alone does not load it
-
-    return matplotlib
 
 
 def colour(category: str) -> str:
@@ -209,10 +172,10 @@ def distribution_chart(counts: Mapping[str, int], *, title: str) -> Chart:
 
 
 # --- the hand-written charts (svgchart) -----------------------------------------------------
-# Sizes in px, chosen to look like the matplotlib charts they replace (same fonts, colours,
+# Sizes in px, chosen to look like the matplotlib charts they replaced (same fonts, colours,
 # tick lengths and paddings), so a page mixing both kinds looks like one family.
 
-_EDGE = "#8c959f"  # the axis lines (matplotlib's axes.edgecolor above)
+_EDGE = "#8c959f"  # the axis lines
 _MARGIN = 4.0  # around the figure (constrained layout's pad)
 _TICK = 3.5  # tick length, and the gap between a tick and its label
 _ASCENT = 0.76  # a line's baseline below its top, in ems (DejaVu Sans)
@@ -567,6 +530,84 @@ def _history_svg(
     return svg.bytes()
 
 
+def _hbars(
+    svg: svgchart.Svg,
+    box: tuple[float, float, float, float],
+    names: Sequence[str],
+    values: Sequence[float],
+    *,
+    ceiling: float,
+    value_text: Callable[[float], str],
+    tick_text: Callable[[int], str],
+    axis: str,
+) -> None:
+    """Horizontal bars in ``box`` (left, top, right, bottom): a name left of each bar, its
+    value after it, the first bar on top, a count axis with vertical grid lines below."""
+    x_lo, top, x_hi, y_hi = box
+    size = _FONT - 1
+    name_w = max((svgchart.text_width(t, _FONT) for t in names), default=0.0)
+    left = x_lo + name_w + 2 * _TICK
+    right = x_hi - 4
+    bottom = y_hi - (2 * _TICK + size * 1.2) - (_FONT * 1.2 + 2)
+    ticks = svgchart.integer_ticks(ceiling, 6)
+
+    def x_of(v: float) -> float:
+        return left + v / ceiling * (right - left)
+
+    for t in ticks:
+        x = x_of(t)
+        svg.line(x, top, x, bottom, stroke=_GRID, width=0.8)
+        svg.line(x, bottom, x, bottom + _TICK, stroke=_EDGE, width=0.8)
+        svg.text(
+            x, bottom + 2 * _TICK + _ASCENT * size, [tick_text(t)], size=size, fill=_TEXT,
+            anchor="middle",
+        )  # fmt: skip
+    svg.text(
+        (left + right) / 2, y_hi - 0.24 * _FONT, [axis], size=_FONT, fill=_TEXT, anchor="middle"
+    )
+    slot = (bottom - top) / max(len(names), 1)
+    boxes = []
+    for i, (name, v) in enumerate(zip(names, values, strict=True)):
+        cy = top + (i + 0.5) * slot
+        boxes.append((left, cy - 0.35 * slot, x_of(v) - left, 0.7 * slot))
+        svg.line(left - _TICK, cy, left, cy, stroke=_EDGE, width=0.8)
+        _centred_lines(svg, left - 2 * _TICK, cy, [name], size=_FONT, anchor="end")
+    svg.rects(boxes, fill=BAR, stroke=BAR, stroke_width=0)
+    for (_, cy_top, w, h), v in zip(boxes, values, strict=True):
+        _centred_lines(
+            svg, left + w + 3, cy_top + h / 2, [value_text(v)], size=size, anchor="start"
+        )
+    if not names:
+        _centred_lines(
+            svg, (left + right) / 2, (top + bottom) / 2, ["nothing to show"], size=_FONT,
+            anchor="middle",
+        )  # fmt: skip
+    svg.line(left, top, left, bottom, stroke=_EDGE, width=0.8)
+    svg.line(left, bottom, right, bottom, stroke=_EDGE, width=0.8)
+
+
+# Public for traffic_charts.py: the same sizes, colours and pieces, so every chart on the site
+# looks like one family.
+BAR = "#2f6f9f"  # the traffic charts' one bar colour (page views)
+FONT = _FONT
+TEXT = _TEXT
+EDGE = _EDGE
+GRID = _GRID
+MARGIN = _MARGIN
+TICK = _TICK
+ASCENT = _ASCENT
+draw_title = _title
+centred_lines = _centred_lines
+count_ticks = _count_ticks
+axis_title = _axis_title
+slanted_room = _slanted_room
+label_step = _label_step
+slanted_labels = _slanted_labels
+legend = _legend
+legend_width = _legend_width
+hbars = _hbars
+
+
 # --- internals ------------------------------------------------------------------------------
 
 
@@ -578,52 +619,3 @@ def _categories(keys: object) -> list[str]:
 def _counts_text(counts: Mapping[str, int], cats: Sequence[str]) -> str:
     parts = [f"{counts[c]} {c}" for c in cats if counts.get(c)]
     return ", ".join(parts) if parts else "no targets"
-
-
-def _figure(
-    title: str, *, box: tuple[float, float, float, float] | None = None
-) -> tuple[Figure, Axes]:
-    """A bare figure with one plot area: laid out by constrained layout, or at ``box``
-    (figure fractions) when the caller already knows where it goes."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(
-        figsize=(WIDTH_PX / _DPI, HEIGHT_PX / _DPI),
-        dpi=_DPI,
-        layout="constrained" if box is None else None,
-    )
-    ax = fig.add_subplot()
-    if box is not None:
-        ax.set_position(box)
-    ax.set_title(textwrap.fill(title, 70), loc="left", fontweight="bold")
-    ax.spines[["top", "right"]].set_visible(False)
-    return fig, ax
-
-
-_SIZE = re.compile(rb'(<svg[^>]*?) width="([0-9.]+)pt" height="([0-9.]+)pt"')
-
-
-def _svg(fig: Figure) -> bytes:
-    """Serialise a figure to SVG with nothing that varies between runs or machines."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
-    data = buf.getvalue()
-    # Sizes in px, not pt, so the file's intrinsic size is the size we tell <img>.
-    data = _SIZE.sub(
-        lambda m: (
-            m.group(1)
-            + b' width="%d" height="%d"' % (round(float(m.group(2))), round(float(m.group(3))))
-        ),
-        data,
-        count=1,
-    )
-    if b"<script" in data or b'xlink:href="http' in data or b'href="http' in data:
-        raise ValueError("chart SVG contains a script or an external reference")
-    return data
-
-
-# Public for other chart modules (traffic_charts.py): the same style, the same plot area and
-# the same byte-stable SVG, so every chart on the site looks alike and rebuilds identically.
-STYLE = _RC
-new_figure = _figure
-svg_bytes = _svg

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime, timedelta
 
 FONT_STACK = "DejaVu Sans, Verdana, sans-serif"
 
@@ -135,6 +135,32 @@ def date_ticks(lo: date, hi: date) -> list[tuple[date, str]]:
     ]
 
 
+def hour_ticks(lo: datetime, hi: datetime) -> list[tuple[datetime, str]]:
+    """Times to mark between ``lo`` and ``hi`` (whole hours), each with its label.
+
+    Three days or more: midnights, as :func:`date_ticks` marks days. Shorter: every 1, 2, 3,
+    4, 6 or 12 hours, the smallest step giving at most seven ticks, labelled "14:00"
+    (midnight shows the day, "09 Feb"), as matplotlib's ConciseDateFormatter did.
+    """
+    if hi - lo >= timedelta(days=3):
+        first = lo.date() if lo.hour == 0 else date.fromordinal(lo.toordinal() + 1)
+        return [
+            (datetime(d.year, d.month, d.day), text) for d, text in date_ticks(first, hi.date())
+        ]
+    hours = (hi - lo).total_seconds() / 3600
+    every = next((i for i in (1, 2, 3, 4, 6) if hours <= i * 6), 12)
+    ticks: list[tuple[datetime, str]] = []
+    t = lo.replace(minute=0, second=0, microsecond=0)
+    if t < lo:
+        t += timedelta(hours=1)
+    while t <= hi:
+        if t.hour % every == 0:
+            text = f"{t.day:02d} {_MONTHS[t.month - 1]}" if t.hour == 0 else f"{t.hour:02d}:00"
+            ticks.append((t, text))
+        t += timedelta(hours=1)
+    return ticks
+
+
 class Svg:
     """Shapes appended in drawing order (later on top), serialised to bytes once."""
 
@@ -220,6 +246,15 @@ class Svg:
                     ("stroke-linejoin", "round"),
                 ],
             )
+        )
+
+    def polygon(
+        self, points: Sequence[tuple[float, float]], *, fill: str, opacity: float | None = None
+    ) -> None:
+        """A filled shape without an edge (the area under a step line)."""
+        pts = " ".join(f"{num(x)},{num(y)}" for x, y in points)
+        self._body.append(
+            self._el("polygon", [("points", pts), ("fill", fill), ("fill-opacity", opacity)])
         )
 
     def dots(
