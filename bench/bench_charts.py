@@ -1,4 +1,5 @@
-"""Bench: CPU milliseconds per chart, for each chart kind (timeline, distribution, history).
+"""Bench: CPU milliseconds per chart, for each chart kind: the grade charts (timeline,
+distribution, history) and the traffic charts (daily, hourly, ranking, systems).
 
     .venv/bin/python bench/bench_charts.py [--rounds 5] [--count 40] [--baseline REV]
                                            [--pool N]
@@ -7,8 +8,15 @@ Each round draws, in a fresh process with the given tree's ``plugins/`` first on
 ``--count`` distinct charts of each kind (history: a quarter of them, it is slower) after one
 warm-up chart per kind (imports and per-process set-up are not counted: a build pays them
 once). The data has the scale bench's shape: timelines of 100 snapshots of one target, a
-distribution of 1,000 targets, a history of 100 snapshots. CPU time is ``time.process_time``
-around the drawing calls only. Prints each round and the median per kind.
+distribution of 1,000 targets, a history of 100 snapshots; the traffic charts draw the example
+site's report (``data/traffic/belgian-banks-traffic.json``, 18 days, 403 hours), its counts
+scaled per chart so each is distinct (a quarter of ``--count`` each, like the history). CPU
+time is ``time.process_time`` around the drawing calls only. Prints each round and the median
+per kind.
+
+A baseline from before the charts were written by hand draws with matplotlib: the checkout's
+``.venv`` must have it then (``pip install matplotlib==3.11.2``; it is no longer a
+requirement).
 
 ``--baseline REV``: commit REV is checked out in a temporary git worktree
 (``measure.baseline_worktree``) and measured in the same run, rounds alternating (this
@@ -36,13 +44,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from measure import baseline_worktree, describe, load_note, plugin_env  # noqa: E402
 
-KINDS = ("timeline", "distribution", "history")
+KINDS = ("timeline", "distribution", "history", "daily", "hourly", "ranking", "systems")
 
 # Runs inside the measured process: argv[1] = count. Prints {"kind": ms per chart}.
 WORKER = r"""
 import json, random, sys, time
 from datetime import date, timedelta
-from tlsreport import charts
+from tlsreport import charts, traffic_charts
 
 count = int(sys.argv[1])
 grades = ("A+", "A", "A-", "B", "C", "F", "T", None, charts.NOT_RECORDED)
@@ -69,6 +77,20 @@ def counts(seed):
 def history(seed):
     return [(day0 + timedelta(days=7 * i), counts(seed * 1000 + i)) for i in range(100)]
 
+report = json.load(open("data/traffic/belgian-banks-traffic.json", encoding="utf-8"))
+
+def scaled(seed):
+    # the example report with its counts multiplied: same shape, distinct bytes
+    k = 1 + seed % 97
+    return {
+        "daily": [{**d, "views": d["views"] * k, "visitors": d["visitors"] * k}
+                  for d in report["daily"]],
+        "hourly": [{**h, "views": h["views"] * k} for h in report["hourly"]],
+        "pages": [{**r, "views": r["views"] * k} for r in report["pages"]],
+        "systems": {**report["systems"], "visitors": report["systems"]["visitors"] * k},
+    }
+
+few = max(1, count // 4)
 jobs = {  # kind: (input maker, drawing call, how many)
     "timeline": (timeline, lambda d: charts.timeline_chart(d, title="Grade over time"), count),
     "distribution": (
@@ -79,7 +101,20 @@ jobs = {  # kind: (input maker, drawing call, how many)
     "history": (
         history,
         lambda d: charts.history_chart(d, title="Banks: grades over time"),
-        max(1, count // 4),
+        few,
+    ),
+    "daily": (scaled, lambda r: traffic_charts.daily_chart(r["daily"], title="Per day"), few),
+    "hourly": (scaled, lambda r: traffic_charts.hourly_chart(r["hourly"], title="Per hour"), few),
+    "ranking": (
+        scaled,
+        lambda r: traffic_charts.ranking_chart(
+            [(p["path"], p["views"]) for p in r["pages"]], title="Pages", name="Page",
+            unit="page views",
+        ),
+        few,
+    ),
+    "systems": (
+        scaled, lambda r: traffic_charts.systems_chart(r["systems"], title="Systems"), few
     ),
 }
 out = {}
@@ -197,7 +232,7 @@ def main() -> int:
             + f"; {load_note()}"
         )
         print(
-            f"{args.rounds} rounds x {args.count} charts per kind (history: "
+            f"{args.rounds} rounds x {args.count} charts per kind (history and traffic: "
             f"{max(1, args.count // 4)}); CPU ms per chart"
         )
         names = list(sides)

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from measure import describe, load_note
 
-PACKAGES = ("pelican", "sslyze", "matplotlib", "dask", "distributed", "psutil")
+PACKAGES = ("pelican", "sslyze", "dask", "distributed", "psutil")
 TOOLS = {
     "nginx": ["nginx", "-v"],
     "wrk": ["wrk", "--version"],

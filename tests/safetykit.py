@@ -25,7 +25,7 @@ CSP = (
     "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'none'; "
     "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
-# The SVG charts style their shapes inline (matplotlib's output); as images no browser runs
+# The SVG charts style their shapes with attributes; as images no browser runs
 # anything in them, and opened on their own this policy still allows no script or fetch.
 CSP_SVG = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 

@@ -3,42 +3,29 @@
 Why deterministic: chart files are named by the hash of their bytes and a rebuild of the site
 must give byte-identical output (old posts never change, `make regenerate` never loops).
 
-Two ways of drawing. The simple charts a site draws many of (a timeline per target page, the
-distribution bar chart per list) are written as SVG by hand (``svgchart``): a few dozen
-shapes, well under a millisecond each, where matplotlib took 40-75 ms; text stays ``<text>``
-(escaped) in a font stack led by DejaVu Sans. The stacked history chart stays on matplotlib:
-we draw on a bare ``matplotlib.figure.Figure`` (no pyplot global state), with a fixed font
-that ships inside matplotlib, fixed sizes, a fixed ``svg.hashsalt`` for element ids and no
-date in the metadata, text drawn as paths.
+Written by hand. The grade charts (a timeline per target page, the distribution bar chart
+per list, the stacked history per series post) are written as SVG directly (``svgchart``): a
+few dozen to a few thousand shapes, about a millisecond each, where matplotlib took 40-390 ms;
+text stays ``<text>`` (escaped) in a font stack led by DejaVu Sans. The traffic charts
+(``traffic_charts``) are drawn with the same pieces, made public at the end of the drawing
+section. No matplotlib: importing it alone cost about 0.2 s of CPU, more than half of a whole
+plain Pelican build of a small blog.
 
 Why a table: a chart is an image; screen-reader users and feed readers get the same numbers
 from ``Chart.table_head``/``table_rows`` (rendered next to the image) and a summary in ``alt``.
 Colour is never the only carrier: every colour comes with its grade letter (legend or axis).
-
-Why matplotlib is imported inside the drawing functions: importing it costs about half a second
-of CPU, more than a whole plain Pelican build of a small blog, and a warm build reads every
-chart back from the chart cache without drawing one. Only a build that must draw a history
-(or traffic) chart pays for it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import math
-import re
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, cast
 
 from . import svgchart, vocabulary
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
 
 NOT_TESTED = vocabulary.NOT_TESTED
 # A target that was on a recorded list but whose grade nobody wrote down: a gap in the record,
@@ -75,28 +62,9 @@ _HATCH_EDGE = "#57606a"
 
 WIDTH_PX = 700
 HEIGHT_PX = 360
-_DPI = 72  # 1 pt = 1 px, so the SVG's size in pt is its size in CSS px
 _FONT = 13
 _TEXT = "#1f2328"
 _GRID = "#d0d7de"
-
-_RC = {
-    "svg.hashsalt": "tlsreport",
-    "svg.fonttype": "path",
-    "font.family": "DejaVu Sans",
-    "font.size": _FONT,
-    "axes.titlesize": _FONT + 2,
-    "axes.labelsize": _FONT,
-    "xtick.labelsize": _FONT - 1,
-    "ytick.labelsize": _FONT,
-    "legend.fontsize": _FONT - 1,
-    "text.color": _TEXT,
-    "axes.labelcolor": _TEXT,
-    "xtick.color": _TEXT,
-    "ytick.color": _TEXT,
-    "axes.edgecolor": "#8c959f",
-    "path.simplify": False,
-}
 
 
 @dataclass(frozen=True)
@@ -116,14 +84,6 @@ class Chart:
         return hashlib.sha256(self.svg).hexdigest()[:12] + ".svg"
 
 
-def _mpl() -> Any:
-    """matplotlib with the date helpers loaded, imported on the first chart actually drawn."""
-    import matplotlib
-    import matplotlib.dates  # a submodule: ``import matplotlib`` alone does not load it
-
-    return matplotlib
-
-
 def colour(category: str) -> str:
     """The chart colour of a grade (or of "not tested")."""
     return COLOURS.get(category, OTHER_COLOUR)
@@ -134,6 +94,7 @@ def history_chart(points: Sequence[tuple[date, Mapping[str, int]]], *, title: st
 
     Snapshots are spaced evenly, not by time: a series' snapshots bunch up (part 4 has six in
     two weeks, then nothing for nine months) and proportional spacing would hide the bunch.
+    Written as SVG by hand (svgchart.py): no matplotlib on this path.
     """
     points = sorted(points, key=lambda p: p[0])
     cats = _categories(k for _, counts in points for k, v in counts.items() if v)
@@ -146,44 +107,7 @@ def history_chart(points: Sequence[tuple[date, Mapping[str, int]]], *, title: st
         )
         for d, counts in points
     )
-    matplotlib = _mpl()
-    with matplotlib.rc_context(_RC):
-        fig, ax = _figure(title)
-        xs = list(range(len(points)))
-        bottoms = [0] * len(points)
-        for cat in cats:
-            heights = [counts.get(cat, 0) for _, counts in points]
-            hatch = HATCHES.get(cat)
-            bars = ax.bar(
-                xs,
-                heights,
-                bottom=bottoms,
-                width=0.72,
-                color=colour(cat),
-                label=cat,
-                edgecolor=_HATCH_EDGE if hatch else "white",
-                linewidth=0.6,
-                hatch=hatch,
-            )
-            # Bars lie inside the plot area (ylim is above the tallest stack), so layout
-            # need not measure each one: a year of a long list is a thousand of them.
-            for bar in bars:
-                bar.set_in_layout(False)
-            bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
-        step = max(1, -(-len(points) // 12))  # at most 12 date labels, each under its bar
-        ax.set_xticks(
-            xs[::step],
-            [d.isoformat() for d, _ in points][::step],
-            rotation=45,
-            ha="right",
-            rotation_mode="anchor",
-        )
-        ax.set_xlim(-0.6, max(len(points) - 0.4, 0.6))
-        ax.set_ylabel("targets")
-        cast("MaxNLocator", ax.yaxis.get_major_locator()).set_params(integer=True)
-        ax.set_ylim(0, max([*bottoms, 1]) * 1.05)
-        _legend(ax, cats)
-        svg = _svg(fig)
+    svg = _history_svg([d for d, _ in points], [counts for _, counts in points], cats, title)
     if points:
         first, last = points[0], points[-1]
         alt = (
@@ -248,10 +172,10 @@ def distribution_chart(counts: Mapping[str, int], *, title: str) -> Chart:
 
 
 # --- the hand-written charts (svgchart) -----------------------------------------------------
-# Sizes in px, chosen to look like the matplotlib charts they replace (same fonts, colours,
+# Sizes in px, chosen to look like the matplotlib charts they replaced (same fonts, colours,
 # tick lengths and paddings), so a page mixing both kinds looks like one family.
 
-_EDGE = "#8c959f"  # the axis lines (matplotlib's axes.edgecolor above)
+_EDGE = "#8c959f"  # the axis lines
 _MARGIN = 4.0  # around the figure (constrained layout's pad)
 _TICK = 3.5  # tick length, and the gap between a tick and its label
 _ASCENT = 0.76  # a line's baseline below its top, in ems (DejaVu Sans)
@@ -431,6 +355,259 @@ def _distribution_svg(cats: Sequence[str], values: Sequence[int], title: str) ->
     return svg.bytes()
 
 
+_LEGEND_ROW = 1.5  # a legend row's height, in ems of its font
+_SIN45 = math.sqrt(0.5)
+
+
+def _count_ticks(
+    svg: svgchart.Svg,
+    left: float,
+    right: float,
+    ticks: Sequence[int],
+    y_of: Callable[[float], float],
+    *,
+    fmt: Callable[[int], str] = str,
+) -> None:
+    """Horizontal grid lines with their counts on the left axis (grid first, bars on top)."""
+    for t in ticks:
+        y = y_of(t)
+        svg.line(left, y, right, y, stroke=_GRID, width=0.8)
+        svg.line(left - _TICK, y, left, y, stroke=_EDGE, width=0.8)
+        _centred_lines(svg, left - 2 * _TICK, y, [fmt(t)], size=_FONT, anchor="end")
+
+
+def _axis_title(svg: svgchart.Svg, top: float, bottom: float, text: str) -> None:
+    """The left axis' name, turned a quarter, centred on the plot's height."""
+    svg.text(
+        _MARGIN + _ASCENT * _FONT,
+        (top + bottom) / 2,
+        [text],
+        size=_FONT,
+        fill=_TEXT,
+        anchor="middle",
+        rotate=-90,
+    )
+
+
+def _slanted_room(labels: Sequence[str], size: float) -> float:
+    """The height that labels slanted at 45 degrees need under the axis."""
+    widest = max((svgchart.text_width(t, size) for t in labels), default=0.0)
+    return _TICK + _SIN45 * (widest + size)
+
+
+def _label_step(count: int, slot: float, size: float, most: int = 12) -> int:
+    """Show every n-th label so that at most ``most`` are shown and slanted labels never
+    touch: two parallel labels at 45 degrees need ``1.3 * size`` between their baselines."""
+    if count <= 0:
+        return 1
+    need = 1.3 * size / _SIN45
+    return max(1, -(-count // most), math.ceil(need / slot) if slot > 0 else count)
+
+
+def _slanted_labels(
+    svg: svgchart.Svg, marks: Sequence[tuple[float, str]], bottom: float, size: float
+) -> None:
+    """A tick and a label slanted up to the right under each mark, the label's top right
+    corner at the tick (matplotlib's ``rotation=45, ha="right", rotation_mode="anchor"``)."""
+    shift = _SIN45 * _ASCENT * size  # from the top corner to the end of the baseline
+    for x, text in marks:
+        svg.line(x, bottom, x, bottom + _TICK, stroke=_EDGE, width=0.8)
+        svg.text(
+            x + shift,
+            bottom + _TICK + 2 + shift,
+            [text],
+            size=size,
+            fill=_TEXT,
+            anchor="end",
+            rotate=-45,
+        )
+
+
+def _legend_width(labels: Sequence[str], title: str = "") -> float:
+    """How wide :func:`_legend` draws these labels: handle, gap, longest text."""
+    size = _FONT - 1
+    widest = max((svgchart.text_width(t, size) for t in labels), default=0.0)
+    return max(1.2 * size + 0.8 * size + widest, svgchart.text_width(title, size))
+
+
+def _legend(
+    svg: svgchart.Svg,
+    x: float,
+    y: float,
+    entries: Sequence[tuple[str, str]],
+    *,
+    title: str = "",
+) -> None:
+    """A legend without a frame, top left at (x, y): each entry a label and how its mark is
+    drawn ("dot:COLOUR", "bar:COLOUR" or a hatched category), in the order given."""
+    size = _FONT - 1
+    row = _LEGEND_ROW * size
+    if title:
+        svg.text(x, y + _ASCENT * size, [title], size=size, fill=_TEXT)
+        y += row
+    handle = 1.2 * size
+    for label, mark in entries:
+        cy = y + row / 2
+        if mark.startswith("dot:"):
+            svg.dots([(x + handle / 2, cy)], 2.5, fill=mark[4:], stroke=_TEXT, stroke_width=0.6)
+        elif mark in _HATCH_IDS:
+            svg.rect(
+                x, cy - 0.35 * size, handle, 0.7 * size,
+                fill=f"url(#{_HATCH_IDS[mark]})", stroke=_HATCH_EDGE, stroke_width=0.6,
+            )  # fmt: skip
+        else:
+            svg.rect(x, cy - 0.35 * size, handle, 0.7 * size, fill=mark.removeprefix("bar:"))
+        svg.text(x + handle + 0.8 * size, cy + _CAP * size, [label], size=size, fill=_TEXT)
+        y += row
+
+
+def _history_svg(
+    days: Sequence[date], counts: Sequence[Mapping[str, int]], cats: Sequence[str], title: str
+) -> bytes:
+    """Stacked bars, one per snapshot (best grade at the bottom of each stack, as the legend
+    reads from the top: the legend lists them best first, beside the plot)."""
+    svg = svgchart.Svg(WIDTH_PX, HEIGHT_PX)
+    _hatches(svg, cats)
+    size = _FONT - 1
+    labels = [d.isoformat() for d in days]
+    totals = [sum(c.get(cat, 0) for cat in cats) for c in counts]
+    ceiling = max([*totals, 1]) * 1.05
+    ticks = svgchart.integer_ticks(ceiling)
+    tick_w = max(svgchart.text_width(str(t), _FONT) for t in ticks)
+    left = _MARGIN + _FONT * 1.2 + 4 + tick_w + 2 * _TICK
+    legend_w = _legend_width(cats, "grade") if cats else 0.0
+    right = WIDTH_PX - _MARGIN - (legend_w + 16 if cats else 4)
+    bottom = HEIGHT_PX - _MARGIN - _slanted_room(labels or ["0"], size)
+    n = len(days)
+    x0, x1 = -0.6, max(n - 0.4, 0.6)
+    if labels:  # the first label hangs left of its bar: room for it inside the picture
+        hang = _SIN45 * svgchart.text_width(labels[0], size) + _MARGIN
+        first = left + (0 - x0) / (x1 - x0) * (right - left)
+        if first < hang:
+            left = (hang * (x1 - x0) + x0 * right) / (x1 - x0 + x0)  # puts the first bar at hang
+    top = _title(svg, left, title)
+
+    def x_of(v: float) -> float:
+        return left + (v - x0) / (x1 - x0) * (right - left)
+
+    def y_of(v: float) -> float:
+        return bottom - v / ceiling * (bottom - top)
+
+    _count_ticks(svg, left, right, ticks, y_of)
+    _axis_title(svg, top, bottom, "targets")
+    if not n:
+        _centred_lines(
+            svg, (left + right) / 2, (top + bottom) / 2, ["no snapshots yet"], size=_FONT,
+            anchor="middle",
+        )  # fmt: skip
+    half = 0.36 * (x_of(1) - x_of(0))  # bars 0.72 of a slot wide
+    base = [0] * n
+    for cat in cats:
+        boxes = []
+        for i, c in enumerate(counts):
+            v = c.get(cat, 0)
+            if v > 0:
+                boxes.append(
+                    (x_of(i) - half, y_of(base[i] + v), 2 * half, y_of(base[i]) - y_of(base[i] + v))
+                )
+                base[i] += v
+        if cat in _HATCH_IDS:
+            svg.rects(boxes, fill=f"url(#{_HATCH_IDS[cat]})", stroke=_HATCH_EDGE, stroke_width=0.6)
+        else:
+            svg.rects(boxes, fill=colour(cat), stroke="white", stroke_width=0.6)
+    step = _label_step(n, x_of(1) - x_of(0), size)
+    _slanted_labels(svg, [(x_of(i), labels[i]) for i in range(0, n, step)], bottom, size)
+    svg.line(left, top, left, bottom, stroke=_EDGE, width=0.8)
+    svg.line(left, bottom, right, bottom, stroke=_EDGE, width=0.8)
+    if cats:
+        _legend(
+            svg,
+            right + 12,
+            top,
+            [(c, c if c in _HATCH_IDS else f"bar:{colour(c)}") for c in cats],
+            title="grade",
+        )
+    return svg.bytes()
+
+
+def _hbars(
+    svg: svgchart.Svg,
+    box: tuple[float, float, float, float],
+    names: Sequence[str],
+    values: Sequence[float],
+    *,
+    ceiling: float,
+    value_text: Callable[[float], str],
+    tick_text: Callable[[int], str],
+    axis: str,
+) -> None:
+    """Horizontal bars in ``box`` (left, top, right, bottom): a name left of each bar, its
+    value after it, the first bar on top, a count axis with vertical grid lines below."""
+    x_lo, top, x_hi, y_hi = box
+    size = _FONT - 1
+    name_w = max((svgchart.text_width(t, _FONT) for t in names), default=0.0)
+    left = x_lo + name_w + 2 * _TICK
+    right = x_hi - 4
+    bottom = y_hi - (2 * _TICK + size * 1.2) - (_FONT * 1.2 + 2)
+    ticks = svgchart.integer_ticks(ceiling, 6)
+
+    def x_of(v: float) -> float:
+        return left + v / ceiling * (right - left)
+
+    for t in ticks:
+        x = x_of(t)
+        svg.line(x, top, x, bottom, stroke=_GRID, width=0.8)
+        svg.line(x, bottom, x, bottom + _TICK, stroke=_EDGE, width=0.8)
+        svg.text(
+            x, bottom + 2 * _TICK + _ASCENT * size, [tick_text(t)], size=size, fill=_TEXT,
+            anchor="middle",
+        )  # fmt: skip
+    svg.text(
+        (left + right) / 2, y_hi - 0.24 * _FONT, [axis], size=_FONT, fill=_TEXT, anchor="middle"
+    )
+    slot = (bottom - top) / max(len(names), 1)
+    boxes = []
+    for i, (name, v) in enumerate(zip(names, values, strict=True)):
+        cy = top + (i + 0.5) * slot
+        boxes.append((left, cy - 0.35 * slot, x_of(v) - left, 0.7 * slot))
+        svg.line(left - _TICK, cy, left, cy, stroke=_EDGE, width=0.8)
+        _centred_lines(svg, left - 2 * _TICK, cy, [name], size=_FONT, anchor="end")
+    svg.rects(boxes, fill=BAR, stroke=BAR, stroke_width=0)
+    for (_, cy_top, w, h), v in zip(boxes, values, strict=True):
+        _centred_lines(
+            svg, left + w + 3, cy_top + h / 2, [value_text(v)], size=size, anchor="start"
+        )
+    if not names:
+        _centred_lines(
+            svg, (left + right) / 2, (top + bottom) / 2, ["nothing to show"], size=_FONT,
+            anchor="middle",
+        )  # fmt: skip
+    svg.line(left, top, left, bottom, stroke=_EDGE, width=0.8)
+    svg.line(left, bottom, right, bottom, stroke=_EDGE, width=0.8)
+
+
+# Public for traffic_charts.py: the same sizes, colours and pieces, so every chart on the site
+# looks like one family.
+BAR = "#2f6f9f"  # the traffic charts' one bar colour (page views)
+FONT = _FONT
+TEXT = _TEXT
+EDGE = _EDGE
+GRID = _GRID
+MARGIN = _MARGIN
+TICK = _TICK
+ASCENT = _ASCENT
+draw_title = _title
+centred_lines = _centred_lines
+count_ticks = _count_ticks
+axis_title = _axis_title
+slanted_room = _slanted_room
+label_step = _label_step
+slanted_labels = _slanted_labels
+legend = _legend
+legend_width = _legend_width
+hbars = _hbars
+
+
 # --- internals ------------------------------------------------------------------------------
 
 
@@ -442,69 +619,3 @@ def _categories(keys: object) -> list[str]:
 def _counts_text(counts: Mapping[str, int], cats: Sequence[str]) -> str:
     parts = [f"{counts[c]} {c}" for c in cats if counts.get(c)]
     return ", ".join(parts) if parts else "no targets"
-
-
-def _figure(
-    title: str, *, box: tuple[float, float, float, float] | None = None
-) -> tuple[Figure, Axes]:
-    """A bare figure with one plot area: laid out by constrained layout, or at ``box``
-    (figure fractions) when the caller already knows where it goes."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(
-        figsize=(WIDTH_PX / _DPI, HEIGHT_PX / _DPI),
-        dpi=_DPI,
-        layout="constrained" if box is None else None,
-    )
-    ax = fig.add_subplot()
-    if box is not None:
-        ax.set_position(box)
-    ax.set_title(textwrap.fill(title, 70), loc="left", fontweight="bold")
-    ax.spines[["top", "right"]].set_visible(False)
-    return fig, ax
-
-
-def _legend(ax: Axes, cats: Sequence[str]) -> None:
-    """A legend beside the plot, best grade on top like the stack it explains."""
-    handles, labels = ax.get_legend_handles_labels()
-    order = {c: i for i, c in enumerate(cats)}
-    pairs = sorted(zip(handles, labels, strict=True), key=lambda p: order.get(p[1], 0))
-    ax.legend(
-        [h for h, _ in pairs],
-        [lab for _, lab in pairs],
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-        frameon=False,
-        title="grade",
-        handlelength=1.2,
-        borderaxespad=0.0,
-    )
-
-
-_SIZE = re.compile(rb'(<svg[^>]*?) width="([0-9.]+)pt" height="([0-9.]+)pt"')
-
-
-def _svg(fig: Figure) -> bytes:
-    """Serialise a figure to SVG with nothing that varies between runs or machines."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
-    data = buf.getvalue()
-    # Sizes in px, not pt, so the file's intrinsic size is the size we tell <img>.
-    data = _SIZE.sub(
-        lambda m: (
-            m.group(1)
-            + b' width="%d" height="%d"' % (round(float(m.group(2))), round(float(m.group(3))))
-        ),
-        data,
-        count=1,
-    )
-    if b"<script" in data or b'xlink:href="http' in data or b'href="http' in data:
-        raise ValueError("chart SVG contains a script or an external reference")
-    return data
-
-
-# Public for other chart modules (traffic_charts.py): the same style, the same plot area and
-# the same byte-stable SVG, so every chart on the site looks alike and rebuilds identically.
-STYLE = _RC
-new_figure = _figure
-svg_bytes = _svg

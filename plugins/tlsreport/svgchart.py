@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime, timedelta
 
 FONT_STACK = "DejaVu Sans, Verdana, sans-serif"
 
@@ -135,6 +135,32 @@ def date_ticks(lo: date, hi: date) -> list[tuple[date, str]]:
     ]
 
 
+def hour_ticks(lo: datetime, hi: datetime) -> list[tuple[datetime, str]]:
+    """Times to mark between ``lo`` and ``hi`` (whole hours), each with its label.
+
+    Three days or more: midnights, as :func:`date_ticks` marks days. Shorter: every 1, 2, 3,
+    4, 6 or 12 hours, the smallest step giving at most seven ticks, labelled "14:00"
+    (midnight shows the day, "09 Feb"), as matplotlib's ConciseDateFormatter did.
+    """
+    if hi - lo >= timedelta(days=3):
+        first = lo.date() if lo.hour == 0 else date.fromordinal(lo.toordinal() + 1)
+        return [
+            (datetime(d.year, d.month, d.day), text) for d, text in date_ticks(first, hi.date())
+        ]
+    hours = (hi - lo).total_seconds() / 3600
+    every = next((i for i in (1, 2, 3, 4, 6) if hours <= i * 6), 12)
+    ticks: list[tuple[datetime, str]] = []
+    t = lo.replace(minute=0, second=0, microsecond=0)
+    if t < lo:
+        t += timedelta(hours=1)
+    while t <= hi:
+        if t.hour % every == 0:
+            text = f"{t.day:02d} {_MONTHS[t.month - 1]}" if t.hour == 0 else f"{t.hour:02d}:00"
+            ticks.append((t, text))
+        t += timedelta(hours=1)
+    return ticks
+
+
 class Svg:
     """Shapes appended in drawing order (later on top), serialised to bytes once."""
 
@@ -222,6 +248,15 @@ class Svg:
             )
         )
 
+    def polygon(
+        self, points: Sequence[tuple[float, float]], *, fill: str, opacity: float | None = None
+    ) -> None:
+        """A filled shape without an edge (the area under a step line)."""
+        pts = " ".join(f"{num(x)},{num(y)}" for x, y in points)
+        self._body.append(
+            self._el("polygon", [("points", pts), ("fill", fill), ("fill-opacity", opacity)])
+        )
+
     def dots(
         self,
         centres: Sequence[tuple[float, float]],
@@ -245,6 +280,28 @@ class Svg:
         )[:-2]
         radius = num(r)
         body = "".join(f'<circle cx="{num(x)}" cy="{num(y)}" r="{radius}"/>' for x, y in centres)
+        self._body.append(f"{head}>{body}</g>")
+
+    def rects(
+        self,
+        boxes: Sequence[tuple[float, float, float, float]],
+        *,
+        fill: str,
+        stroke: str,
+        stroke_width: float,
+    ) -> None:
+        """Rectangles (x, y, w, h) of one style, as one group: a stacked history of a long
+        list is thousands of bar pieces, and the style is written once per colour."""
+        if not boxes:
+            return
+        head = self._el("g", [("fill", fill), ("stroke", stroke), ("stroke-width", stroke_width)])[
+            :-2
+        ]
+        body = "".join(
+            f'<rect x="{num(x)}" y="{num(y)}" width="{num(max(w, 0.0))}" '
+            f'height="{num(max(h, 0.0))}"/>'
+            for x, y, w, h in boxes
+        )
         self._body.append(f"{head}>{body}</g>")
 
     def text(

@@ -7,8 +7,9 @@ view: a chart with its data table (``traffic_charts``) and a line saying what th
 (the report's own label, e.g. "generated log", its period and what was left out).
 
 Charts are cached on disk (``CACHE_PATH/tlsreport-traffic``), keyed by the report's content,
-the view and the title: drawing costs a matplotlib import and layout, a warm build of an
-unchanged report must not pay it again (same reason as the grade chart cache).
+the view, the title and the drawing code's fingerprint (``_CODE``): a warm build of an
+unchanged report reads its charts back (same reason as the grade chart cache), and a change
+to the drawing code draws them afresh.
 """
 
 from __future__ import annotations
@@ -22,11 +23,20 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import traffic, traffic_charts
+from . import charts, svgchart, traffic, traffic_charts, vocabulary
 from .charts import Chart
 
 DEFAULT_DIR = "data/traffic"
 CACHE_VERSION = "1"
+# The drawing code's fingerprint, like chartmaker's: the traffic charts, the grade charts'
+# pieces they draw with, the SVG writer and the colours. Any edit to them draws afresh.
+_CODE = hashlib.sha256(
+    b"".join(
+        Path(m.__file__).read_bytes()
+        for m in (traffic_charts, charts, svgchart, vocabulary)
+        if m.__file__ is not None
+    )
+).hexdigest()[:16]
 TITLES = {
     "daily": "Page views and visitors per day",
     "hourly": "Page views per hour",
@@ -213,7 +223,7 @@ def _cached_chart(
 ) -> Chart | None:
     cache = settings.get("CACHE_PATH")
     key = hashlib.sha256(
-        json.dumps([CACHE_VERSION, _mpl_version(), view, title, report], sort_keys=True).encode()
+        json.dumps([CACHE_VERSION, _CODE, view, title, report], sort_keys=True).encode()
     ).hexdigest()
     folder = Path(cache) / "tlsreport-traffic" if cache else None
     if folder is not None:
@@ -256,9 +266,3 @@ def _cached_chart(
         except OSError:
             pass  # a cache that cannot be written only costs time
     return chart
-
-
-def _mpl_version() -> str:
-    from importlib.metadata import version
-
-    return version("matplotlib")

@@ -204,8 +204,7 @@ def _pelican(site: Path, **overrides: object) -> subprocess.Popen[str]:
         env={
             "PATH": "/usr/bin:/bin",
             "TERM": "dumb",
-            # matplotlib's font cache lives there; without it every
-            # build spends seconds rebuilding it
+            # a home for the tools the build runs (caches, settings)
             "HOME": os.environ.get("HOME", str(site)),
         },
     )

@@ -1,8 +1,10 @@
-"""The hand-written charts (timeline, distribution): bytes, escaping, colours, the two
-no-grade states, edge cases, and no matplotlib on their path (svgchart.py, charts.py)."""
+"""The hand-written charts (timeline, distribution, history): bytes, escaping, colours, the
+two no-grade states, edge cases, and no matplotlib on their path (svgchart.py, charts.py)."""
 
 from __future__ import annotations
 
+import itertools
+import math
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -11,7 +13,13 @@ from pathlib import Path
 
 import pytest
 from tlsreport import charts, svgchart
-from tlsreport.charts import NOT_RECORDED, NOT_TESTED, distribution_chart, timeline_chart
+from tlsreport.charts import (
+    NOT_RECORDED,
+    NOT_TESTED,
+    distribution_chart,
+    history_chart,
+    timeline_chart,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 NS = "{http://www.w3.org/2000/svg}"
@@ -24,6 +32,11 @@ TIMELINE = [
     (date(2015, 12, 30), None),
     (date(2016, 1, 4), NOT_RECORDED),
     (date(2016, 1, 11), "A"),
+]
+HISTORY = [
+    (date(2015, 2, 15), {"B": 9, "C": 4, "F": 5, NOT_TESTED: 2}),
+    (date(2015, 2, 16), {"A": 2, "A-": 2, "B": 9, "C": 3, "F": 3, NOT_TESTED: 2}),
+    (date(2015, 12, 30), {"A": 4, "B": 12, NOT_TESTED: 1, NOT_RECORDED: 3}),
 ]
 
 
@@ -48,6 +61,7 @@ def test_same_data_same_bytes_and_no_varying_ids() -> None:
     for draw in (
         lambda: timeline_chart(TIMELINE, title="ING"),
         lambda: distribution_chart(EVERY, title="Banks"),
+        lambda: history_chart(HISTORY, title="Banks"),
     ):
         a, b = draw(), draw()
         assert a.svg == b.svg and a.name() == b.name()
@@ -60,6 +74,7 @@ def test_the_simple_charts_do_not_import_matplotlib() -> None:
         "import sys; from datetime import date; from tlsreport import charts;"
         "charts.timeline_chart([(date(2015, 1, 1), 'A')], title='t');"
         "charts.distribution_chart({'A': 1}, title='t');"
+        "charts.history_chart([(date(2015, 1, 1), {'A': 1})], title='t');"
         "print('matplotlib' in sys.modules)"
     )
     out = subprocess.run(
@@ -73,10 +88,13 @@ def test_the_simple_charts_do_not_import_matplotlib() -> None:
     assert out == "False"
 
 
-@pytest.mark.parametrize("kind", ["timeline", "distribution"])
+@pytest.mark.parametrize("kind", ["timeline", "distribution", "history"])
 def test_text_from_data_is_escaped_and_stays_text(kind: str) -> None:
     if kind == "timeline":
         chart = timeline_chart([(date(2015, 1, 1), EVIL)], title=EVIL)
+    elif kind == "history":
+        chart = history_chart([(date(2015, 1, 1), {EVIL: 2, "A": 1})], title=EVIL)
+        assert EVIL in _texts(chart.svg)  # the legend shows a category whole
     else:
         chart = distribution_chart({EVIL: 2, "A": 1}, title=EVIL)
     assert b"<script" not in chart.svg
@@ -193,3 +211,87 @@ def test_integer_ticks_use_a_round_step() -> None:
 def test_esc_and_num() -> None:
     assert svgchart.esc('<a href="x">&</a>') == "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;"
     assert [svgchart.num(x) for x in (1.0, 0.126, -0.001, 12.5)] == ["1", "0.13", "0", "12.5"]
+
+
+# --- the history chart ------------------------------------------------------------------------
+
+
+def _pieces(svg: bytes) -> dict[str, list[ET.Element]]:
+    """The bar pieces of a history chart by fill: each category's pieces share a group."""
+    return {
+        g.get("fill", ""): list(g.iter(f"{NS}rect"))
+        for g in _root(svg).iter(f"{NS}g")
+        if g.find(f"{NS}rect") is not None
+    }
+
+
+def _slanted(svg: bytes) -> list[tuple[float, str]]:
+    """(x, text) of each date label under the history chart's axis (slanted at 45 degrees)."""
+    return [
+        (float(t.get("x", "0")), "".join(t.itertext()))
+        for t in _root(svg).iter(f"{NS}text")
+        if "rotate(-45" in (t.get("transform") or "")
+    ]
+
+
+def test_history_stacks_every_category_in_its_colour_with_a_legend() -> None:
+    counts = {c: 1 for c in charts.ORDER}
+    chart = history_chart([(date(2015, 1, 1), counts), (date(2015, 2, 1), counts)], title="x")
+    pieces = _pieces(chart.svg)
+    for cat in charts.ORDER:
+        if cat == NOT_RECORDED:
+            assert len(pieces["url(#hatch0)"]) == 2
+        else:
+            assert len(pieces[charts.colour(cat)]) == 2, cat
+    shown = _texts(chart.svg)
+    assert "grade" in shown and all(c in shown for c in charts.ORDER)  # the legend, whole
+    # Best grade at the bottom of each stack: A+'s piece lies below (larger y than) F's.
+    a_plus = float(pieces[charts.colour("A+")][0].get("y", "0"))
+    f = float(pieces[charts.colour("F")][0].get("y", "0"))
+    assert a_plus > f
+
+
+def test_history_not_tested_and_not_recorded_look_different() -> None:
+    chart = history_chart(HISTORY, title="x")
+    pieces = _pieces(chart.svg)
+    assert len(pieces[charts.colour(NOT_TESTED)]) == 3  # grey bars, like the distribution
+    (_hatched,) = pieces["url(#hatch0)"]  # hatched, like the distribution
+    assert _root(chart.svg).find(f".//{NS}pattern") is not None
+    assert charts.colour(NOT_TESTED) != "url(#hatch0)"
+    assert b"<pattern" not in history_chart(HISTORY[:2], title="x").svg
+
+
+def test_history_pieces_are_as_tall_as_their_counts() -> None:
+    chart = history_chart(HISTORY, title="x")
+    pieces = _pieces(chart.svg)
+    b_first, b_last = (float(r.get("height", "0")) for r in pieces[charts.colour("B")][::2])
+    assert b_last == pytest.approx(b_first * 12 / 9, abs=0.05)
+    assert chart.table_rows[-1] == ("2015-12-30", "4", "0", "12", "0", "0", "1", "3", "20")
+
+
+def test_a_one_snapshot_history_has_one_bar_and_its_date() -> None:
+    chart = history_chart([(date(2015, 6, 15), {"B": 3})], title="One")
+    (piece,) = _pieces(chart.svg)[charts.colour("B")]
+    assert 0 < float(piece.get("x", "0")) < charts.WIDTH_PX
+    assert [t for _, t in _slanted(chart.svg)] == ["2015-06-15"]
+
+
+def test_an_empty_history_says_so() -> None:
+    chart = history_chart([], title="Nothing")
+    assert "no snapshots yet" in _texts(chart.svg)
+    assert not _pieces(chart.svg)
+
+
+@pytest.mark.parametrize("n", [2, 12, 13, 40, 100, 400])
+def test_history_date_labels_never_overlap_and_stay_inside(n: int) -> None:
+    points = [(date(2015, 1, 1) + timedelta(days=7 * i), {"A": 1, "B": i % 5}) for i in range(n)]
+    chart = history_chart(points, title="Many")
+    labels = _slanted(chart.svg)
+    assert 2 <= len(labels) <= 12
+    assert labels[0][1] == "2015-01-01"
+    size = charts._FONT - 1
+    for (xa, _), (xb, _) in itertools.pairwise(labels):
+        # Parallel lines at 45 degrees: the distance between baselines is dx * sin 45.
+        assert (xb - xa) * math.sqrt(0.5) >= 1.2 * size
+    x, text = labels[0]  # the first label hangs left of its bar and stays in the picture
+    assert x - math.sqrt(0.5) * svgchart.text_width(text, size) >= 0
