@@ -53,6 +53,7 @@ class ChartMaker:
         self.letter = letter
         self._memo: dict[str, charts.Chart] = {}
         self._counts: dict[tuple[int, str | None], tuple[Snapshot, dict[str, int]]] = {}
+        self.counts_made = 0  # counted in this build, not seeded from the build cache
         self._points: dict[
             tuple[int, str], tuple[list[Snapshot], tuple[tuple[date, str | None], ...], str]
         ] = {}
@@ -73,6 +74,7 @@ class ChartMaker:
                 cat = vocabulary.state_word(r, self.letter(r, snapshot.day))
                 out[cat] = out.get(cat, 0) + 1
         self._counts[key] = (snapshot, dict(out))
+        self.counts_made += 1
         return out
 
     def seed_counts(self, snapshot: Snapshot, group: str | None, counts: dict[str, int]) -> None:

@@ -411,7 +411,8 @@ def changes_view(
 
 def chart_view(env: jinja2.Environment, chart: Chart, *, src: str) -> str:
     """A chart as a figure: the image, a caption, and its data as a table for screen readers."""
-    return env.get_template("tlsreport/chart.html").render(chart=chart, src=src)
+    template = env.get_template("tlsreport/chart.html")
+    return template.render(chart=chart, src=src, memo=_CellMemo(_CELLS.setdefault(template, {})))
 
 
 def target_card(

@@ -212,6 +212,13 @@ class BuildState:
 
     def save_cache(self) -> None:
         """Give each snapshot's entry what this build derived from it, and write the cache."""
+        if self.grades.memo.calls or self.chart_maker.counts_made:
+            self._attach_derived()
+        every = {i.path for slug_info in (self._lists or {}).values() for i in slug_info.snapshots}
+        self.snapshot_cache.save(prune=bool(every) and every <= set(self.snapshot_cache.entries))
+
+    def _attach_derived(self) -> None:
+        """Hand each grade and count made in this build to the entry of its snapshot file."""
         entries = self.snapshot_cache.entries.values()
         by_snapshot = {id(e.snapshot): e for e in entries}
         by_result = {id(r): (e, i) for e in entries for i, r in enumerate(e.snapshot.results)}
@@ -228,8 +235,6 @@ class BuildState:
             if owner is not None and owner.snapshot is snapshot and group not in owner.counts:
                 owner.counts[group] = counts
                 owner.dirty = True
-        every = {i.path for slug_info in (self._lists or {}).values() for i in slug_info.snapshots}
-        self.snapshot_cache.save(prune=bool(every) and every <= set(self.snapshot_cache.entries))
 
     def all_snapshots(self, slug: str) -> list[Snapshot]:
         """Every readable snapshot of a list, oldest first; a broken file is logged, skipped."""
