@@ -9,6 +9,7 @@ grading themselves.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -208,6 +209,9 @@ class BuildState:
                 self.grades.memo.seed(results[index], rules, taken, grade)
             for group, counts in entry.counts.items():
                 self.chart_maker.seed_counts(entry.snapshot, group, counts)
+            # History lives as long as the build: out of the garbage collector's sight, a full
+            # collection no longer walks every result of every snapshot again and again.
+            gc.freeze()
         return entry.snapshot
 
     def save_cache(self) -> None:
@@ -348,6 +352,7 @@ def state_of(context: dict[str, Any], settings: dict[str, Any]) -> BuildState:
         # before ``finalized`` left behind.
         for other in [k for k, v in _STATES.items() if v.settings is settings]:
             del _STATES[other]
+            gc.unfreeze()
         state = _STATES[key] = BuildState(settings, context)
     return state
 
@@ -364,6 +369,7 @@ def forget(settings: dict[str, Any]) -> None:
     """Drop the state of a build of ``settings`` (the devserver runs many builds per process)."""
     for key in [k for k, v in _STATES.items() if v.settings is settings]:
         del _STATES[key]
+    gc.unfreeze()  # what the build held may now be collected (see BuildState.load)
 
 
 def target_slug(name: str) -> str:
