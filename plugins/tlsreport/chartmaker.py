@@ -4,10 +4,10 @@ Grades come from the build's grader (a ``letter`` function): this room never gra
 
 A chart costs about a millisecond to draw (written as SVG directly, svgchart.py), but a site
 draws one timeline per target page and a chart per post, and reading a drawn chart back costs
-less than drawing it. The same numbers always give the same bytes (charts.py is deterministic), so a chart is keyed by what
-it plots plus the drawing code's own fingerprint: within a build it is drawn once however many
-pages show it, and across builds it is read back from ``CACHE_PATH`` (when the site has one)
-instead of being redrawn.
+less than drawing it. The same numbers always give the same bytes (charts.py is
+deterministic), so a chart is keyed by what it plots plus the drawing code's own fingerprint:
+within a build it is drawn once however many pages show it, and across builds it is read back
+from ``CACHE_PATH`` (when the site has one) instead of being redrawn.
 """
 
 from __future__ import annotations

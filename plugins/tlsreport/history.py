@@ -101,7 +101,7 @@ def snapshot_from_json(data: Any, path: Path | str) -> facts.Snapshot:
             "a newer tlsreport wrote it: upgrade tlsreport",
         )
     try:
-        snapshot: facts.Snapshot = facts.from_json(facts.Snapshot, data)
+        snapshot: facts.Snapshot = facts.from_json(facts.Snapshot, data, share=True)
     except facts.SchemaError as exc:
         raise SnapshotError(path, str(exc)) from None
     if snapshot.kind not in KINDS:

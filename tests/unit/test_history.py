@@ -227,3 +227,34 @@ def test_readme_recorded_history_example_loads(tmp_path: Path) -> None:
     ing, europabank = snapshot.results
     assert ing.recorded is not None and ing.recorded.grade == "A-" and ing.facts is None
     assert europabank.state == "untestable" and europabank.recorded is None
+
+
+def test_a_loaded_snapshot_shares_equal_parts_but_not_results(tmp_path: Path) -> None:
+    """Equal parts of a snapshot are one object once loaded (memory, the build cache's size
+    and speed); results stay distinct objects (the grader's memo knows them by identity)."""
+    from gradekit import make_facts
+    from sitekit import target
+
+    results = [
+        facts.TargetResult(target=target(name), facts=make_facts(), duration=1.0)
+        for name in ("Argenta", "Belfius", "Argenta")
+    ]
+    written = facts.Snapshot(
+        list_slug="banks",
+        title="Banks",
+        kind="scan",
+        taken="2026-10-01T08:00:00Z",
+        results=tuple(results),
+    )
+    path = History(tmp_path).write(written)
+    loaded = History(tmp_path).load(path)
+    assert loaded == written  # the same values
+    one, two, same = loaded.results
+    assert one == same and one is not same
+    assert one.facts is not None and two.facts is not None and same.facts is not None
+    assert one.facts.certificate is two.facts.certificate
+    assert one.facts.protocols["TLSv1.2"] is two.facts.protocols["TLSv1.2"]
+    assert one.target is same.target  # equal refs are one object; the results are not
+    # Without share=True (other callers of from_json), nothing is shared.
+    plain = facts.from_json(facts.Snapshot, facts.to_json(written))
+    assert plain.results[0].facts.certificate is not plain.results[1].facts.certificate

@@ -102,9 +102,7 @@ class SnapshotCache:
         if entry is None:
             self.misses += 1
             with _no_gc():  # as for unpickling: a snapshot is a million new objects
-                snapshot = self.history.parse(info.path, raw)
-                if self.folder is not None:
-                    snapshot = share_equal_parts(snapshot)
+                snapshot = self.history.parse(info.path, raw)  # equal parts shared (facts)
             entry = Entry(key, snapshot, dirty=True)
         else:
             self.hits += 1
