@@ -100,7 +100,8 @@ def build(
 
 
 def profile_build(content: Path, tmp: Path, top: int = 25) -> None:
-    """One cold tlsreport build in this process under cProfile: where the time goes."""
+    """A cold tlsreport build, then a warm one (same cache), in this process under cProfile:
+    where the time goes in each."""
     import cProfile
     import logging
     import pstats
@@ -118,9 +119,11 @@ def profile_build(content: Path, tmp: Path, top: int = 25) -> None:
             "TLSREPORT_SCAN": "never",
         },
     )
-    prof = cProfile.Profile()
-    prof.runcall(lambda: Pelican(settings).run())
-    pstats.Stats(prof).sort_stats("cumulative").print_stats(top)
+    for phase in ("cold", "warm"):
+        print(f"--- profile of a {phase} tlsreport build (cProfile, this process)")
+        prof = cProfile.Profile()
+        prof.runcall(lambda: Pelican(settings).run())
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(top)
 
 
 def main() -> int:
@@ -134,7 +137,9 @@ def main() -> int:
         default=None,
         help="also build commit REV (a temporary git worktree) in the same run",
     )
-    parser.add_argument("--profile", action="store_true", help="cProfile one cold build")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile one cold and one warm build"
+    )
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory(prefix="tlsreport-bench-build-") as tmp_name,
@@ -180,7 +185,7 @@ def main() -> int:
             for name in sites
         }
         print("output files: " + ", ".join(f"{n} {c}" for n, c in files.items()))
-        for phase, goal in (("cold", 1.5), ("warm", 1.1)):
+        for phase, goal in (("cold", 2.5), ("warm", 1.1)):  # issue 17's goals
             med = {
                 name: (
                     statistics.median(m.wall for m in results[(name, phase)]),

@@ -27,7 +27,8 @@ written through ``History.write``) and one after one edited post; each line give
 share of the full build (goal <= 0.20, issue 17) and how many output files it wrote and changed.
 ``--cache-off`` adds this checkout with ``TLSREPORT_BUILD_CACHE = False`` as one more tree
 (``no-cache``): what the history cache costs a cold build and saves the rebuilds.
-``--profile`` builds once more in this process under cProfile and prints the top functions.
+``--profile`` builds once more in this process, then profiles a warm rebuild (cProfile) and
+prints the top functions; ``--runs 0 --profile`` only profiles.
 """
 
 from __future__ import annotations
@@ -553,7 +554,7 @@ def main() -> int:
                     flush=True,
                 )
                 shutil.rmtree(out, ignore_errors=True)
-        for name in names:
+        for name in names if args.runs else ():
             ms = measured[name]
             print(
                 f"{name}: full build median wall {statistics.median(m.wall for m in ms):.1f} s,"
@@ -562,7 +563,7 @@ def main() -> int:
                 f"({max(m.peak_tree_rss for m in ms) / 2**30:.2f} GiB summing RSS) over "
                 f"{len(ms)} run(s) (goals <= 60 s, <= 2 GiB)"
             )
-        for name in names if args.incremental else ():
+        for name in names if args.incremental and args.runs else ():
             full = statistics.median(ms[0].wall for ms in steps[name])
             full_cpu = statistics.median(ms[0].cpu for ms in steps[name])
             parts = []
@@ -579,7 +580,7 @@ def main() -> int:
                 + "; ".join(parts)
                 + f" of the full build (goal <= {GOAL:.2f})"
             )
-        if "baseline" in measured:
+        if "baseline" in measured and args.runs:
             new, old = measured["tlsreport"], measured["baseline"]
             wall = statistics.median(m.wall for m in new) / statistics.median(m.wall for m in old)
             cpu = statistics.median(m.cpu for m in new) / statistics.median(m.cpu for m in old)
@@ -598,18 +599,20 @@ def profile(site: Path, tmp: Path, top: int = 30) -> None:
     from pelican.settings import read_settings
 
     logging.getLogger("pelican").setLevel(logging.ERROR)
-    settings = read_settings(
-        str(ROOT / "pelican.conf.py"),
-        override={
-            "PATH": str(site / "content"),
-            "OUTPUT_PATH": str(tmp / "prof-out"),
-            "CACHE_PATH": str(tmp / "prof-cache"),
-            "TLSREPORT_SCAN": "never",
-            "TLSREPORT_HISTORY_DIR": str(site / "history"),
-            "TLSREPORT_TARGETS_DIR": str(site / "targets"),
-        },
-    )
+    overrides = {
+        "PATH": str(site / "content"),
+        "OUTPUT_PATH": str(tmp / "prof-out"),
+        "CACHE_PATH": str(tmp / "prof-cache"),
+        "TLSREPORT_SCAN": "never",
+        "TLSREPORT_HISTORY_DIR": str(site / "history"),
+        "TLSREPORT_TARGETS_DIR": str(site / "targets"),
+    }
+    # A full build first (not profiled), then a rebuild with nothing changed: what every
+    # rebuild pays whatever changed, once history comes from the build cache.
+    Pelican(read_settings(str(ROOT / "pelican.conf.py"), override=dict(overrides))).run()
+    print("--- profile of a warm rebuild (nothing changed; cProfile, this process)")
     prof = cProfile.Profile()
+    settings = read_settings(str(ROOT / "pelican.conf.py"), override=dict(overrides))
     prof.runcall(lambda: Pelican(settings).run())
     stats = pstats.Stats(prof)
     stats.sort_stats("cumulative").print_stats(top)
