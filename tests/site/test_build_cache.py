@@ -216,3 +216,25 @@ def test_sharing_equal_parts_keeps_values_and_results_apart() -> None:
     mixed = share_equal_parts(((True,), (1,), (1.0,), (-0.0,), (0.0,)))
     assert [type(t[0]) for t in mixed] == [bool, int, float, float, float]
     assert str(mixed[3][0]) == "-0.0"
+
+
+def test_a_warm_build_compiles_no_template_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The theme's templates too keep their compiled form in CACHE_PATH (Pelican compiles
+    every template on every build; that was a third of a warm example build)."""
+    import jinja2
+
+    _site(tmp_path)
+    cold = _build(tmp_path, "out-cold", "cache")
+    compiled: list[str | None] = []
+    compile_ = jinja2.Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):  # type: ignore[no-untyped-def]
+        compiled.append(name)
+        return compile_(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    warm = _build(tmp_path, "out-warm", "cache")
+    assert warm == cold
+    assert compiled == [], f"compiled again: {compiled}"

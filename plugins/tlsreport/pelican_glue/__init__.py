@@ -33,6 +33,7 @@ from .signals import (
     articles_finalized,
     before_reading,
     build_finished,
+    generator_ready,
     get_generators,
     initialized,
     pages_finalized,
@@ -42,6 +43,7 @@ from .signals import (
 def register() -> None:
     """Connect to Pelican's signals (module-level functions: Pelican keeps weak references)."""
     pelican_signals.initialized.connect(initialized)
+    pelican_signals.generator_init.connect(generator_ready)
     pelican_signals.article_generator_init.connect(before_reading)
     pelican_signals.article_generator_finalized.connect(articles_finalized)
     pelican_signals.page_generator_finalized.connect(pages_finalized)
