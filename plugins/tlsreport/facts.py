@@ -445,7 +445,7 @@ _SHARED: contextvars.ContextVar[dict[tuple[Any, ...], Any] | None] = contextvars
 _TRUE, _FALSE = object(), object()
 
 
-def _part_key(value: Any) -> Any:
+def part_key(value: Any) -> Any:
     """A part's share of its parent's key: by value for leaves, never equal across types
     (True, 1 and 1.0 are equal in Python), by identity for anything else (already shared)."""
     kind = type(value)
@@ -509,7 +509,7 @@ def _converter(tp: Any) -> _Converter:
             table = _SHARED.get()
             if table is None:
                 return out
-            return table.setdefault(("tuple", *map(_part_key, out)), out)
+            return table.setdefault(("tuple", *map(part_key, out)), out)
 
         return to_tuple
     if origin is dict:
@@ -572,7 +572,7 @@ def _dataclass_converter(tp: type) -> _Converter:
     ]
     names = frozenset(name for name, _, _ in fields)
     compiled: list[tuple[str, _Converter, bool]] | None = None
-    shareable = tp.__name__ not in ("TargetResult", "Snapshot")  # known by identity
+    shareable = tp not in (TargetResult, Snapshot)  # known by identity (the grade memo)
 
     def to_object(data: Any, where: str) -> Any:
         nonlocal compiled
@@ -591,7 +591,7 @@ def _dataclass_converter(tp: type) -> _Converter:
         table = _SHARED.get()
         if table is None or not shareable:
             return tp(**kwargs)
-        key = (tp, *kwargs, *map(_part_key, kwargs.values()))
+        key = (tp, *kwargs, *map(part_key, kwargs.values()))
         found = table.get(key)
         if found is None:
             found = table[key] = tp(**kwargs)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -41,24 +39,6 @@ def test_every_view_gives_the_same_bytes_twice_and_well_formed_svg() -> None:
         root = ET.fromstring(svg)
         assert root.get("viewBox") == f"0 0 {charts.WIDTH_PX} {charts.HEIGHT_PX}"
         assert b"<script" not in svg and b"href=" not in svg
-
-
-def test_drawing_every_view_does_not_import_matplotlib() -> None:
-    code = (
-        "import sys, json; from tlsreport import traffic_charts, traffic_view;"
-        "r = json.load(open('data/traffic/belgian-banks-traffic.json'));"
-        "[traffic_charts.chart(v, r, title='t') for v in traffic_charts.VIEWS];"
-        "print('matplotlib' in sys.modules)"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"PYTHONPATH": str(ROOT / "plugins")},
-    ).stdout.strip()
-    assert out == "False"
 
 
 def test_names_from_a_log_are_escaped_shown_whole_and_long_ones_cut() -> None:

@@ -118,6 +118,7 @@ class BuildState:
         self.post_views: list[PostView] = []
         self.scanned = False
         self._target_slugs: dict[str, dict[str, str]] = {}
+        self._groups: dict[str, frozenset[str]] = {}
         cache = settings.get("CACHE_PATH")
         self.grades = BuildGrades()
         self.chart_maker = ChartMaker(
@@ -251,6 +252,16 @@ class BuildState:
                     self._broken.add(info.path)
                     log.warning("tlsreport: skipping a snapshot: %s", exc)
         return out
+
+    def groups(self, slug: str) -> frozenset[str]:
+        """Every group a target of the list was ever in, read once per build: each
+        ``group=`` directive asks, and reading them means every result of every snapshot
+        (100,000 on a big list, for each of twenty posts)."""
+        if slug not in self._groups:
+            self._groups[slug] = frozenset().union(
+                *(r.target.group for snap in self.all_snapshots(slug) for r in snap.results)
+            )
+        return self._groups[slug]
 
     def diff_window(self, slug: str, since: datetime, until: datetime) -> list[Snapshot]:
         """The snapshots a change list between ``since`` and ``until`` needs.

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from markupsafe import escape
 
@@ -440,25 +439,11 @@ def _no_snapshot_message(state: BuildState, info: ListInfo, here: post_dates.Mom
     )
 
 
-# Each list's groups, once per build (the snapshots they were read from in the key): every
-# grades directive with a group asks, and reading them means every result of every snapshot —
-# 100,000 results for each of twenty posts on a big list.
-_GROUPS: WeakKeyDictionary[BuildState, dict[tuple[str, tuple[Path, ...]], frozenset[str]]] = (
-    WeakKeyDictionary()
-)
-
-
 def _unknown_group(
     state: BuildState, info: ListInfo, group: str, d: directive.Directive
 ) -> str | None:
     """``group=wek`` on a list without that group: the groups it has, and the fix."""
-    known = _GROUPS.setdefault(state, {})
-    key = (info.slug, tuple(i.path for i in info.snapshots))
-    groups = known.get(key)
-    if groups is None:
-        groups = known[key] = frozenset().union(
-            *(r.target.group for snap in state.all_snapshots(info.slug) for r in snap.results)
-        )
+    groups = state.groups(info.slug)
     if group in groups:
         return None
     valid = ", ".join(sorted(groups)) or "none (the list's targets have no group)"
